@@ -1,0 +1,120 @@
+"""One document model for every output: sections with generated numbers, paragraphs, tables
+and charts. Renderers (notebook display, HTML, DOCX) read it and add nothing of their own."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from . import formatting as fmt
+from .figures import Figures
+from .findings import Finding
+from .narrative import context, environment, load_outline, render_paragraphs, render_text
+from .params import Params
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    caption: str
+    png: bytes = field(repr=False)  # print resolution, for Word
+    svg: str = field(repr=False)  # for the web
+
+
+Block = Union[Paragraph, Table, Chart]
+
+
+@dataclass(frozen=True)
+class Section:
+    level: int
+    number: str  # generated: 一、 or （一）
+    title: str
+    blocks: tuple[Block, ...] = ()
+    children: tuple["Section", ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}{self.title}"
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    sections: tuple[Section, ...]
+    notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
+
+    def walk(self):
+        """Every section, depth first."""
+        stack = list(reversed(self.sections))
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.children))
+
+    def text(self) -> str:
+        """The report as plain text (title, headings, paragraphs, table cells)."""
+        lines = [self.title]
+        for section in self.walk():
+            lines.append(section.heading)
+            for block in section.blocks:
+                if isinstance(block, Paragraph):
+                    lines.append(block.text)
+                elif isinstance(block, Table):
+                    lines.append(block.caption)
+                    lines.extend("\t".join(row) for row in (block.columns, *block.rows))
+                elif isinstance(block, Chart):
+                    lines.append(block.caption)
+        return "\n".join(lines)
+
+
+def report_tables(figures: Figures, params: Params) -> dict[str, Table]:
+    """The tables the outline can place, by name."""
+    titles = figures.lists["key_evaluations.published"]
+    return {
+        "key_evaluation_reports": Table(
+            caption=f"{params.year}年度{params.county_name}财政重点绩效评价报告",
+            columns=("序号", "评价报告"),
+            rows=tuple((str(i), title) for i, title in enumerate(titles, start=1)),
+        )
+    }
+
+
+def build_document(figures: Figures, params: Params, charts: dict[str, Chart], notes: list[Finding] = ()) -> Document:
+    """The report: the outline walked with generated heading numbers, text from templates."""
+    env = environment(params)
+    values = context(figures, params)
+    outline = load_outline(params)
+    blocks_by_name: dict[str, Any] = {**{f"table:{k}": v for k, v in report_tables(figures, params).items()},
+                                      **{f"chart:{k}": v for k, v in charts.items()}}
+    items = {"problems": params.problems, "measures": params.measures}
+
+    def build(entries: list[dict], level: int) -> tuple[Section, ...]:
+        sections = []
+        for n, entry in enumerate(entries, start=1):
+            blocks: list[Block] = []
+            children: tuple[Section, ...] = ()
+            if entry.get("template"):
+                blocks += [Paragraph(p) for p in render_paragraphs(env, entry["template"], values)]
+            blocks += [blocks_by_name[name] for name in entry.get("blocks", [])]
+            if entry.get("items"):
+                children = tuple(
+                    Section(level + 1, fmt.heading_number(level + 1, i), item.title, (Paragraph(item.text),))
+                    for i, item in enumerate(items[entry["items"]], start=1)
+                )
+            if entry.get("sections"):
+                children = build(entry["sections"], level + 1)
+            sections.append(Section(level, fmt.heading_number(level, n), render_text(env, entry["title"], values), tuple(blocks), children))
+        return tuple(sections)
+
+    return Document(render_text(env, outline["title"], values), build(outline["sections"], 1), tuple(notes))

@@ -1,0 +1,103 @@
+"""Findings: what the checks say about the data, each with a stable code and a location.
+
+An ``error`` stops the report; a ``warning`` is shown to the analyst (notebook, report appendix)
+and never printed in the public text. Every code is documented in docs/errors.md.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+# code: (level, short title). docs/errors.md carries an example and the fix for each.
+CODES: dict[str, tuple[str, str]] = {
+    "E100": (ERROR, "数据文件不存在或无法读取"),
+    "E101": (ERROR, "缺少工作表"),
+    "E102": (ERROR, "缺少列"),
+    "E103": (ERROR, "表中没有数据行"),
+    "E110": (ERROR, "必填单元格为空"),
+    "E111": (ERROR, "金额不是数字"),
+    "E112": (ERROR, "金额为负数"),
+    "E113": (ERROR, "金额小数位超过4位"),
+    "E114": (ERROR, "人次/个数不是非负整数"),
+    "E115": (ERROR, "得分不在0–100之间"),
+    "E116": (ERROR, "日期无法识别"),
+    "E117": (ERROR, "取值不在允许范围内"),
+    "E120": (ERROR, "重复的行"),
+    "E130": (ERROR, "评价等级与得分不符"),
+    "E131": (ERROR, "执行金额大于预算金额"),
+    "E132": (ERROR, "同一监控批次的截止日期不一致"),
+    "E133": (ERROR, "日期不在报告年度内"),
+    "E140": (ERROR, "参数文件有误"),
+    "W201": (WARNING, "多余的列（已忽略）"),
+    "W202": (WARNING, "已跳过合计行"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the checks found, located as the analyst sees it in Excel."""
+
+    code: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None  # the row number Excel shows (header is row 1)
+    column: str | None = None  # the column header as in the workbook
+    value: str | None = None
+    expected: str | None = None
+
+    @property
+    def level(self) -> str:
+        return CODES[self.code][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == ERROR
+
+    @property
+    def location(self) -> str:
+        """``文件 data/x.xlsx，工作表「培训」，第 3 行，列「参训人次」``, as far as known."""
+        parts = []
+        if self.file:
+            parts.append(f"文件 {self.file}")
+        if self.sheet:
+            parts.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"列「{self.column}」")
+        return "，".join(parts)
+
+    def __str__(self) -> str:
+        head = f"[{self.code} {'错误' if self.is_error else '提示'}] "
+        where = f"{self.location}：" if self.location else ""
+        text = f"{head}{where}{self.message}"
+        if self.value is not None:
+            text += f"（值「{self.value}」"
+            text += f"，应为{self.expected}）" if self.expected else "）"
+        elif self.expected:
+            text += f"（应为{self.expected}）"
+        return text
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, **asdict(self)}
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.is_error]
+
+
+def warnings(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.is_error]
+
+
+class DataError(Exception):
+    """The data or params have errors: the report is not made. Carries the findings."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        listed = "\n".join(str(f) for f in errors(findings))
+        super().__init__(f"数据有 {len(errors(findings))} 处错误，未生成报告：\n{listed}")

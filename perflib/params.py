@@ -1,0 +1,244 @@
+"""Report parameters: one YAML per county and year, also a valid papermill parameters file.
+
+``params/<county>/<year>.yaml`` holds the metadata, the format settings, the scalars that have no
+list in the budget system (the indicator system's 类/条, the third-party quality rating) and the
+free text written by people (policy basis, 存在问题, 下一步措施). Values injected by papermill
+override the file's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from . import project
+from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
+
+ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
+
+
+class ParamsError(ValueError):
+    """A params file is missing or wrong; the message (Chinese) says which key and why."""
+
+
+@dataclass(frozen=True)
+class FormatSettings:
+    """How numbers print; the defaults are the reference report's."""
+
+    amount_decimals: int = 0  # decimals of 万元: 24,066万元
+    thousands_separator: bool = True
+    yi_decimals: int = 2  # decimals of 亿元: 0.34亿元
+    percent_decimals: int = 0  # 46%
+    zero_count_style: str = "zero"
+    grade_labels: tuple[str, ...] = DEFAULT_GRADE_LABELS
+    schedule_phrases: tuple[SchedulePhrase, ...] = DEFAULT_SCHEDULE_PHRASES
+
+
+@dataclass(frozen=True)
+class IndicatorSystem:
+    """核心绩效指标体系: its title and size (类, 条)."""
+
+    name: str
+    categories: int
+    indicators: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """A titled paragraph of free text (one point of 存在问题 or 下一步措施)."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Params:
+    county: str  # folder name, e.g. heshuo
+    year: int
+    county_name: str  # e.g. 和硕县
+    data: Path  # resolved path of the workbook or CSV folder
+    data_label: str  # as written in the params file, relative to the project
+    settings: FormatSettings
+    indicator_system: IndicatorSystem
+    pre_assessment_rule: str
+    third_party_quality_rating: str
+    policy_basis: str
+    third_party_scope: str
+    evaluation_remarks: str
+    problems: tuple[Item, ...]
+    measures: tuple[Item, ...]
+    templates: Path | None
+    root: Path
+    source: Path | None
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.year}年{self.county_name}预算绩效管理工作情况"
+
+
+PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates")
+
+
+def load_params(
+    county: str,
+    year: int,
+    root: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    data_root: Path | None = None,
+) -> Params:
+    """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
+    root = (root or project.find_root()).resolve()
+    path = project.params_path(root, county, year)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        raw = _read_yaml(path)
+    elif not overrides:
+        raise ParamsError(f"参数文件不存在：{project.relative(path, root)}。请复制已有县的参数文件并修改。")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            raw[key] = value
+    where = project.relative(path, root)
+    if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
+        raise ParamsError(
+            f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
+            f"与所选的 {county}/{year} 不一致。"
+        )
+    return _build(raw, county, int(year), root, path if path.exists() else None, where, data_root)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"第 {mark.line + 1} 行" if mark else ""
+        raise ParamsError(f"参数文件 {path.name} {line}不是有效的 YAML：{getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"参数文件 {path.name} 不是 UTF-8 编码，请另存为 UTF-8。") from None
+    if not isinstance(loaded, dict):
+        raise ParamsError(f"参数文件 {path.name} 的顶层应为键值对（county: …, year: …）。")
+    return loaded
+
+
+def _need(mapping: Mapping[str, Any], key: str, where: str, kind: type = str) -> Any:
+    value = mapping.get(key)
+    if value is None or (kind is str and not str(value).strip()):
+        raise ParamsError(f"参数文件 {where} 缺少 {key}。")
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamsError(f"参数文件 {where} 中 {key} 应为整数，现为「{value}」。")
+        return value
+    if kind is str:
+        return str(value).strip()
+    return value
+
+
+def _build(raw, county, year, root, source, where, data_root) -> Params:
+    data_label = _need(raw, "data", where)
+    facts = raw.get("facts") or {}
+    text = raw.get("text") or {}
+    system = facts.get("indicator_system") or {}
+    templates = raw.get("templates")
+    return Params(
+        county=county,
+        year=year,
+        county_name=_need(raw, "county_name", where),
+        data=confine(data_label, data_root or root, where, "data"),
+        data_label=str(data_label),
+        settings=_settings(raw.get("settings") or {}, where),
+        indicator_system=IndicatorSystem(
+            name=_need(system, "name", f"{where} facts.indicator_system"),
+            categories=_need(system, "categories", f"{where} facts.indicator_system", int),
+            indicators=_need(system, "indicators", f"{where} facts.indicator_system", int),
+        ),
+        pre_assessment_rule=_need(facts, "pre_assessment_rule", f"{where} facts"),
+        third_party_quality_rating=_need(facts, "third_party_quality_rating", f"{where} facts"),
+        policy_basis=_need(text, "policy_basis", f"{where} text"),
+        third_party_scope=str(text.get("third_party_scope") or "").strip(),
+        evaluation_remarks=str(text.get("evaluation_remarks") or "").strip(),
+        problems=_items(text.get("problems"), f"{where} text.problems"),
+        measures=_items(text.get("measures"), f"{where} text.measures"),
+        templates=confine(templates, root, where, "templates") if templates else None,
+        root=root,
+        source=source,
+        raw=dict(raw),
+    )
+
+
+def confine(value: Any, root: Path, where: str, key: str) -> Path:
+    """A path from a params file, resolved inside ``root``; anything outside is refused."""
+    text = str(value).strip()
+    candidate = Path(text)
+    resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    try:
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        raise ParamsError(
+            f"参数文件 {where} 中 {key} 的路径「{text}」指向项目目录之外，已拒绝。"
+            f"请把文件放在 {root} 之内（或用 --data-root 指定数据目录）。"
+        ) from None
+    return resolved
+
+
+def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
+    defaults = FormatSettings()
+    unknown = set(raw) - set(FormatSettings.__dataclass_fields__)
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 的 settings 中有未知的键：{', '.join(sorted(unknown))}。")
+    values: dict[str, Any] = {}
+    for key in ("amount_decimals", "yi_decimals", "percent_decimals"):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
+                raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 0 到 4 的整数，现为「{value}」。")
+            values[key] = value
+    if "thousands_separator" in raw:
+        if not isinstance(raw["thousands_separator"], bool):
+            raise ParamsError(f"参数文件 {where} 中 settings.thousands_separator 应为 true 或 false。")
+        values["thousands_separator"] = raw["thousands_separator"]
+    if "zero_count_style" in raw:
+        if raw["zero_count_style"] not in ZERO_STYLES:
+            raise ParamsError(f"参数文件 {where} 中 settings.zero_count_style 应为 zero 或 none，现为「{raw['zero_count_style']}」。")
+        values["zero_count_style"] = raw["zero_count_style"]
+    if "grade_labels" in raw:
+        labels = raw["grade_labels"]
+        if not (isinstance(labels, list) and len(labels) == 4 and all(isinstance(x, str) and x for x in labels)):
+            raise ParamsError(f"参数文件 {where} 中 settings.grade_labels 应为四个等级名称（优、良、中、差的叫法）。")
+        values["grade_labels"] = tuple(labels)
+    if "schedule_phrases" in raw:
+        values["schedule_phrases"] = _phrases(raw["schedule_phrases"], where)
+    return FormatSettings(**{**defaults.__dict__, **values})
+
+
+def _phrases(raw: Any, where: str) -> tuple[SchedulePhrase, ...]:
+    problem = f"参数文件 {where} 中 settings.schedule_phrases 应为列表，每项含 phrase 和 below（百分点，最后一项不写 below），below 递增。"
+    if not isinstance(raw, list) or not raw:
+        raise ParamsError(problem)
+    bands = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not entry.get("phrase"):
+            raise ParamsError(problem)
+        below = entry.get("below")
+        bands.append(SchedulePhrase(str(entry["phrase"]), None if below is None else Decimal(str(below))))
+    bounds = [b.below for b in bands[:-1]]
+    if bands[-1].below is not None or None in bounds or bounds != sorted(bounds):
+        raise ParamsError(problem)
+    return tuple(bands)
+
+
+def _items(raw: Any, where: str) -> tuple[Item, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, dict) and x.get("title") and x.get("text") for x in raw):
+        raise ParamsError(f"参数文件 {where} 应为列表，每项含 title（小标题）和 text（正文）。")
+    return tuple(Item(_plain(x["title"]), _plain(x["text"])) for x in raw)
+
+
+def _plain(value: Any) -> str:
+    """Free text as one paragraph: YAML line breaks inside a paragraph are not kept."""
+    return re.sub(r"\s*\n\s*", "", str(value)).strip()

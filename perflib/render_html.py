@@ -1,0 +1,75 @@
+"""HTML renderer: the document model as one self-contained page (styles and images inline).
+
+Every text from data or params is escaped (Jinja2 autoescape and ``markupsafe.escape``); the page
+carries no code, no prompts and no external resource.
+"""
+from __future__ import annotations
+
+import base64
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from .document import Chart, Document, Paragraph, Section, Table
+
+
+def _paragraph(block: Paragraph, run_in: str | None = None) -> str:
+    lead = f'<span class="run-in">{escape(run_in)}。</span>' if run_in else ""
+    return f"<p>{lead}{escape(block.text)}</p>"
+
+
+def _table(block: Table) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in block.columns)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="num">{escape(v)}</td>' if i == 0 and v.isdigit() else f"<td>{escape(v)}</td>" for i, v in enumerate(row)) + "</tr>"
+        for row in block.rows
+    )
+    return (f'<p class="caption"><strong>{escape(block.caption)}</strong></p>'
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+def _chart(block: Chart) -> str:
+    data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{escape(block.caption)}">'
+            f"<figcaption>{escape(block.caption)}</figcaption></figure>")
+
+
+def _block(block, run_in: str | None = None) -> str:
+    if isinstance(block, Paragraph):
+        return _paragraph(block, run_in)
+    if isinstance(block, Table):
+        return _table(block)
+    return _chart(block)
+
+
+def _section(section: Section) -> str:
+    if section.level == 1:
+        parts = [f"<h2>{escape(section.heading)}</h2>"] + [_block(b) for b in section.blocks]
+    else:  # level 2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
+        parts = []
+        run_in = section.heading
+        for block in section.blocks:
+            parts.append(_block(block, run_in if isinstance(block, Paragraph) else None))
+            if isinstance(block, Paragraph):
+                run_in = None
+        if run_in:
+            parts.insert(0, f'<p><span class="run-in">{escape(run_in)}</span></p>')
+    parts += [_section(child) for child in section.children]
+    return "\n".join(parts)
+
+
+def render_body(doc: Document, notes: bool = False) -> Markup:
+    """The report's HTML without page chrome (also what the notebook displays)."""
+    parts = [f'<h1 class="title">{escape(doc.title)}</h1>'] + [_section(s) for s in doc.sections]
+    if notes and doc.notes:
+        items = "".join(f"<p>{escape(str(n))}</p>" for n in doc.notes)
+        parts.append(f'<section class="notes"><p><strong>附：数据核对提示（供编制人员参阅，发布前请删除或处理）</strong></p>{items}</section>')
+    return Markup("\n".join(parts))
+
+
+def render_html(doc: Document, notes: bool = False) -> str:
+    """The standalone page."""
+    env = Environment(loader=PackageLoader("perflib", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    css = Markup(files("perflib").joinpath("templates/report.css").read_text(encoding="utf-8"))
+    return env.get_template("report.html.j2").render(doc=doc, css=css, body=render_body(doc, notes)) + "\n"

@@ -1,0 +1,72 @@
+"""The story of one report, step by step: params + data → validated tables → findings →
+figures → narrative and charts → document → files. The notebook calls these same steps and
+shows what each produced; ``make_report`` runs them all at once (tests, scripts)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .charts import draw_charts
+from .checks import check_dataset
+from .document import Document, build_document
+from .figures import Figures, compute_figures
+from .findings import DataError, Finding, errors, warnings
+from .inputs import Dataset, load_dataset
+from .params import Params
+from .render_html import render_html
+
+REPORT_HTML = "report.html"
+
+
+@dataclass
+class Report:
+    params: Params
+    dataset: Dataset
+    findings: list[Finding]
+    figures: Figures
+    document: Document
+
+
+def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
+    """The county-year tables and every finding about them (loading and cross-table checks)."""
+    dataset = load_dataset(params.data, params.data_label)
+    findings = list(dataset.findings)
+    if not errors(findings):  # cross-table checks need tables that typed cleanly
+        findings += check_dataset(dataset, params)
+    return dataset, findings
+
+
+def stop_on_errors(findings: list[Finding]) -> None:
+    """Raise ``DataError`` listing the errors, if any: a report is never made from bad data."""
+    if errors(findings):
+        raise DataError(findings)
+
+
+def make_report(params: Params) -> Report:
+    dataset, findings = load_data(params)
+    stop_on_errors(findings)
+    figures = compute_figures(dataset, params)
+    document = build_document(figures, params, draw_charts(figures), warnings(findings))
+    return Report(params, dataset, findings, figures, document)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export(document: Document, output_dir: Path) -> list[Path]:
+    """Write the publication files of a document into ``output_dir``."""
+    html = output_dir / REPORT_HTML
+    write_atomic(html, render_html(document).encode("utf-8"))
+    return [html]
