@@ -44,10 +44,42 @@ def show_section(dataset: Dataset, figures: Figures, document: Document, tables:
     ledger = pd.concat([figures.frame(p) for p in prefixes], ignore_index=True)
     display(Markdown("**计算得到的数字**"))
     display(ledger)
-    section = next(s for s in document.walk() if s.heading.startswith(heading) or s.title == heading)
+    part = next(s for s in document.walk() if s.title == heading)
     display(Markdown("**报告文字**"))
-    display(HTML(render_body(Document("", (section,)), notes=False).split("\n", 1)[1]))
+    display(HTML(render_body(Document("", (part,)), notes=False).split("\n", 1)[1]))
 
 
 def show_document(document: Document) -> None:
     display(HTML(render_body(document, notes=True)))
+
+
+# Which input tables and which figures each part of the report draws on (for the notebook).
+SECTION_SOURCES: dict[str, tuple[list[str], list[str]]] = {
+    "公开重大政策和重点项目绩效执行结果": (["key_evaluations"], ["report.", "key_evaluations."]),
+    "制度建设方面": (["policy_documents"], ["documents.", "indicators."]),
+    "事前绩效评估情况": (["pre_assessments"], ["pre_assessments."]),
+    "预算绩效目标情况": (["department_target_reviews", "project_target_reviews"], ["target_reviews."]),
+    "预算绩效监控情况": (["department_monitoring", "project_monitoring"], ["monitoring."]),
+    "预算绩效评价情况": (["department_self_evaluations", "project_self_evaluations", "third_party_evaluations"], ["self_evaluations.", "third_party."]),
+    "预算绩效结果应用情况": (["result_applications"], ["results."]),
+    "预算绩效真实性核查工作情况": (["authenticity_checks"], ["authenticity."]),
+    "预算绩效管理培训工作": (["trainings"], ["trainings."]),
+    "第三方执业质量核查工作": ([], ["third_party_quality."]),
+}
+
+
+def section(dataset: Dataset, figures: Figures, document: Document, title: str) -> None:
+    """One part of the report, by its title: rows used, figures computed, text."""
+    tables, prefixes = SECTION_SOURCES[title]
+    show_section(dataset, figures, document, tables, prefixes, title)
+
+
+def params_summary(params) -> None:
+    s = params.settings
+    display(Markdown(
+        f"**{params.title}**  \n"
+        f"参数文件：`{params.source.relative_to(params.root).as_posix() if params.source else '（由 papermill 注入）'}`　"
+        f"数据：`{params.data_label}`  \n"
+        f"格式：万元保留 {s.amount_decimals} 位小数，{'有' if s.thousands_separator else '无'}千分位；亿元 {s.yi_decimals} 位；"
+        f"百分比 {s.percent_decimals} 位；零计数写作「{'0个' if s.zero_count_style == 'zero' else '无…'}」；等级：{'、'.join(s.grade_labels)}"
+    ))

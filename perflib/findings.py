@@ -101,3 +101,7 @@ class DataError(Exception):
         self.findings = findings
         listed = "\n".join(str(f) for f in errors(findings))
         super().__init__(f"数据有 {len(errors(findings))} 处错误，未生成报告：\n{listed}")
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it in the notebook: the list of errors, no Python traceback."""
+        return [str(self)]

@@ -59,6 +59,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temporary, 0o644)  # published files are readable, unlike mkstemp's 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -70,3 +71,13 @@ def export(document: Document, output_dir: Path) -> list[Path]:
     html = output_dir / REPORT_HTML
     write_atomic(html, render_html(document).encode("utf-8"))
     return [html]
+
+
+def output_folder(params: Params, output_dir: str | os.PathLike | None) -> Path:
+    """Where the notebook writes its files: ``output_dir`` if given (relative to the working
+    directory, as papermill runs it), else ``outputs/<county>/<year>/`` of the project."""
+    from . import project
+
+    if output_dir is not None:
+        return Path(output_dir)
+    return project.output_dir(params.root, params.county, params.year)

@@ -1,0 +1,36 @@
+# perflib: the two quick-start commands are `make report` and `make test`.
+# Everything is installed into a local virtual environment (.venv); nothing by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-perflib
+
+.PHONY: install report test lab check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name perflib --display-name "Python (perflib)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make report: the 和硕县 2023 report into outputs/heshuo/2023/
+report: install
+	$(BIN)/perflib run --county heshuo --year 2023
+
+## make test: the whole test suite
+test: install
+	$(BIN)/python -m pytest
+
+## make lab: JupyterLab on notebooks/ with the project's kernel "Python (perflib)"
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## make check: only check the 和硕县 2023 data
+check: install
+	$(BIN)/perflib check --county heshuo --year 2023
+
+clean:
+	rm -rf $(VENV) outputs/*/ .pytest_cache

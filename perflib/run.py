@@ -1,0 +1,156 @@
+"""Running the annual notebook with papermill, the way ``perflib run`` and ``make report`` do.
+
+The notebook executes in a real Jupyter kernel inside a staging folder next to the final one;
+only a run that succeeded replaces ``outputs/<county>/<year>/`` (two renames under a lock), so a
+failed run never touches the previous good outputs. A failed run's executed notebook is kept in
+``outputs/<county>/<year>/failed/`` with the failing cell marked by papermill.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from . import project
+from .params import load_params
+
+KERNEL_NAME = "perflib"
+KERNEL_DISPLAY_NAME = "Python (perflib)"
+NOTEBOOK_OUT = "annual_report.ipynb"
+STAGING_NOTE = "run in progress"
+
+
+class RunFailed(Exception):
+    """A report run failed; ``reason`` is one paragraph for the user, ``failed_notebook`` the kept copy."""
+
+    def __init__(self, reason: str, failed_notebook: Path | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.failed_notebook = failed_notebook
+
+
+@dataclass
+class RunResult:
+    county: str
+    year: int
+    output_dir: Path
+    files: list[Path]
+
+
+def ensure_kernel() -> str:
+    """The project's named kernel (this interpreter), registered in this environment if missing."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).exists():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+# papermill and nbclient metadata that changes from run to run (times, paths, random ids).
+_VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
+
+
+def make_deterministic(path: Path) -> None:
+    """Remove run-dependent metadata from an executed notebook so that reruns give the same bytes."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for key in _VOLATILE_NB_KEYS:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+        cell.metadata.pop("execution", None)
+        papermill = cell.metadata.get("papermill")
+        if papermill:
+            for key in ("start_time", "end_time", "duration"):
+                papermill.pop(key, None)
+    nbformat.write(nb, path)
+
+
+def _failure_reason(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        if exc.ename in ("DataError", "ParamsError"):
+            return exc.evalue
+        return f"笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_report(county: str, year: int, root: Path | None = None, progress: bool = True) -> RunResult:
+    """Execute the annual notebook for one county and year and publish its outputs atomically."""
+    import papermill as pm
+
+    root = (root or project.find_root()).resolve()
+    load_params(county, year, root)  # a wrong params file is reported before a kernel starts
+    final = project.output_dir(root, county, year)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".{year}.staging"
+    with FileLock(str(final.parent / f".{year}.lock")):
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        notebook = staging / NOTEBOOK_OUT
+        previous_root = os.environ.get("PERFLIB_ROOT")
+        os.environ["PERFLIB_ROOT"] = str(root)
+        try:
+            pm.execute_notebook(
+                str(project.notebook_path(root)),
+                str(notebook),
+                parameters={"county": county, "year": int(year), "output_dir": "."},
+                cwd=str(staging),
+                kernel_name=ensure_kernel(),
+                progress_bar=progress,
+                request_save_on_cell_execute=False,
+                report_mode=False,
+            )
+        except BaseException as exc:
+            kept = _keep_failed(notebook, final)
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise RunFailed(_failure_reason(exc), kept) from exc
+        finally:
+            if previous_root is None:
+                os.environ.pop("PERFLIB_ROOT", None)
+            else:
+                os.environ["PERFLIB_ROOT"] = previous_root
+        make_deterministic(notebook)
+        _publish(staging, final)
+    files = sorted(p for p in final.rglob("*") if p.is_file())
+    return RunResult(county, int(year), final, files)
+
+
+def _keep_failed(notebook: Path, final: Path) -> Path | None:
+    if not notebook.exists():
+        return None
+    failed = final / "failed"
+    failed.mkdir(parents=True, exist_ok=True)
+    kept = failed / NOTEBOOK_OUT
+    shutil.copyfile(notebook, kept)
+    try:
+        make_deterministic(kept)
+    except Exception:  # a half-written notebook is still worth keeping as it is
+        pass
+    return kept
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with two renames; the old outputs go only once the new are in place."""
+    old = final.parent / f".{final.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
