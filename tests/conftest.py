@@ -1,0 +1,82 @@
+"""Shared fixtures: the project's paths, a copy of the project to run in, small workbooks."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from perflib.schema import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seed" / "000_1da96bbd88da6ce3.txt"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's params, data and notebooks to run in, so tests never touch outputs/."""
+    for name in ("params", "data", "notebooks"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def minimal_rows() -> dict[str, list[list]]:
+    """One valid row per table (header excluded), by table name."""
+    return {
+        "key_evaluations": [["评价报告甲", "甲局", "其他重大项目", 100, 91, "优", "公开"]],
+        "policy_documents": [["某某办法", "某财预〔2023〕1号", "2023-02-01"]],
+        "pre_assessments": [["项目甲", "甲局", 10, "2023-03-01", "予以支持"]],
+        "department_target_reviews": [["甲局"]],
+        "project_target_reviews": [["甲局", "项目甲", 10]],
+        "department_monitoring": [["甲局"]],
+        "project_monitoring": [["5月", "2023-05-31", "甲局", "项目甲", 10, 5]],
+        "department_self_evaluations": [["甲局", 100, 90, "优"]],
+        "project_self_evaluations": [["甲局", "项目甲", 10, 85, "良"]],
+        "third_party_evaluations": [["项目乙", "乙局", 20, "某公司", 80, "良"]],
+        "result_applications": [["甲局", "项目甲", 1]],
+        "authenticity_checks": [["项目甲", "甲局", "本级抽查"]],
+        "trainings": [["2023-06-01", "培训", 30]],
+    }
+
+
+def write_workbook(path: Path, rows: dict[str, list[list]] | None = None, headers: dict[str, list] | None = None) -> Path:
+    """A workbook with every table: ``rows`` replace a table's rows, ``headers`` its header row."""
+    rows = {**minimal_rows(), **(rows or {})}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in TABLES:
+        ws = wb.create_sheet(spec.sheet)
+        ws.append((headers or {}).get(spec.name, list(spec.headers)))
+        for row in rows[spec.name]:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def make_params(root: Path, rows: dict[str, list[list]] | None = None, settings: dict | None = None, county: str = "demo", year: int = 2023, **extra):
+    """A small project in ``root``: a workbook of ``rows`` and a params file; returns its Params."""
+    import yaml
+
+    from perflib.params import load_params
+
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    write_workbook(root / "data" / f"{county}-{year}.xlsx", rows)
+    base = yaml.safe_load((ROOT / "params" / "heshuo" / "2023.yaml").read_text(encoding="utf-8"))
+    base.update(county=county, year=year, county_name="示例县", data=f"data/{county}-{year}.xlsx", **extra)
+    if settings is not None:
+        base["settings"] = settings
+    folder = root / "params" / county
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{year}.yaml").write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+    return load_params(county, year, root)

@@ -1,0 +1,74 @@
+"""Writes docs/data-format.md from perflib.schema, so the documentation cannot drift from the code.
+
+Run: ``python tools/write_data_format_doc.py``. tests/test_project_files.py checks the result.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from perflib.schema import NOTES_SHEET, TABLES  # noqa: E402
+
+KINDS = {
+    "text": ("—", "文字"),
+    "money": ("万元", "数字，≥0，最多 4 位小数"),
+    "count": ("人次/个", "整数，≥0"),
+    "score": ("分", "数字，0–100"),
+    "date": ("—", "日期（Excel 日期，或 2023-05-31 / 2023年5月31日）"),
+    "choice": ("—", "固定取值"),
+}
+
+INTRO = f"""# Input data format
+
+One Excel workbook per county and year, `data/<county>/<year>.xlsx`, with one sheet per table
+below, as an analyst exports them from the budget system (预算管理一体化系统) and pastes them in.
+The same tables may come as a folder of UTF-8 CSV files, `data/<county>/<year>/<工作表名>.csv`
+(set `data:` in the params file to the folder).
+
+Rules for every sheet:
+- Row 1 is the header. Headers are matched ignoring spaces and full-/half-width brackets
+  (`预算金额（万元）` = `预算金额(万元)`); columns may come in any order; a column not listed here
+  is ignored with a warning (W201).
+- One row per project, department, document or session; the report's counts and sums are
+  computed from these rows. Do not type totals: a row whose first cell is 合计/总计/小计 is skipped
+  with a warning (W202).
+- Amounts are in 万元 with at most 4 decimals (1 元 = 0.0001 万元), never negative.
+- Scores run from 0 to 100; a grade given beside a score must agree with it
+  (财预〔2020〕10号: 90–100 优, 80–<90 良, 60–<80 中, <60 差; the labels are the params setting
+  `settings.grade_labels`).
+- A sheet named `{NOTES_SHEET}` is free for notes and is never read.
+- Errors name the file, sheet, Excel row and column: see [errors.md](errors.md).
+
+Scalars that have no list in the budget system (the indicator system's 类/条, the third-party
+quality rating, the pre-assessment rule's title) and the free text are in the params file:
+see [params.md](params.md).
+
+Which figure of the report comes from which sheet: each section's table says it under
+"Report". The sample workbook `data/heshuo/2023.xlsx` is a complete example.
+"""
+
+
+def table_markdown() -> str:
+    parts = []
+    for spec in TABLES:
+        parts.append(f"## {spec.sheet}\n")
+        parts.append(f"{spec.purpose}。Report: section {spec.section}.")
+        parts.append(f"Rows required: {'yes' if spec.rows_required else 'no'}. "
+                     + (f"A row is identified by {', '.join('`' + spec.column(k).header + '`' for k in spec.key)}; a repeat is an error (E120)." if spec.key else "Rows may repeat."))
+        parts.append("")
+        parts.append("| Column header | Unit | Type | Required | Allowed values | Example | Note |")
+        parts.append("|---|---|---|---|---|---|---|")
+        for c in spec.columns:
+            unit, kind = KINDS[c.kind]
+            allowed = "、".join(c.choices) if c.choices else ""
+            parts.append(f"| `{c.header}` | {unit} | {kind} | {'yes' if c.required else 'no'} | {allowed} | {c.example} | {c.note} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    target = ROOT / "docs" / "data-format.md"
+    target.write_text(INTRO + "\n" + table_markdown(), encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
