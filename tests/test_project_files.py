@@ -32,3 +32,10 @@ def test_data_format_doc_lists_every_sheet_and_column():
 def test_outputs_are_ignored_by_git():
     ignore = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert "outputs/*" in ignore and "!outputs/.gitkeep" in ignore
+
+
+def test_every_finding_code_is_documented():
+    from perflib.findings import CODES
+
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if f"| {code} |" not in doc] == []
