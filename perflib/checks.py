@@ -5,13 +5,17 @@ batch, dates inside the report's year.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable
 
+from .figures import Figures
 from .findings import Finding
-from .inputs import Dataset
+from .inputs import Dataset, normalize_header
 from .params import Params
 from .rules import grade_for_score
-from .schema import TABLES_BY_NAME
+from .schema import INFO_COUNTY, INFO_SHEET, INFO_YEAR, PUBLICATION_STATES, TABLES_BY_NAME
+
+RATE_TOLERANCE = Decimal("0.005")  # 执行率 may differ from executed ÷ budget by 0.5 percentage points
 
 GRADED_TABLES = ("key_evaluations", "department_self_evaluations", "project_self_evaluations", "third_party_evaluations")
 # Dates that must fall inside the report's year (other dates, like 评价 done the year after, may not).
@@ -24,14 +28,17 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     for name in GRADED_TABLES:
         found.extend(_grades(dataset, name, params.settings.grade_labels))
     found.extend(_executed_within_budget(dataset))
+    found.extend(_rates_agree(dataset))
     found.extend(_one_as_of_per_batch(dataset))
+    found.extend(_withheld_not_published(dataset))
+    found.extend(_workbook_is_for(dataset, params))
     for name, column in DATED_IN_YEAR.items():
         found.extend(_dates_in_year(dataset, name, column, params.year))
     return found
 
 
 def _where(dataset: Dataset, table: str) -> dict:
-    return dict(file=dataset.source, sheet=TABLES_BY_NAME[table].sheet)
+    return dict(file=dataset.files.get(table, dataset.source), sheet=TABLES_BY_NAME[table].sheet)
 
 
 def _records(dataset: Dataset, table: str) -> Iterable[dict]:
@@ -86,4 +93,61 @@ def _dates_in_year(dataset: Dataset, table: str, column: str, year: int) -> list
         value = record.get(column)
         if value is not None and value.year != year:
             found.append(Finding("E133", f"日期不在报告年度 {year} 年内。", row=record["excel_row"], column=spec.column(column).header, value=str(value), expected=f"{year} 年内的日期", **_where(dataset, table)))
+    return found
+
+
+def _rates_agree(dataset: Dataset) -> list[Finding]:
+    spec = TABLES_BY_NAME["project_monitoring"]
+    found = []
+    for record in _records(dataset, "project_monitoring"):
+        rate, budget, executed = record.get("rate"), record.get("budget"), record.get("executed")
+        if rate is None or not budget or executed is None:
+            continue
+        actual = executed / budget
+        if abs(rate - actual) > RATE_TOLERANCE:
+            found.append(Finding("E137", f"执行金额÷预算金额为 {actual * 100:.2f}%。", row=record["excel_row"], column=spec.column("rate").header,
+                                 value=f"{rate * 100:.2f}%", expected=f"{actual * 100:.2f}%（或改正金额）", **_where(dataset, "project_monitoring")))
+    return found
+
+
+def _withheld_not_published(dataset: Dataset) -> list[Finding]:
+    """A report withheld as 涉密/敏感 must not also carry a publication address."""
+    spec = TABLES_BY_NAME["key_evaluations"]
+    found = []
+    for record in _records(dataset, "key_evaluations"):
+        if record.get("publication") in PUBLICATION_STATES[1:] and record.get("url"):
+            found.append(Finding("E135", f"报告标为「{record['publication']}」不予公开，却填写了公开网址。", row=record["excel_row"],
+                                 column=spec.column("url").header, value=record["url"], expected="删除网址，或把公开情况改为「公开」", **_where(dataset, "key_evaluations")))
+    return found
+
+
+def _workbook_is_for(dataset: Dataset, params: Params) -> list[Finding]:
+    """The optional 基本信息 sheet names the county and year; they must be the params'."""
+    found = []
+    for item, expected in ((INFO_COUNTY, params.county_name), (INFO_YEAR, str(params.year))):
+        entry = dataset.info.get(normalize_header(item))
+        if entry is None:
+            continue
+        value, row, file = entry
+        shown = value.replace("年", "") if item == INFO_YEAR else value
+        if shown != expected:
+            found.append(Finding("E141", f"工作簿写的{item}是「{value}」，参数文件是「{expected}」：是否用错了工作簿？", file=file, sheet=INFO_SHEET,
+                                 row=row, column=item, value=value, expected=expected))
+    return found
+
+
+def check_stated_totals(figures: Figures, params: Params) -> list[Finding]:
+    """Totals the analyst stated in params (``stated_totals``) against those computed from the data."""
+    found = []
+    where = f"params/{params.county}/{params.year}.yaml"
+    for key, stated in params.stated_totals.items():
+        if key not in figures:
+            found.append(Finding("E140", f"stated_totals 中的「{key}」不是报告中的数字名称（名称见笔记本的数字台账）。", file=where, column="stated_totals", value=key))
+            continue
+        figure = figures[key]
+        exponent = stated.as_tuple().exponent
+        computed = Decimal(figure.value).quantize(Decimal(1).scaleb(exponent)) if isinstance(exponent, int) else Decimal(figure.value)
+        if computed != stated:
+            found.append(Finding("E142", f"参数中填写的「{figure.label}」为 {stated}{figure.unit}，按数据计算为 {figure.value}{figure.unit}（{figure.source} 第 {len(figure.rows)} 行之和）。",
+                                 file=where, column=f"stated_totals.{key}", value=str(stated), expected=str(figure.value)))
     return found

@@ -18,9 +18,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--county", required=True, help="params/ 下的县目录名，如 heshuo")
     run.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
     run.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    run.add_argument("--data-root", help="数据目录：参数文件中的 data 路径可位于此目录内（默认只允许项目目录内）")
     check = sub.add_parser("check", help="只检查数据，不生成报告")
-    check.add_argument("--county", required=True)
-    check.add_argument("--year", required=True, type=int)
+    check.add_argument("--county", required=True, help="params/ 下的县目录名，如 heshuo")
+    check.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
+    check.add_argument("--data-root", help="数据目录（同 run）")
     return parser
 
 
@@ -29,7 +31,7 @@ def _run(args) -> int:
     from .run import run_report
 
     started = time.monotonic()
-    result = run_report(args.county, args.year, progress=not args.no_progress)
+    result = run_report(args.county, args.year, progress=not args.no_progress, data_root=args.data_root)
     root = find_root()
     print(f"完成：{args.county} {args.year}，用时 {time.monotonic() - started:.1f} 秒，输出在 {relative(result.output_dir, root)}/")
     for path in result.files:
@@ -42,8 +44,8 @@ def _check(args) -> int:
     from .params import load_params
     from .report import load_data
 
-    params = load_params(args.county, args.year)
-    _, findings = load_data(params)
+    params = load_params(args.county, args.year, data_root=args.data_root)
+    dataset, findings = load_data(params)
     for finding in findings:
         print(finding)
     n_errors = len(errors(findings))
@@ -52,15 +54,17 @@ def _check(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 success, 1 the data or params have errors or the run failed, 2 an internal
+    error (a bug: rerun with --debug and report it), 130 interrupted."""
     args = _parser().parse_args(argv)
     from .findings import DataError
     from .params import ParamsError
     from .run import RunFailed
 
     try:
-        return {"run": _run, "check": _check}[args.command](args)
+        return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("已中断，未改动原有输出。", file=sys.stderr)
+        print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
         return 130
     except (RunFailed, DataError, ParamsError, FileNotFoundError) as exc:
         if args.debug:
@@ -68,8 +72,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"失败：{exc}", file=sys.stderr)
         kept = getattr(exc, "failed_notebook", None)
         if kept:
-            print(f"失败时执行到的笔记本已保存：{kept}（出错的单元格已标出）", file=sys.stderr)
+            print(f"失败时执行到的笔记本已保存：{kept}（出错的单元格已标出）。原有的报告未改动。", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: say so plainly; the traceback only on request
+        if args.debug:
+            traceback.print_exc()
+        print(f"内部错误：{type(exc).__name__}: {exc}。这是 perflib 的问题而不是数据的问题；"
+              "请加 --debug 重新运行，并把输出发给维护者。", file=sys.stderr)
+        return 2
+
+
+COMMANDS = {"run": _run, "check": _check}
 
 
 if __name__ == "__main__":

@@ -1,27 +1,44 @@
 """Loading: the county-year workbook (or CSV folder) into typed tables, with findings.
 
-Every cell is parsed by the kind its column declares in ``schema``; anything that does not parse
-becomes a ``Finding`` located by file, sheet, Excel row and column, never an exception. The
-tables keep each row's Excel row number (``excel_row``) so that every figure can name its rows.
+Every cell is parsed by the kind its column declares in ``schema`` (see ``cells``); anything that
+does not parse becomes a ``Finding`` located by file, sheet, Excel row and column, never an
+exception. The tables keep each row's Excel row number (``excel_row``) so that every figure can
+name its rows. What was read but normalized (full-width digits, units in cells, GBK files, title
+rows above the header, hidden sheets) is reported as a warning, so the analyst sees it.
 """
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import difflib
+import io
 import re
 import unicodedata
+import zipfile
+from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import pandas as pd
 
+from . import cells
 from .findings import Finding
-from .money import MAX_DECIMALS, decimals_of, to_decimal
-from .schema import NOTES_SHEET, TABLES, Column, TableSpec
+from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
 
 TOTAL_MARKERS = ("合计", "总计", "小计")
+HEADER_SEARCH_ROWS = 5  # a title may sit above the header (often merged across the columns)
+CSV_ENCODINGS = (("utf-8-sig", None), ("gb18030", "GB18030/GBK"))
+
+
+@dataclass
+class Sheet:
+    """A sheet as read: its rows (Excel row number, values) and where it came from."""
+
+    name: str
+    file: str
+    rows: list[tuple[int, list[Any]]]
+    hidden: bool = False
+    encoding_note: str | None = None
 
 
 @dataclass
@@ -31,6 +48,8 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     findings: list[Finding] = field(default_factory=list)
     source: str = ""  # the data path as the analyst wrote it
+    info: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # 基本信息: item -> (value, row, file)
+    files: dict[str, str] = field(default_factory=dict)  # table name -> file label (CSV files differ)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -44,187 +63,230 @@ def normalize_header(text: Any) -> str:
 def load_dataset(path: Path, label: str | None = None, specs: Iterable[TableSpec] = TABLES) -> Dataset:
     """Read and type every table of ``specs`` from a workbook (.xlsx) or a folder of CSV files."""
     label = label or path.as_posix()
-    findings: list[Finding] = []
-    tables: dict[str, pd.DataFrame] = {}
     try:
-        sheets = _read_sheets(path)
+        sheets = read_sheets(path, label)
     except FileNotFoundError:
         return Dataset({}, [Finding("E100", "数据文件不存在。", file=label, expected="预算绩效数据工作簿（.xlsx）或 CSV 文件夹")], label)
+    except UnicodeDecodeError as exc:
+        return Dataset({}, [Finding("E100", "CSV 文件的编码无法识别。", file=getattr(exc, "file", label), expected="UTF-8 或 GB18030/GBK 编码的 CSV")], label)
     except Exception as exc:  # any unreadable file is a finding, not a traceback
-        return Dataset({}, [Finding("E100", f"无法读取数据文件：{type(exc).__name__}。", file=label, expected="Excel 工作簿（.xlsx）或 UTF-8 CSV 文件夹")], label)
+        return Dataset({}, [Finding("E100", f"无法读取数据文件（{type(exc).__name__}），文件可能已损坏或不是 Excel 工作簿。", file=label,
+                                    expected="Excel 工作簿（.xlsx，可由 Excel 或 WPS 另存）或 CSV 文件夹")], label)
+    specs = list(specs)
+    findings: list[Finding] = []
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    known = {s.sheet for s in specs} | {NOTES_SHEET, INFO_SHEET}
+    for sheet in sheets.values():
+        if sheet.encoding_note:
+            findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
+        if sheet.name not in known:
+            guess = difflib.get_close_matches(sheet.name, sorted(known - set(sheets)), n=1, cutoff=0.5)
+            hint = f"是否应命名为「{guess[0]}」？" if guess else "不属于数据格式，已忽略。"
+            findings.append(Finding("W208", f"未识别的工作表「{sheet.name}」：{hint}", file=sheet.file, sheet=sheet.name))
+        elif sheet.hidden and sheet.name != NOTES_SHEET:
+            findings.append(Finding("W207", "该工作表是隐藏的，仍已读取；请确认它是本年度要用的数据。", file=sheet.file, sheet=sheet.name))
     for spec in specs:
-        rows = sheets.get(spec.sheet)
-        if rows is None:
-            findings.append(Finding("E101", f"缺少工作表「{spec.sheet}」（{spec.purpose}）。", file=label, sheet=spec.sheet))
-            tables[spec.name] = _empty(spec)
+        sheet = sheets.get(spec.sheet)
+        if sheet is None:
+            findings.append(Finding("E101", f"缺少工作表「{spec.sheet}」（{spec.purpose}）。", file=label, sheet=spec.sheet,
+                                    expected="按 docs/data-format.md 建立该工作表" + ("或同名 CSV 文件" if path.is_dir() else "")))
+            tables[spec.name] = empty_table(spec)
+            files[spec.name] = label
             continue
-        table, table_findings = _typed_table(spec, rows, label)
+        table, table_findings = typed_table(spec, sheet)
         tables[spec.name] = table
+        files[spec.name] = sheet.file
         findings.extend(table_findings)
-    return Dataset(tables, findings, label)
+    info = _info(sheets.get(INFO_SHEET))
+    return Dataset(tables, findings, label, info, files)
 
 
-def _read_sheets(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
-    """Every sheet as (Excel row number, cell values) pairs; a CSV file's stem names its sheet."""
+def read_sheets(path: Path, label: str) -> dict[str, Sheet]:
+    """Every sheet of a workbook, or every ``*.csv`` of a folder (its stem names the sheet)."""
     if path.is_dir():
-        return {p.stem: list(_csv_rows(p)) for p in sorted(path.glob("*.csv"))}
+        return {p.stem: _csv_sheet(p, f"{label.rstrip('/')}/{p.name}") for p in sorted(path.glob("*.csv"))}
     if not path.exists():
         raise FileNotFoundError(path)
+    if path.suffix.lower() == ".csv":
+        return {path.stem: _csv_sheet(path, label)}
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not an xlsx (zip) file")
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        return {
-            ws.title: [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
-            for ws in workbook.worksheets
-            if ws.title != NOTES_SHEET
-        }
+        sheets = {}
+        for ws in workbook.worksheets:
+            ws.reset_dimensions()  # WPS and some exporters write a wrong <dimension>; read every row
+            rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+            sheets[ws.title.strip()] = Sheet(ws.title.strip(), label, rows, hidden=ws.sheet_state != "visible")
+        return sheets
     finally:
         workbook.close()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for i, values in enumerate(csv.reader(handle), start=1):
-            yield i, [v if v != "" else None for v in values]
+def _csv_sheet(path: Path, label: str) -> Sheet:
+    data = path.read_bytes()
+    for encoding, note in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
+        error.file = label  # type: ignore[attr-defined]
+        raise error
+    rows = [(i, [v if v.strip() else None for v in values]) for i, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)]
+    return Sheet(path.stem, label, rows, encoding_note=note)
 
 
-def _empty(spec: TableSpec) -> pd.DataFrame:
+def empty_table(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame({"excel_row": pd.Series(dtype="int64"), **{c.name: pd.Series(dtype=object) for c in spec.columns}})
 
 
-def _typed_table(spec: TableSpec, rows: list[tuple[int, list[Any]]], label: str) -> tuple[pd.DataFrame, list[Finding]]:
+def _header_row(spec: TableSpec, rows: list[tuple[int, list[Any]]]) -> int:
+    """Index of the header among the first rows: the one that names most of the table's columns."""
+    wanted = {normalize_header(h) for h in spec.headers}
+    scores = [sum(normalize_header(v) in wanted for v in values if not cells.blank(v)) for _, values in rows[:HEADER_SEARCH_ROWS]]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] else 0
+
+
+def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Finding]]:
+    """The rows of one sheet typed by ``spec``, and the findings on the way."""
     findings: list[Finding] = []
-    rows = [(n, values) for n, values in rows if any(_blank(v) is False for v in values)]
+    where = dict(file=sheet.file, sheet=spec.sheet)
+    rows = [(n, values) for n, values in sheet.rows if any(not cells.blank(v) for v in values)]
     if not rows:
-        findings.append(Finding("E103", f"工作表「{spec.sheet}」是空的，缺少表头行。", file=label, sheet=spec.sheet, expected="第 1 行为表头：" + "、".join(spec.headers)))
-        return _empty(spec), findings
-    header_row, header = rows[0]
-    positions = {normalize_header(h): i for i, h in enumerate(header) if not _blank(h)}
-    where = dict(file=label, sheet=spec.sheet)
+        findings.append(Finding("E103", f"工作表「{spec.sheet}」是空的，缺少表头行。", expected="第 1 行为表头：" + "、".join(spec.headers), **where))
+        return empty_table(spec), findings
+    h = _header_row(spec, rows)
+    for n, values in rows[:h]:
+        findings.append(Finding("W206", "表头上方的标题行已跳过。", row=n, value=cells.text_of(next(v for v in values if not cells.blank(v))), **where))
+    header_row, header = rows[h]
+    positions: dict[str, int] = {}
+    for i, value in enumerate(header):
+        if not cells.blank(value):
+            positions.setdefault(normalize_header(value), i)
     index: dict[str, int] = {}
+    known = {normalize_header(x) for x in spec.headers}
+    unknown = [cells.text_of(v) for v in header if not cells.blank(v) and normalize_header(v) not in known]
     for column in spec.columns:
         position = positions.get(normalize_header(column.header))
-        if position is None:
-            findings.append(Finding("E102", f"缺少列「{column.header}」。", row=header_row, column=column.header, expected="表头：" + "、".join(spec.headers), **where))
-        else:
+        if position is not None:
             index[column.name] = position
-    known = {normalize_header(h) for h in spec.headers}
-    for h in header:
-        if not _blank(h) and normalize_header(h) not in known:
-            findings.append(Finding("W201", f"列「{str(h).strip()}」不在数据格式中，已忽略。", row=header_row, column=str(h).strip(), **where))
-    if len(index) < len(spec.columns):
-        return _empty(spec), findings
+        elif column.required:  # an optional column may be left out of the sheet altogether
+            guess = difflib.get_close_matches(column.header, unknown, n=1, cutoff=0.4)
+            message = f"缺少列「{column.header}」" + (f"（表头中的「{guess[0]}」是否就是它？请改为规定的列名）。" if guess else "。")
+            findings.append(Finding("E102", message, row=header_row, column=column.header, value=guess[0] if guess else None,
+                                    expected="表头包含：" + "、".join(c.header for c in spec.columns if c.required), **where))
+    for name in unknown:
+        findings.append(Finding("W201", f"列「{name}」不在数据格式中，已忽略。", row=header_row, column=name, **where))
+    if any(c.name not in index and c.required for c in spec.columns):
+        return empty_table(spec), findings
+    notes: dict[tuple[str, str], list[int]] = defaultdict(list)
     records = []
-    for excel_row, values in rows[1:]:
-        first_text = next((str(v).strip() for v in values if not _blank(v)), "")
-        if first_text.replace(" ", "") in TOTAL_MARKERS:
+    for excel_row, values in rows[h + 1:]:
+        first_text = next((cells.text_of(v) for v in values if not cells.blank(v)), "")
+        if re.sub(r"\s+", "", first_text) in TOTAL_MARKERS:
             findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=excel_row, value=first_text, **where))
             continue
         record: dict[str, Any] = {"excel_row": excel_row}
         for column in spec.columns:
-            raw = values[index[column.name]] if index[column.name] < len(values) else None
-            record[column.name] = _parse(column, raw, excel_row, findings, where)
+            position = index.get(column.name)
+            raw = values[position] if position is not None and position < len(values) else None
+            record[column.name] = _cell(column, raw, excel_row, findings, notes, where)
         records.append(record)
+    for (header_text, note), note_rows in notes.items():
+        findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
     if not records and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
-    table = pd.DataFrame(records, columns=["excel_row", *[c.name for c in spec.columns]]) if records else _empty(spec)
+    table = pd.DataFrame(records, columns=["excel_row", *[c.name for c in spec.columns]]) if records else empty_table(spec)
     table = table.astype({c.name: object for c in spec.columns})
     findings.extend(_duplicates(spec, table, where))
     return table, findings
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def _rows_text(rows: list[int]) -> str:
+    shown = "、".join(str(r) for r in rows[:10])
+    return shown + (f" 等 {len(rows)} 行" if len(rows) > 10 else "")
 
 
-def _parse(column: Column, raw: Any, row: int, findings: list[Finding], where: dict) -> Any:
+_PARSERS = {
+    "money": cells.parse_amount,
+    "count": cells.parse_count,
+    "score": cells.parse_score,
+    "percent": cells.parse_percent,
+    "date": cells.parse_date,
+}
+
+
+def _cell(column: Column, raw: Any, row: int, findings: list[Finding], notes: dict, where: dict) -> Any:
     """One cell as its column's kind; a cell that does not parse adds a finding and gives None."""
     at = dict(row=row, column=column.header, **where)
-    if _blank(raw):
+    if cells.blank(raw):
         if column.required:
-            findings.append(Finding("E110", "必填单元格为空。", expected=_expected(column), **at))
+            code = column.blank_code or "E110"
+            findings.append(Finding(code, "必填单元格为空。" if code == "E110" else column.blank_message, expected=expected_for(column), **at))
         return None
-    shown = str(raw).strip()
-    if column.kind == "text":
-        return shown
-    if column.kind == "choice":
-        if shown not in column.choices:
-            findings.append(Finding("E117", "取值不在允许范围内。", value=shown, expected="以下之一：" + "、".join(column.choices), **at))
-            return None
-        return shown
-    if column.kind in ("money", "score"):
-        try:
-            number = to_decimal(raw)
-        except ValueError:
-            findings.append(Finding("E111", "不是数字。", value=shown, expected=_expected(column), **at))
-            return None
-        if column.kind == "score":
-            if not Decimal(0) <= number <= Decimal(100):
-                findings.append(Finding("E115", "得分不在 0–100 之间。", value=shown, expected="0 到 100 之间的数", **at))
-                return None
-            return number
-        if number < 0:
-            findings.append(Finding("E112", "金额为负数。", value=shown, expected="不小于 0 的金额（万元）", **at))
-            return None
-        if decimals_of(number) > MAX_DECIMALS:
-            findings.append(Finding("E113", "金额小数位超过 4 位（万元精确到 0.0001，即 1 元）。", value=shown, expected="最多 4 位小数的万元金额", **at))
-            return None
-        return number
-    if column.kind == "count":
-        try:
-            number = to_decimal(raw)
-        except ValueError:
-            number = None
-        if number is None or number < 0 or number != number.to_integral_value():
-            findings.append(Finding("E114", "不是非负整数。", value=shown, expected="不小于 0 的整数", **at))
-            return None
-        return int(number)
-    if column.kind == "date":
-        parsed = _date(raw)
-        if parsed is None:
-            findings.append(Finding("E116", "日期无法识别。", value=shown, expected="日期，如 2023-05-31", **at))
-        return parsed
-    raise ValueError(f"unknown column kind {column.kind}")  # pragma: no cover - schema bug
+    try:
+        if column.kind == "text":
+            value, applied = cells.text_of(raw), []
+        elif column.kind == "choice":
+            value, applied = cells.parse_choice(raw, column.choices)
+        else:
+            value, applied = _PARSERS[column.kind](raw)
+    except cells.CellError as error:
+        findings.append(Finding(error.code, error.message, value=cells.text_of(raw), expected=error.expected, **at))
+        return None
+    for note in applied:
+        notes[(column.header, note)].append(row)
+    return value
 
 
-def _expected(column: Column) -> str:
+def expected_for(column: Column) -> str:
     return {
         "money": "金额（万元，数字）",
         "score": "0 到 100 之间的得分",
         "count": "不小于 0 的整数",
+        "percent": "百分比，如 46%",
         "date": "日期，如 2023-05-31",
         "choice": "以下之一：" + "、".join(column.choices),
     }.get(column.kind, f"文字，如「{column.example}」" if column.example else "文字")
 
 
-def _date(raw: Any) -> dt.date | None:
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = str(raw).strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?", text)
-    if not match:
-        return None
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        return None
-
-
 def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Finding]:
     if not spec.key or table.empty:
         return []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, dict] = {}
     found = []
     for record in table.to_dict("records"):
         key = tuple(record[k] for k in spec.key)
         if any(k is None for k in key):
             continue
         if key in seen:
+            first = seen[key]
             shown = " / ".join(str(k) for k in key)
-            found.append(Finding("E120", f"与第 {seen[key]} 行重复。", row=record["excel_row"], column=spec.column(spec.key[-1]).header, value=shown, expected="每个项目只出现一次", **where))
+            if "type" in record and record["type"] is not None and first.get("type") not in (None, record["type"]):
+                found.append(Finding("E136", f"同一项目在第 {first['excel_row']} 行归为「{first['type']}」，此处又归为「{record['type']}」。",
+                                     row=record["excel_row"], column=spec.column("type").header, value=shown, expected="每个评价对象只归一种评价类型", **where))
+            else:
+                found.append(Finding("E120", f"与第 {first['excel_row']} 行重复。", row=record["excel_row"], column=spec.column(spec.key[-1]).header,
+                                     value=shown, expected="每个项目只出现一次", **where))
         else:
-            seen[key] = record["excel_row"]
+            seen[key] = record
     return found
+
+
+def _info(sheet: Sheet | None) -> dict[str, tuple[str, int, str]]:
+    """The optional 基本信息 sheet: item → (value, Excel row, file), e.g. 县（市、区） → 和硕县."""
+    if sheet is None:
+        return {}
+    info = {}
+    for n, values in sheet.rows:
+        filled = [v for v in values if not cells.blank(v)]
+        if len(filled) >= 2:
+            info[normalize_header(filled[0])] = (cells.text_of(filled[1]), n, sheet.file)
+    return info

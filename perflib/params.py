@@ -22,7 +22,12 @@ ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「�
 
 
 class ParamsError(ValueError):
-    """A params file is missing or wrong; the message (Chinese) says which key and why."""
+    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140)."""
+
+    code = "E140"
+
+    def __init__(self, message: str):
+        super().__init__(f"[E140 错误] {message}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Params:
     problems: tuple[Item, ...]
     measures: tuple[Item, ...]
     templates: Path | None
+    stated_totals: Mapping[str, Decimal]  # figure name -> total as stated by the analyst, checked (E142)
     root: Path
     source: Path | None
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
@@ -81,7 +87,7 @@ class Params:
         return f"{self.year}年{self.county_name}预算绩效管理工作情况"
 
 
-PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates")
+PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals")
 
 
 def load_params(
@@ -108,7 +114,7 @@ def load_params(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
             f"与所选的 {county}/{year} 不一致。"
         )
-    return _build(raw, county, int(year), root, path if path.exists() else None, where, data_root)
+    return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -164,6 +170,7 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         problems=_items(text.get("problems"), f"{where} text.problems"),
         measures=_items(text.get("measures"), f"{where} text.measures"),
         templates=confine(templates, root, where, "templates") if templates else None,
+        stated_totals=_stated_totals(raw.get("stated_totals"), where),
         root=root,
         source=source,
         raw=dict(raw),
@@ -229,6 +236,20 @@ def _phrases(raw: Any, where: str) -> tuple[SchedulePhrase, ...]:
     if bands[-1].below is not None or None in bounds or bounds != sorted(bounds):
         raise ParamsError(problem)
     return tuple(bands)
+
+
+def _stated_totals(raw: Any, where: str) -> dict[str, Decimal]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"参数文件 {where} 中 stated_totals 应为「数字名称: 数值」的键值对。")
+    totals = {}
+    for key, value in raw.items():
+        try:
+            totals[str(key)] = Decimal(str(value).replace(",", "").strip())
+        except Exception:
+            raise ParamsError(f"参数文件 {where} 中 stated_totals.{key} 应为数字，现为「{value}」。") from None
+    return totals
 
 
 def _items(raw: Any, where: str) -> tuple[Item, ...]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .charts import draw_charts
-from .checks import check_dataset
+from .checks import check_dataset, check_stated_totals
 from .document import Document, build_document
 from .figures import Figures, compute_figures
 from .findings import DataError, Finding, errors, warnings
@@ -35,6 +35,8 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     findings = list(dataset.findings)
     if not errors(findings):  # cross-table checks need tables that typed cleanly
         findings += check_dataset(dataset, params)
+    if not errors(findings) and params.stated_totals:
+        findings += check_stated_totals(compute_figures(dataset, params), params)
     return dataset, findings
 
 

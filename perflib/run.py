@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,15 +91,76 @@ def _failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_report(county: str, year: int, root: Path | None = None, progress: bool = True) -> RunResult:
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by Ctrl-C or SIGTERM; its kernel is gone and nothing was published."""
+
+
+def _kill_children() -> None:
+    """End every process this one started (the kernel and anything it spawned)."""
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _execute_interruptibly(execute) -> None:
+    """Run ``execute`` (papermill) in a worker thread so that this thread keeps the signals.
+
+    nbclient installs its own SIGINT/SIGTERM handlers when it runs in the main thread; here it
+    does not, and Ctrl-C or SIGTERM ends the kernel, waits for papermill to return and raises
+    ``Interrupted``: no kernel outlives the run, and the caller removes its staging folder.
+    """
+    outcome: dict[str, BaseException] = {}
+
+    def work() -> None:
+        try:
+            execute()
+        except BaseException as exc:  # handed to the calling thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="perflib-papermill", daemon=True)
+    restore = None
+    if threading.current_thread() is threading.main_thread():
+        def on_term(signum, frame):
+            raise KeyboardInterrupt
+        restore = signal.signal(signal.SIGTERM, on_term)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(timeout=0.2)
+    except KeyboardInterrupt:
+        _kill_children()
+        worker.join(timeout=30)
+        raise Interrupted() from None
+    finally:
+        if restore is not None:
+            signal.signal(signal.SIGTERM, restore)
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def run_report(county: str, year: int, root: Path | None = None, progress: bool = True, data_root: Path | None = None) -> RunResult:
     """Execute the annual notebook for one county and year and publish its outputs atomically."""
     import papermill as pm
 
     root = (root or project.find_root()).resolve()
-    load_params(county, year, root)  # a wrong params file is reported before a kernel starts
+    load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
     final = project.output_dir(root, county, year)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{year}.staging"
+    parameters = {"county": county, "year": int(year), "output_dir": "."}
+    if data_root is not None:
+        parameters["data_root"] = str(Path(data_root).resolve())
     with FileLock(str(final.parent / f".{year}.lock")):
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -105,21 +168,22 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
         previous_root = os.environ.get("PERFLIB_ROOT")
         os.environ["PERFLIB_ROOT"] = str(root)
         try:
-            pm.execute_notebook(
+            _execute_interruptibly(lambda: pm.execute_notebook(
                 str(project.notebook_path(root)),
                 str(notebook),
-                parameters={"county": county, "year": int(year), "output_dir": "."},
+                parameters=parameters,
                 cwd=str(staging),
                 kernel_name=ensure_kernel(),
                 progress_bar=progress,
                 request_save_on_cell_execute=False,
                 report_mode=False,
-            )
-        except BaseException as exc:
+            ))
+        except Interrupted:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        except Exception as exc:
             kept = _keep_failed(notebook, final)
             shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(exc, KeyboardInterrupt):
-                raise
             raise RunFailed(_failure_reason(exc), kept) from exc
         finally:
             if previous_root is None:

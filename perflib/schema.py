@@ -28,7 +28,8 @@ class Column:
     """One column: its header in the workbook, its field name in code and its kind.
 
     Kinds: ``text``; ``money`` (万元, Decimal, ≥ 0, at most 4 decimals); ``count`` (integer ≥ 0);
-    ``score`` (0–100); ``date``; ``choice`` (one of ``choices``).
+    ``score`` (0–100); ``percent`` (a ratio, at most 100%); ``date``; ``choice`` (one of ``choices``).
+    A column that is not ``required`` may have blank cells and may be left out of the sheet.
     """
 
     header: str
@@ -38,6 +39,8 @@ class Column:
     choices: tuple[str, ...] = ()
     example: str = ""
     note: str = ""
+    blank_code: str | None = None  # a more specific finding than E110 for a blank cell
+    blank_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("评价得分", "score", "score", required=False, example="92.5"),
             Column("评价等级", "grade", required=False, example="优", note="须与得分一致（财预〔2020〕10号）；标签见参数 settings.grade_labels"),
             Column("公开情况", "publication", "choice", choices=PUBLICATION_STATES, example="公开"),
+            Column("公开网址", "url", required=False, example="http://www.heshuo.gov.cn/…", note="涉密、敏感的报告不得填写"),
         ),
         key=("title",), section="一",
     ),
@@ -121,11 +125,13 @@ TABLES: tuple[TableSpec, ...] = (
         "project_monitoring", "项目绩效监控", "项目绩效监控（“双监控”），每个批次每个项目一行",
         (
             Column("监控批次", "batch", example="5月", note="同一批次的各行截止日期须相同"),
-            Column("截止日期", "as_of", "date", example="2023-05-31", note="执行数的统计截止日，决定序时进度"),
+            Column("截止日期", "as_of", "date", example="2023-05-31", note="执行数的统计截止日，决定序时进度",
+                   blank_code="E134", blank_message="监控批次缺少截止日期，无法计算序时进度。"),
             _dept(),
             _project(),
             Column("预算金额(万元)", "budget", "money", example="210.4"),
             Column("执行金额(万元)", "executed", "money", example="96.8", note="不得大于预算金额"),
+            Column("执行率", "rate", "percent", required=False, example="46%", note="可不填；填写时须等于执行金额÷预算金额（误差 0.5 个百分点内）"),
         ),
         key=("batch", "department", "project"), section="二（四）",
     ),
@@ -188,3 +194,6 @@ TABLES: tuple[TableSpec, ...] = (
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 TABLES_BY_SHEET = {t.sheet: t for t in TABLES}
 NOTES_SHEET = "说明"  # a free sheet for the analyst's notes; never read as data
+INFO_SHEET = "基本信息"  # optional: 县（市、区） and 年度 of the workbook, checked against the params
+INFO_COUNTY = "县（市、区）"
+INFO_YEAR = "年度"

@@ -108,6 +108,10 @@ def build() -> Workbook:
     notes.title = "说明"
     notes.append([NOTE])
     notes.append(["各工作表的列说明见 docs/data-format.md。金额单位为万元。"])
+    info = wb.create_sheet("基本信息")
+    info.append(["项目", "内容"])
+    info.append(["县（市、区）", "和硕县"])
+    info.append(["年度", 2023])
     sheets: dict[str, list[list]] = {}
 
     sheets["key_evaluations"] = [[t, d, k, money(Decimal(a)), float(s) if "." in s else int(s), g, "公开"] for t, d, k, a, s, g in KEY_EVALUATIONS]

@@ -9,13 +9,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from perflib.schema import NOTES_SHEET, TABLES  # noqa: E402
+from perflib.schema import INFO_COUNTY, INFO_SHEET, INFO_YEAR, NOTES_SHEET, TABLES  # noqa: E402
 
 KINDS = {
     "text": ("—", "文字"),
     "money": ("万元", "数字，≥0，最多 4 位小数"),
     "count": ("人次/个", "整数，≥0"),
     "score": ("分", "数字，0–100"),
+    "percent": ("%", "百分比（46% 或 Excel 百分比单元格），0–100%"),
     "date": ("—", "日期（Excel 日期，或 2023-05-31 / 2023年5月31日）"),
     "choice": ("—", "固定取值"),
 }
@@ -39,6 +40,19 @@ Rules for every sheet:
   (财预〔2020〕10号: 90–100 优, 80–<90 良, 60–<80 中, <60 差; the labels are the params setting
   `settings.grade_labels`).
 - A sheet named `{NOTES_SHEET}` is free for notes and is never read.
+- An optional sheet `{INFO_SHEET}` states what the workbook is: two columns, item and value, with
+  rows `{INFO_COUNTY}` (e.g. 和硕县) and `{INFO_YEAR}` (e.g. 2023). When present they must agree with
+  the params file (E141), which catches a workbook copied from another county or year.
+- Columns marked "Required: no" may have blank cells and may be left out of the sheet.
+- Values are read when unambiguous, and what was normalized is listed as a warning (W204):
+  full-width digits and commas (`１２,３４５`), thousands separators, `万元`/`万` in an amount cell,
+  amounts in `元` (converted to 万元), Excel date serial numbers in a date column. Ambiguous
+  values (`约120`, `120-130`, `12,34`) are errors.
+- A title row above the header (often merged across the columns) is skipped (W206); the header is
+  the row among the first five that names most of the sheet's columns. Hidden sheets are read,
+  with a warning (W207); sheets with other names are ignored, with a warning that suggests the
+  closest expected name (W208).
+- CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, the default of Chinese Excel (W203).
 - Errors name the file, sheet, Excel row and column: see [errors.md](errors.md).
 
 Scalars that have no list in the budget system (the indicator system's 类/条, the third-party

@@ -1,0 +1,191 @@
+"""One cell at a time: values as analysts really type them, read when unambiguous.
+
+Full-width digits and commas (１２,３４５), thousands separators, amounts written with 万元/万/元
+in the cell, percentages with or without %, dates as Excel dates, text or Excel serial numbers.
+Each parser returns the value and the normalizations it applied (for the analyst to see), or
+raises ``CellError`` with the finding code and what was expected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .money import MAX_DECIMALS, decimals_of
+
+WAN = Decimal(10000)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# Excel serial days of 1990-01-01 .. 2100-12-31; a bare number in that range in a date column is a date.
+_SERIAL_RANGE = (32874, 73415)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read unambiguously: its finding code, message and expectation."""
+
+    def __init__(self, code: str, message: str, expected: str):
+        super().__init__(message)
+        self.code, self.message, self.expected = code, message, expected
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text_of(value: Any) -> str:
+    """A cell as text, trimmed; whole floats lose their ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number_text(raw: str, notes: list[str]) -> str:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text != raw.strip():
+        notes.append("全角字符已转为半角")
+    text = re.sub(r"\s+", "", text)
+    if _THOUSANDS.fullmatch(text):
+        notes.append("已去掉千分位逗号")
+        text = text.replace(",", "")
+    return text
+
+
+def _decimal(text: str, raw: Any, expected: str) -> Decimal:
+    if not _PLAIN.fullmatch(text):
+        raise CellError("E111", "不是数字。", expected)
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise CellError("E111", "不是数字。", expected) from None
+
+
+def _float(value: float) -> Decimal:
+    """A spreadsheet float as the 15 significant digits Excel shows (0.1+0.2 is 0.3)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CellError("E111", "不是数字。", "数字")
+    return Decimal(format(value, ".15g"))
+
+
+def parse_amount(raw: Any) -> tuple[Decimal, list[str]]:
+    """An amount in 万元: a number, or text like ``1,260.5``, ``１２６０．５``, ``1260.5万元``, ``12605000元``."""
+    expected = "金额（万元，数字）"
+    notes: list[str] = []
+    if isinstance(raw, bool):
+        raise CellError("E111", "不是数字。", expected)
+    if isinstance(raw, (int, Decimal)):
+        amount = Decimal(raw)
+    elif isinstance(raw, float):
+        amount = _float(raw)
+    else:
+        text = _number_text(str(raw), notes)
+        if text.endswith("万元") or text.endswith("万"):
+            notes.append("已去掉单位“万元”")
+            amount = _decimal(_number_text(text.rstrip("元").rstrip("万"), notes), raw, expected)
+        elif text.endswith("元"):
+            notes.append("单位为“元”，已换算为万元")
+            amount = _decimal(_number_text(text[:-1], notes), raw, expected) / WAN
+        else:
+            amount = _decimal(text, raw, expected)
+    if amount < 0:
+        raise CellError("E112", "金额为负数。", "不小于 0 的金额（万元）")
+    if decimals_of(amount) > MAX_DECIMALS:
+        raise CellError("E113", "金额小数位超过 4 位（万元精确到 0.0001，即 1 元）。", "最多 4 位小数的万元金额")
+    return amount.normalize() if amount == amount.to_integral_value() else amount, notes
+
+
+def parse_count(raw: Any) -> tuple[int, list[str]]:
+    """A whole number ≥ 0 (人次, 个); full-width digits and thousands commas are read."""
+    expected = "不小于 0 的整数"
+    notes: list[str] = []
+    if isinstance(raw, bool):
+        raise CellError("E114", "不是非负整数。", expected)
+    if isinstance(raw, float):
+        number = _float(raw)
+    elif isinstance(raw, (int, Decimal)):
+        number = Decimal(raw)
+    else:
+        text = re.sub(r"(人次|人|次|个|项)$", "", _number_text(str(raw), notes))
+        try:
+            number = _decimal(text, raw, expected)
+        except CellError:
+            raise CellError("E114", "不是非负整数。", expected) from None
+    if number < 0 or number != number.to_integral_value():
+        raise CellError("E114", "不是非负整数。", expected)
+    return int(number), notes
+
+
+def parse_score(raw: Any) -> tuple[Decimal, list[str]]:
+    """A score from 0 to 100."""
+    notes: list[str] = []
+    if isinstance(raw, bool):
+        raise CellError("E111", "不是数字。", "0 到 100 之间的得分")
+    if isinstance(raw, float):
+        score = _float(raw)
+    elif isinstance(raw, (int, Decimal)):
+        score = Decimal(raw)
+    else:
+        score = _decimal(re.sub(r"分$", "", _number_text(str(raw), notes)), raw, "0 到 100 之间的得分")
+    if not Decimal(0) <= score <= Decimal(100):
+        raise CellError("E115", "得分不在 0–100 之间。", "0 到 100 之间的数")
+    return score, notes
+
+
+def parse_percent(raw: Any) -> tuple[Decimal, list[str]]:
+    """A percentage as a ratio: ``46%`` and an Excel percent cell (0.46) are both 0.46."""
+    notes: list[str] = []
+    expected = "百分比，如 46%（不超过 100%）"
+    if isinstance(raw, bool):
+        raise CellError("E111", "不是数字。", expected)
+    if isinstance(raw, float):
+        ratio = _float(raw)
+    elif isinstance(raw, (int, Decimal)):
+        ratio = Decimal(raw)
+    else:
+        text = _number_text(str(raw), notes)
+        if text.endswith("%"):
+            ratio = _decimal(text[:-1], raw, expected) / 100
+        else:
+            ratio = _decimal(text, raw, expected)
+    if ratio < 0:
+        raise CellError("E112", "百分比为负数。", expected)
+    if ratio > 1:
+        raise CellError("E118", "百分比超过 100%。", expected)
+    return ratio, notes
+
+
+def parse_date(raw: Any) -> tuple[dt.date, list[str]]:
+    """A date: an Excel date, ``2023-05-31``, ``2023/5/31``, ``2023年5月31日``, or an Excel serial number."""
+    expected = "日期，如 2023-05-31"
+    if isinstance(raw, dt.datetime):
+        return raw.date(), []
+    if isinstance(raw, dt.date):
+        return raw, []
+    notes: list[str] = []
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        serial = raw
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00(?:\.0+)?)?)?", text)
+        if match:
+            try:
+                return dt.date(*map(int, match.groups())), notes
+            except ValueError:
+                raise CellError("E116", "日期无法识别。", expected) from None
+        if not re.fullmatch(r"\d{5}(\.0+)?", text):
+            raise CellError("E116", "日期无法识别。", expected)
+        serial = float(text)
+    if not (_SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]) or serial != int(serial):
+        raise CellError("E116", "日期无法识别。", expected)
+    notes.append("Excel 日期序号已转为日期")
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial)), notes
+
+
+def parse_choice(raw: Any, choices: tuple[str, ...]) -> tuple[str, list[str]]:
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text_of(raw)))
+    for choice in choices:
+        if text == unicodedata.normalize("NFKC", choice):
+            return choice, [] if text_of(raw) == choice else ["已去掉多余空格或全角字符"]
+    raise CellError("E117", "取值不在允许范围内。", "以下之一：" + "、".join(choices))
