@@ -85,7 +85,7 @@ def _failure_reason(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        if exc.ename in ("DataError", "ParamsError"):
+        if exc.ename in ("DataError", "ParamsError", "TemplateProblem"):  # messages written for the user
             return exc.evalue
         return f"笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
     return f"{type(exc).__name__}: {exc}"
