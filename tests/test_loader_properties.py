@@ -128,3 +128,19 @@ def test_csv_with_and_without_bom_read_the_same(tmp_path):
 
 def test_minimal_rows_cover_every_table():
     assert set(minimal_rows()) == set(TABLES_BY_NAME)
+
+
+def test_a_merged_title_above_the_header_is_skipped(tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "merged.xlsx", {"trainings": [["2023-03-01", "甲", 200]]})
+    wb = load_workbook(path)
+    ws = wb["培训"]
+    ws.insert_rows(1)
+    ws["A1"] = "2023年预算绩效管理培训情况表"
+    ws.merge_cells("A1:C1")
+    wb.save(path)
+    dataset = load_dataset(path, "merged.xlsx")
+    assert [(f.code, f.row) for f in dataset.findings if f.sheet == "培训"] == [("W206", 1)]
+    assert list(dataset.tables["trainings"]["excel_row"]) == [3]
+    assert list(dataset.tables["trainings"]["attendees"]) == [200]
