@@ -21,7 +21,19 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="只检查数据，不生成报告")
     check.add_argument("--county", required=True)
     check.add_argument("--year", required=True, type=int)
+    _add_audit_commands(sub)
     return parser
+
+
+def _add_audit_commands(sub) -> None:
+    verify = sub.add_parser("verify", help="核验输出文件夹：输入是否改变，重新生成是否逐字节相同")
+    verify.add_argument("folder", help="输出文件夹，如 outputs/heshuo/2023")
+    verify.add_argument("--progress", action="store_true", help="重新生成时显示进度条")
+    audit = sub.add_parser("audit-text", help="对照数据核对一篇人工撰写的报告（.txt/.md/.docx）")
+    audit.add_argument("file", help="报告文件")
+    audit.add_argument("--county", required=True)
+    audit.add_argument("--year", required=True, type=int)
+    audit.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
 
 def _run(args) -> int:
@@ -51,18 +63,41 @@ def _check(args) -> int:
     return 1 if n_errors else 0
 
 
+def _verify(args) -> int:
+    from pathlib import Path
+
+    from .verify import verify
+
+    result = verify(Path(args.folder), progress=args.progress)
+    print(result.verdict())
+    return 0 if result.ok else 1
+
+
+def _audit_text(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .audit_text import audit_file
+
+    audit = audit_file(Path(args.file), args.county, args.year)
+    print(json.dumps(audit.to_json(), ensure_ascii=False, indent=2) if args.json else audit.report())
+    return 1 if audit.problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .findings import DataError
     from .params import ParamsError
+    from .audit_text import UnreadableText
+    from .manifest import ManifestError
     from .run import RunFailed
 
     try:
-        return {"run": _run, "check": _check}[args.command](args)
+        return {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text}[args.command](args)
     except KeyboardInterrupt:
         print("已中断，未改动原有输出。", file=sys.stderr)
         return 130
-    except (RunFailed, DataError, ParamsError, FileNotFoundError) as exc:
+    except (RunFailed, DataError, ParamsError, FileNotFoundError, ManifestError, UnreadableText) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"失败：{exc}", file=sys.stderr)

@@ -22,6 +22,11 @@ from . import project
 from .params import Params
 
 MANIFEST = "manifest.json"
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read; the message (Chinese) names the file."""
+
 MANIFEST_VERSION = 1
 VERSIONED_PACKAGES = ("perflib", "pandas", "papermill", "nbconvert", "matplotlib", "ipykernel")
 
@@ -186,7 +191,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} 不是有效的清单（JSON）：{exc}") from None
+        raise ManifestError(f"{path} 不是有效的清单（JSON）：{exc}") from None
 
 
 def show_provenance(params: Params) -> None:
