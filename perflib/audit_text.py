@@ -401,8 +401,11 @@ def check_against_ledger(parsed: ParsedText, candidates: list[Candidate]) -> tup
         else:
             rows = _row_ranges(source.rows)
             where = f"工作表「{source.source}」第 {rows} 行，{source.how}" if rows else f"{source.source}，{source.how}"
+            expected = expected_value(figure, source)
+            shown = f"{expected:,}" if "," in figure.raw else str(expected)
+            data = source.printed if source.unit == figure.unit else f"{shown}{figure.unit}（{source.printed}）"
             problems.append(Problem(DATA_MISMATCH, figure.line, excerpt,
-                                    f"文中为 {figure.raw}，数据为 {source.printed}（{source.key}：{source.label}；{where}）。", source.key))
+                                    f"文中为 {figure.raw}，数据为 {data}（{source.key}：{source.label}；{where}）。", source.key))
     return problems, agreements
 
 
