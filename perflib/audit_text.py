@@ -223,11 +223,25 @@ def _remap(value: Any, mapping: dict[Figure, Figure]) -> Any:
     return value
 
 
+def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """A marked line without its marks, and each mark's (figure index, start, end) in it."""
+    clean, found, last = [], [], 0
+    for m in _MARK.finditer(line):
+        clean.append(line[last:m.start()])
+        start = sum(len(c) for c in clean)
+        clean.append(m.group(2))
+        found.append((int(m.group(1)), start, start + len(m.group(2))))
+        last = m.end()
+    clean.append(line[last:])
+    return "".join(clean), found
+
+
 def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
-    """The generated report's text lines, and in each line the span of every figure (key, start, end).
+    """The generated report's lines, normalized as a hand-written text is, and in each line the
+    span of every figure (key, start, end).
 
     The document is built again with each figure's printed form wrapped in private-use marks;
-    the marks are then taken out, which must give back exactly the report's text."""
+    taken out again, the marks must give back exactly the report's text."""
     from .document import Chart, build_document
 
     keys = list(report.figures.items)
@@ -235,20 +249,13 @@ def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
     marked = Figures({k: mapping[f] for k, f in report.figures.items.items()}, _remap(report.figures.lists, mapping))
     charts = {b.key: b for s in report.document.walk() for b in s.blocks if isinstance(b, Chart)}
     text = build_document(marked, report.params, charts, list(report.document.notes)).text()
+    if "\n".join(_unmark(line)[0] for line in text.split("\n")) != report.document.text():
+        raise RuntimeError("marked document differs from the report's text")  # a template used a figure in a way we cannot trace
     lines, spans = [], []
     for line in text.split("\n"):
-        clean, found, last = [], [], 0
-        for m in _MARK.finditer(line):
-            clean.append(line[last:m.start()])
-            start = sum(len(c) for c in clean)
-            clean.append(m.group(2))
-            found.append((keys[int(m.group(1))], start, start + len(m.group(2))))
-            last = m.end()
-        clean.append(line[last:])
-        lines.append("".join(clean))
-        spans.append(found)
-    if "\n".join(lines) != report.document.text():
-        raise RuntimeError("marked document differs from the report's text")  # a template used a figure in a way we cannot trace
+        clean, found = _unmark(normalize(line).strip())
+        lines.append(clean)
+        spans.append([(keys[i], start, end) for i, start, end in found])
     return lines, spans
 
 
@@ -266,12 +273,10 @@ def reference_candidates(report, ledger: Figures) -> list[Candidate]:
     lines, spans = marked_text(report)
     candidates, seen = [], set()
     heading = ""
-    for line, line_spans in zip(lines, spans):
-        stripped = normalize(line)
+    for stripped, line_spans in zip(lines, spans):
         match = _HEADING.match(stripped)
         if match:
             heading = stripped[match.end():].split("。")[0]
-        # same normalization as a hand-written text: the spans are found again by position
         _, found = figures_in_line(stripped, 0, heading)
         positions = [m.start() for m in _FIGURE.finditer(stripped)]
         for figure, start in zip(found, positions):
