@@ -3,7 +3,6 @@ and small texts with one mistake each."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from conftest import SEED
