@@ -18,11 +18,15 @@ _PUBLIC = {
     "Report": "report", "export": "report", "load_data": "report", "make_report": "report", "stop_on_errors": "report",
     "draw_charts": "charts",
     "render_html": "render_html",
+    "read_figures": "ledger",
 }
+_SUBMODULES = {"ledger", "manifest", "display", "report", "figures", "run"}  # reached as perflib.<name>
 __all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _PUBLIC:
         value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
         globals()[name] = value

@@ -149,13 +149,17 @@ def _execute_interruptibly(execute) -> None:
         raise outcome["error"]
 
 
-def run_report(county: str, year: int, root: Path | None = None, progress: bool = True, data_root: Path | None = None) -> RunResult:
-    """Execute the annual notebook for one county and year and publish its outputs atomically."""
+def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
+               output_dir: Path | None = None, data_root: Path | None = None) -> RunResult:
+    """Execute the annual notebook for one county and year and publish its outputs atomically
+    (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere)."""
     import papermill as pm
 
+    from .manifest import write_manifest
+
     root = (root or project.find_root()).resolve()
-    load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
-    final = project.output_dir(root, county, year)
+    params = load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
+    final = Path(output_dir).resolve() if output_dir else project.output_dir(root, county, year)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{year}.staging"
     parameters = {"county": county, "year": int(year), "output_dir": "."}
@@ -191,6 +195,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
             else:
                 os.environ["PERFLIB_ROOT"] = previous_root
         make_deterministic(notebook)
+        write_manifest(staging, params)  # provenance and output hashes, before the outputs go public
         _publish(staging, final)
     files = sorted(p for p in final.rglob("*") if p.is_file())
     return RunResult(county, int(year), final, files)
