@@ -219,11 +219,34 @@ def _fast_date(raw: Any) -> dt.date | None:
     return None
 
 
+_CLEAN_INT = re.compile(r"\d{1,9}")
+
+
+def _fast_score(raw: Any) -> Decimal | None:
+    if type(raw) is str and _CLEAN_AMOUNT.fullmatch(raw):
+        value = Decimal(raw)
+    elif type(raw) is int:
+        value = Decimal(raw)
+    elif type(raw) is float and raw == raw:
+        value = Decimal(format(raw, ".15g"))
+    else:
+        return None
+    return value if 0 <= value <= 100 else None
+
+
+def _fast_count(raw: Any) -> int | None:
+    if type(raw) is str and _CLEAN_INT.fullmatch(raw):
+        return int(raw)
+    if type(raw) is int and raw >= 0:
+        return raw
+    return None
+
+
 def _fast_text(raw: Any) -> str | None:
     return raw.strip() if type(raw) is str else None
 
 
-_FAST = {"money": _fast_amount, "date": _fast_date, "text": _fast_text}
+_FAST = {"money": _fast_amount, "date": _fast_date, "text": _fast_text, "score": _fast_score, "count": _fast_count}
 _FULL = {
     "money": parse_amount, "count": parse_count, "score": parse_score, "percent": parse_percent, "date": parse_date,
     "text": lambda raw: (text_of(raw), []),
@@ -249,5 +272,5 @@ def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> t
                 errors.append((i, error))
                 value, applied = None, []
             notes.extend((i, note) for note in applied)
-        values.append(value if value != "" else None)
+        values.append(None if type(value) is str and not value else value)
     return values, errors, notes

@@ -195,7 +195,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         first = _first_filled(values)
         if first is None:  # a blank row
             continue
-        if type(first) is str and re.sub(r"\s+", "", first) in TOTAL_MARKERS:
+        if type(first) is str and "计" in first and re.sub(r"\s+", "", first) in TOTAL_MARKERS:
             findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=excel_row, value=first.strip(), **where))
             continue
         data_rows.append((excel_row, values))
