@@ -253,8 +253,38 @@ _FULL = {
 }
 
 
+def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | None:
+    """A whole column of clean text cells (a CSV, say) parsed by C-level maps; None if any cell
+    is not clean, and the column then goes cell by cell."""
+    try:
+        if kind == "text":
+            values = [v or None for v in map(str.strip, raws)]
+        elif kind == "choice":
+            values = list(raws) if set(raws) <= set(choices) else None
+        elif kind == "money":
+            values = list(map(Decimal, raws)) if all(map(_CLEAN_AMOUNT.fullmatch, raws)) else None
+        elif kind == "date":
+            values = list(map(dt.date.fromisoformat, raws)) if all(map(_ISO_DATE.fullmatch, raws)) else None
+        elif kind == "count":
+            values = list(map(int, raws)) if all(map(_CLEAN_INT.fullmatch, raws)) else None
+        elif kind == "score":
+            values = list(map(Decimal, raws)) if all(map(_CLEAN_AMOUNT.fullmatch, raws)) else None
+            if values and max(values) > 100:
+                values = None
+        else:
+            values = None
+    except (TypeError, ValueError):  # a non-text cell (None, a number, a date): cell by cell
+        return None
+    return values
+
+
 def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any], list[tuple[int, CellError]], list[tuple[int, str]]]:
     """Every cell of one column: values (None where blank or wrong), errors and notes by position."""
+    bulk = _bulk(kind, raws, choices) if raws and type(raws[0]) is str else None
+    if bulk is not None:
+        return bulk, [], []
+    if raws and raws[0] is None and raws.count(None) == len(raws):  # an absent optional column
+        return list(raws), [], []
     fast = _FAST.get(kind)
     full = (lambda raw: parse_choice(raw, choices)) if kind == "choice" else _FULL[kind]
     if kind == "choice":

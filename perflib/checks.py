@@ -50,10 +50,11 @@ def _rows(dataset: Dataset, table: str, *names: str) -> Iterable[tuple]:
 def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Finding]:
     spec = TABLES_BY_NAME[table]
     found = []
+    header, where = spec.column("grade").header, _where(dataset, table)
     for row, grade, score in _rows(dataset, table, "grade", "score"):
         if grade is None:
             continue
-        at = dict(row=row, column=spec.column("grade").header, **_where(dataset, table))
+        at = dict(row=row, column=header, **where)
         if grade not in labels:
             found.append(Finding("E117", "评价等级不在参数规定的等级名称中。", value=grade, expected="以下之一：" + "、".join(labels), **at))
         elif score is not None and grade_for_score(score, labels) != grade:

@@ -16,6 +16,8 @@ import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import zip_longest
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -32,13 +34,26 @@ CSV_ENCODINGS = (("utf-8-sig", None), ("gb18030", "GB18030/GBK"))
 
 @dataclass
 class Sheet:
-    """A sheet as read: its rows (Excel row number, values) and where it came from."""
+    """A sheet as read, column by column (``columns[j][i]`` is the cell of Excel row i + 1)."""
 
     name: str
     file: str
-    rows: list[tuple[int, list[Any]]]
+    columns: list[list[Any]]
     hidden: bool = False
     encoding_note: str | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def row(self, i: int) -> list[Any]:
+        """The cells of Excel row i + 1."""
+        return [column[i] for column in self.columns]
+
+    @classmethod
+    def from_rows(cls, name: str, file: str, rows: list, **kwargs) -> "Sheet":
+        """From rows of any lengths (short rows are padded with blanks)."""
+        return cls(name, file, [list(c) for c in zip_longest(*rows)], **kwargs)
 
 
 @dataclass
@@ -119,8 +134,8 @@ def read_sheets(path: Path, label: str) -> dict[str, Sheet]:
         sheets = {}
         for ws in workbook.worksheets:
             ws.reset_dimensions()  # WPS and some exporters write a wrong <dimension>; read every row
-            rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
-            sheets[ws.title.strip()] = Sheet(ws.title.strip(), label, rows, hidden=ws.sheet_state != "visible")
+            rows = list(ws.iter_rows(values_only=True))
+            sheets[ws.title.strip()] = Sheet.from_rows(ws.title.strip(), label, rows, hidden=ws.sheet_state != "visible")
         return sheets
     finally:
         workbook.close()
@@ -138,8 +153,16 @@ def _csv_sheet(path: Path, label: str) -> Sheet:
         error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
         error.file = label  # type: ignore[attr-defined]
         raise error
-    rows = [(i, [v if v.strip() else None for v in values]) for i, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)]
-    return Sheet(path.stem, label, rows, encoding_note=note)
+    del data
+    # pandas' C parser reads columns straight away; rows of unequal length go through the csv module.
+    # Blank cells stay "" (cells.blank knows), every cell stays text, so parsing is ours.
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c")
+        columns = [frame[c].tolist() for c in frame.columns]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return Sheet.from_rows(path.stem, label, list(csv.reader(io.StringIO(text, newline=""))), encoding_note=note)
+    return Sheet(path.stem, label, columns, encoding_note=note)
 
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
@@ -158,8 +181,9 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     """The rows of one sheet typed by ``spec``, and the findings on the way."""
     findings: list[Finding] = []
     where = dict(file=sheet.file, sheet=spec.sheet)
-    rows = sheet.rows
-    head = [(n, values) for n, values in rows[:HEADER_SEARCH_ROWS * 4] if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
+    n_rows = sheet.n_rows
+    head = [(i + 1, sheet.row(i)) for i in range(min(n_rows, HEADER_SEARCH_ROWS * 4))]
+    head = [(n, values) for n, values in head if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
     if not head:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」是空的，缺少表头行。", expected="第 1 行为表头：" + "、".join(spec.headers), **where))
         return empty_table(spec), findings
@@ -188,22 +212,12 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     if any(c.name not in index and c.required for c in spec.columns):
         return empty_table(spec), findings
     notes: dict[tuple[str, str], list[int]] = defaultdict(list)
-    data_rows: list[tuple[int, list[Any]]] = []
-    for excel_row, values in rows:
-        if excel_row <= header_row:
-            continue
-        first = _first_filled(values)
-        if first is None:  # a blank row
-            continue
-        if type(first) is str and "计" in first and re.sub(r"\s+", "", first) in TOTAL_MARKERS:
-            findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=excel_row, value=first.strip(), **where))
-            continue
-        data_rows.append((excel_row, values))
-    excel_rows = [n for n, _ in data_rows]
+    keep = _data_rows(sheet, header_row, findings, where)
+    excel_rows = [i + 1 for i in keep]
     columns: dict[str, list[Any]] = {"excel_row": excel_rows}
     for column in spec.columns:
         position = index.get(column.name)
-        raws = [values[position] if position is not None and position < len(values) else None for _, values in data_rows]
+        raws = _column_cells(sheet, keep, position)
         parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
         at = dict(column=column.header, **where)
         for i, error in errors:
@@ -212,20 +226,49 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
             code = column.blank_code or "E110"
             message = "必填单元格为空。" if code == "E110" else column.blank_message
             failed = {i for i, _ in errors}
-            for i, value in enumerate(parsed):
-                if value is None and i not in failed:
-                    findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
+            if None in parsed:
+                for i, value in enumerate(parsed):
+                    if value is None and i not in failed:
+                        findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
         for i, note in applied:
             notes[(column.header, note)].append(excel_rows[i])
         columns[column.name] = parsed
-    records = excel_rows
     for (header_text, note), note_rows in notes.items():
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
-    if not records and spec.rows_required:
+    if not excel_rows and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
-    table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()}) if records else empty_table(spec)
+    table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()}) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: dict) -> range | list[int]:
+    """Indexes of the rows below the header that hold data: blank rows and totals rows (合计,
+    reported as W202) are left out. Decided on the first column where it is plain text, so that a
+    million rows cost two passes over one list."""
+    first_column = sheet.columns[0][header_row:] if sheet.columns else []
+    doubtful = [i for i, v in enumerate(first_column, header_row) if not (type(v) is str and v and not v[0].isspace()) or "计" in v]
+    dropped = set()
+    for i in doubtful:
+        first = _first_filled(sheet.row(i))
+        if first is None:  # a blank row
+            dropped.add(i)
+        elif type(first) is str and "计" in first and re.sub(r"\s+", "", first) in TOTAL_MARKERS:
+            findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=i + 1, value=first.strip(), **where))
+            dropped.add(i)
+    if not dropped:
+        return range(header_row, sheet.n_rows)
+    return [i for i in range(header_row, sheet.n_rows) if i not in dropped]
+
+
+def _column_cells(sheet: Sheet, keep: range | list[int], position: int | None) -> list[Any]:
+    """The cells of one column in the kept rows; None everywhere when the column is absent."""
+    if position is None:
+        return [None] * len(keep)
+    column = sheet.columns[position]
+    if isinstance(keep, range):
+        return column[keep.start:keep.stop]
+    return [column[i] for i in keep]
 
 
 def _first_filled(values: list[Any]) -> Any:
@@ -261,7 +304,7 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     rows = list(table["excel_row"])
     types = list(table["type"]) if "type" in table.columns else [None] * len(rows)
     for i, key in enumerate(zip(*(table[k] for k in spec.key))):
-        if any(k is None for k in key):
+        if None in key:
             continue
         if key not in seen:
             seen[key] = i
@@ -282,7 +325,8 @@ def _info(sheet: Sheet | None) -> dict[str, tuple[str, int, str]]:
     if sheet is None:
         return {}
     info = {}
-    for n, values in sheet.rows:
+    for i in range(sheet.n_rows):
+        n, values = i + 1, sheet.row(i)
         filled = [v for v in values if not cells.blank(v)]
         if len(filled) >= 2:
             info[normalize_header(filled[0])] = (cells.text_of(filled[1]), n, sheet.file)
