@@ -23,7 +23,31 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--county", required=True, help="params/ 下的县目录名，如 heshuo")
     check.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
     check.add_argument("--data-root", help="数据目录（同 run）")
+    _add_batch_parser(sub)
     return parser
+
+
+def _add_batch_parser(sub) -> None:
+    batch = sub.add_parser("batch", help="批量生成：所有（或筛选出的）县和年度，并行运行，最后给出汇总 outputs/batch-summary.csv")
+    batch.add_argument("--county", action="append", default=[], help="只运行这个县（可重复）")
+    batch.add_argument("--year", action="append", type=int, default=[], help="只运行这个年度（可重复）")
+    batch.add_argument("--glob", help="只运行匹配的参数文件，如 'params/example*/2023.yaml'")
+    batch.add_argument("--jobs", "-j", type=int, default=None, help="并行进程数（默认：CPU 核数）")
+    batch.add_argument("--scheduler", help="在 dask 分布式集群上运行：调度器地址，如 tcp://10.0.0.5:8786（见 docs/batch.md）")
+    batch.add_argument("--start-timeout", type=int, default=60, help="内核启动超时（秒，默认 60）；超时的报告重试一次")
+    batch.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    batch.add_argument("--data-root", help="数据目录（同 run）")
+
+
+def _batch(args) -> int:
+    from .batch import find_jobs, run_batch
+    from .project import find_root
+
+    root = find_root()
+    jobs = find_jobs(root, args.county, args.year, args.glob)
+    outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
+                         data_root=args.data_root, start_timeout=args.start_timeout)
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def _run(args) -> int:
@@ -60,13 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     from .findings import DataError
     from .params import ParamsError
     from .run import RunFailed
+    from .batch import BatchError
 
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
         return 130
-    except (RunFailed, DataError, ParamsError, FileNotFoundError) as exc:
+    except (RunFailed, DataError, ParamsError, FileNotFoundError, BatchError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"失败：{exc}", file=sys.stderr)
@@ -82,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-COMMANDS = {"run": _run, "check": _check}
+COMMANDS = {"run": _run, "check": _check, "batch": _batch}
 
 
 if __name__ == "__main__":

@@ -149,8 +149,11 @@ def _execute_interruptibly(execute) -> None:
         raise outcome["error"]
 
 
-def run_report(county: str, year: int, root: Path | None = None, progress: bool = True, data_root: Path | None = None) -> RunResult:
-    """Execute the annual notebook for one county and year and publish its outputs atomically."""
+def run_report(county: str, year: int, root: Path | None = None, progress: bool = True, data_root: Path | None = None,
+               start_timeout: int = 60) -> RunResult:
+    """Execute the annual notebook for one county and year and publish its outputs atomically.
+
+    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
     import papermill as pm
 
     root = (root or project.find_root()).resolve()
@@ -177,6 +180,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
                 progress_bar=progress,
                 request_save_on_cell_execute=False,
                 report_mode=False,
+                start_timeout=start_timeout,
             ))
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
