@@ -275,6 +275,12 @@ def run_distributed(jobs: Sequence[Job], root: Path, scheduler: str, on_done: Ca
     return outcomes
 
 
+def brief(message: str, limit: int = 200) -> str:
+    """A failure message on one line (a data error lists its first errors), cut at ``limit`` characters."""
+    text = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def outcome_line(outcome: Outcome) -> str:
     """One line per finished report: 「✓ heshuo 2023 成功，用时 8.1 秒」."""
     mark = "✓" if outcome.ok else "✗"
@@ -282,7 +288,7 @@ def outcome_line(outcome: Outcome) -> str:
     if outcome.attempts > 1:
         line += f"（内核启动失败，已重试 {outcome.attempts - 1} 次）"
     if not outcome.ok:
-        line += "：" + outcome.message.splitlines()[0] if outcome.message else ""
+        line += "：" + brief(outcome.message) if outcome.message else ""
     return line
 
 
@@ -369,5 +375,5 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
     print(f"\n共 {len(outcomes)} 份报告：成功 {len(outcomes) - len(failed)} 份，失败 {len(failed)} 份。"
           f"汇总已写入 {project.relative(summary, root)}。", file=out)
     for outcome in failed:
-        print(f"  失败：{outcome.county} {outcome.year}：{outcome.message.splitlines()[0] if outcome.message else ''}", file=out)
+        print(f"  失败：{outcome.county} {outcome.year}：{brief(outcome.message)}", file=out)
     return outcomes

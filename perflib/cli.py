@@ -24,7 +24,28 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
     check.add_argument("--data-root", help="数据目录（同 run）")
     _add_batch_parser(sub)
+    _add_rollup_parser(sub)
     return parser
+
+
+def _add_rollup_parser(sub) -> None:
+    rollup = sub.add_parser("rollup", help="汇总：各县已生成报告的对比（先运行 batch），写到 outputs/rollup/")
+    rollup.add_argument("--county", action="append", default=[], help="只汇总这个县（可重复）")
+    rollup.add_argument("--year", action="append", type=int, default=[], help="只汇总这个年度（可重复）")
+    rollup.add_argument("--region-name", default="", help="州（地区）名称，如 巴音郭楞蒙古自治州")
+    rollup.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+
+def _rollup(args) -> int:
+    from .project import find_root, relative
+    from .rollup import run_rollup
+
+    root = find_root()
+    files = run_rollup(root, args.county, args.year, args.region_name, progress=not args.no_progress)
+    print("汇总完成，输出：")
+    for path in files:
+        print(f"  {relative(path, root)}")
+    return 0
 
 
 def _add_batch_parser(sub) -> None:
@@ -107,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-COMMANDS = {"run": _run, "check": _check, "batch": _batch}
+COMMANDS = {"run": _run, "check": _check, "batch": _batch, "rollup": _rollup}
 
 
 if __name__ == "__main__":
