@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-perflib
 
-.PHONY: install report test lab check clean
+.PHONY: install report test lab check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lab: install
 ## make check: only check the 和硕县 2023 data
 check: install
 	$(BIN)/perflib check --county heshuo --year 2023
+
+## make bench: timings and ratios against the floor, written to benchmarks/RESULTS.md (not part of make test)
+bench: install
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) outputs/*/ .pytest_cache

@@ -1,17 +1,38 @@
-"""perflib: annual budget performance management reports (预算绩效管理工作情况) from data."""
-from .charts import draw_charts
-from .document import Document, build_document
-from .figures import Figure, Figures, compute_figures
-from .findings import DataError, Finding
-from .inputs import Dataset, load_dataset
-from .params import Params, ParamsError, load_params
-from .report import Report, export, load_data, make_report, stop_on_errors
-from .render_html import render_html
+"""perflib: annual budget performance management reports (预算绩效管理工作情况) from data.
+
+The public names are imported lazily, so that the command line (which only needs papermill)
+starts without loading pandas and matplotlib; the notebook's kernel loads them once.
+"""
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DataError", "Dataset", "Document", "Figure", "Figures", "Finding", "Params", "ParamsError", "Report",
-    "build_document", "compute_figures", "draw_charts", "export", "load_data", "load_dataset", "load_params",
-    "make_report", "render_html", "stop_on_errors",
-]
+_PUBLIC = {
+    "DataError": "findings", "Finding": "findings",
+    "Dataset": "inputs", "load_dataset": "inputs",
+    "Document": "document", "build_document": "document",
+    "Figure": "figures", "Figures": "figures", "compute_figures": "figures",
+    "Params": "params", "ParamsError": "params", "load_params": "params",
+    "Report": "report", "export": "report", "load_data": "report", "make_report": "report", "stop_on_errors": "report",
+    "draw_charts": "charts",
+    "render_html": "render_html",
+    "read_figures": "ledger",
+}
+_SUBMODULES = {"ledger", "manifest", "display", "report", "figures", "run"}  # reached as perflib.<name>
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'perflib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -189,3 +189,65 @@ def parse_choice(raw: Any, choices: tuple[str, ...]) -> tuple[str, list[str]]:
         if text == unicodedata.normalize("NFKC", choice):
             return choice, [] if text_of(raw) == choice else ["已去掉多余空格或全角字符"]
     raise CellError("E117", "取值不在允许范围内。", "以下之一：" + "、".join(choices))
+
+
+# Column-at-a-time parsing: the common clean cell takes a fast path, anything else the full parser.
+_CLEAN_AMOUNT = re.compile(r"\d+(\.\d{1,4})?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _fast_amount(raw: Any) -> Decimal | None:
+    if type(raw) is str and _CLEAN_AMOUNT.fullmatch(raw):
+        return Decimal(raw)
+    if type(raw) is int and raw >= 0:
+        return Decimal(raw)
+    if type(raw) is float and raw >= 0 and raw != float("inf"):
+        value = Decimal(format(raw, ".15g"))
+        if -value.as_tuple().exponent <= 4:
+            return value
+    return None
+
+
+def _fast_date(raw: Any) -> dt.date | None:
+    if type(raw) is dt.datetime:
+        return raw.date()
+    if type(raw) is str and len(raw) == 10 and _ISO_DATE.fullmatch(raw):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _fast_text(raw: Any) -> str | None:
+    return raw.strip() if type(raw) is str else None
+
+
+_FAST = {"money": _fast_amount, "date": _fast_date, "text": _fast_text}
+_FULL = {
+    "money": parse_amount, "count": parse_count, "score": parse_score, "percent": parse_percent, "date": parse_date,
+    "text": lambda raw: (text_of(raw), []),
+}
+
+
+def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any], list[tuple[int, CellError]], list[tuple[int, str]]]:
+    """Every cell of one column: values (None where blank or wrong), errors and notes by position."""
+    fast = _FAST.get(kind)
+    full = (lambda raw: parse_choice(raw, choices)) if kind == "choice" else _FULL[kind]
+    if kind == "choice":
+        allowed = set(choices)
+        fast = lambda raw: raw if type(raw) is str and raw in allowed else None  # noqa: E731
+    values: list[Any] = []
+    errors: list[tuple[int, CellError]] = []
+    notes: list[tuple[int, str]] = []
+    for i, raw in enumerate(raws):
+        value = fast(raw) if fast is not None else None
+        if value is None and not blank(raw):
+            try:
+                value, applied = full(raw)
+            except CellError as error:
+                errors.append((i, error))
+                value, applied = None, []
+            notes.extend((i, note) for note in applied)
+        values.append(value if value != "" else None)
+    return values, errors, notes

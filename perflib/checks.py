@@ -148,6 +148,6 @@ def check_stated_totals(figures: Figures, params: Params) -> list[Finding]:
         exponent = stated.as_tuple().exponent
         computed = Decimal(figure.value).quantize(Decimal(1).scaleb(exponent)) if isinstance(exponent, int) else Decimal(figure.value)
         if computed != stated:
-            found.append(Finding("E142", f"参数中填写的「{figure.label}」为 {stated}{figure.unit}，按数据计算为 {figure.value}{figure.unit}（{figure.source} 第 {len(figure.rows)} 行之和）。",
+            found.append(Finding("E142", f"参数中填写的「{figure.label}」为 {stated}{figure.unit}，按数据计算为 {figure.value}{figure.unit}（工作表「{figure.source}」{len(figure.rows)} 行之和）。",
                                  file=where, column=f"stated_totals.{key}", value=str(stated), expected=str(figure.value)))
     return found

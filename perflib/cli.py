@@ -25,7 +25,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--data-root", help="数据目录（同 run）")
     _add_batch_parser(sub)
     _add_rollup_parser(sub)
+    _add_audit_commands(sub)
     return parser
+
+
+def _add_audit_commands(sub) -> None:
+    verify = sub.add_parser("verify", help="核验输出文件夹：输入是否改变，重新生成是否逐字节相同")
+    verify.add_argument("folder", help="输出文件夹，如 outputs/heshuo/2023")
+    verify.add_argument("--progress", action="store_true", help="重新生成时显示进度条")
+    audit = sub.add_parser("audit-text", help="对照数据核对一篇人工撰写的报告（.txt/.md/.docx）")
+    audit.add_argument("file", help="报告文件")
+    audit.add_argument("--county", required=True)
+    audit.add_argument("--year", required=True, type=int)
+    audit.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
 
 def _add_rollup_parser(sub) -> None:
@@ -98,12 +110,35 @@ def _check(args) -> int:
     return 1 if n_errors else 0
 
 
+def _verify(args) -> int:
+    from pathlib import Path
+
+    from .verify import verify
+
+    result = verify(Path(args.folder), progress=args.progress)
+    print(result.verdict())
+    return 0 if result.ok else 1
+
+
+def _audit_text(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .audit_text import audit_file
+
+    audit = audit_file(Path(args.file), args.county, args.year)
+    print(json.dumps(audit.to_json(), ensure_ascii=False, indent=2) if args.json else audit.report())
+    return 1 if audit.problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 success, 1 the data or params have errors or the run failed, 2 an internal
     error (a bug: rerun with --debug and report it), 130 interrupted."""
     args = _parser().parse_args(argv)
     from .findings import DataError
     from .params import ParamsError
+    from .audit_text import UnreadableText
+    from .manifest import ManifestError
     from .run import RunFailed
     from .batch import BatchError
 
@@ -112,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
         return 130
-    except (RunFailed, DataError, ParamsError, FileNotFoundError, BatchError) as exc:
+    except (RunFailed, DataError, ParamsError, FileNotFoundError, ManifestError, UnreadableText, BatchError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"失败：{exc}", file=sys.stderr)
@@ -128,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-COMMANDS = {"run": _run, "check": _check, "batch": _batch, "rollup": _rollup}
+COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 findings, figures, paragraphs and the rendered report. Display only; no computation."""
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -11,6 +14,11 @@ from .findings import Finding
 from .inputs import Dataset
 from .render_html import render_body
 from .schema import TABLES_BY_NAME
+
+
+def md(text: object) -> str:
+    """Text from data or params made safe for Markdown: no HTML, no Markdown markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", html.escape(str(text)))
 
 
 def rows_frame(dataset: Dataset, table: str) -> pd.DataFrame:
@@ -77,9 +85,9 @@ def section(dataset: Dataset, figures: Figures, document: Document, title: str) 
 def params_summary(params) -> None:
     s = params.settings
     display(Markdown(
-        f"**{params.title}**  \n"
-        f"参数文件：`{params.source.relative_to(params.root).as_posix() if params.source else '（由 papermill 注入）'}`　"
-        f"数据：`{params.data_label}`  \n"
+        f"**{md(params.title)}**  \n"
+        f"参数文件：{md(params.source.relative_to(params.root).as_posix()) if params.source else '（由 papermill 注入）'}　"
+        f"数据：{md(params.data_label)}  \n"
         f"格式：万元保留 {s.amount_decimals} 位小数，{'有' if s.thousands_separator else '无'}千分位；亿元 {s.yi_decimals} 位；"
         f"百分比 {s.percent_decimals} 位；零计数写作「{'0个' if s.zero_count_style == 'zero' else '无…'}」；等级：{'、'.join(s.grade_labels)}"
     ))

@@ -158,14 +158,15 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     """The rows of one sheet typed by ``spec``, and the findings on the way."""
     findings: list[Finding] = []
     where = dict(file=sheet.file, sheet=spec.sheet)
-    rows = [(n, values) for n, values in sheet.rows if any(not cells.blank(v) for v in values)]
-    if not rows:
+    rows = sheet.rows
+    head = [(n, values) for n, values in rows[:HEADER_SEARCH_ROWS * 4] if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
+    if not head:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」是空的，缺少表头行。", expected="第 1 行为表头：" + "、".join(spec.headers), **where))
         return empty_table(spec), findings
-    h = _header_row(spec, rows)
-    for n, values in rows[:h]:
-        findings.append(Finding("W206", "表头上方的标题行已跳过。", row=n, value=cells.text_of(next(v for v in values if not cells.blank(v))), **where))
-    header_row, header = rows[h]
+    h = _header_row(spec, head)
+    for n, values in head[:h]:
+        findings.append(Finding("W206", "表头上方的标题行已跳过。", row=n, value=cells.text_of(_first_filled(values)), **where))
+    header_row, header = head[h]
     positions: dict[str, int] = {}
     for i, value in enumerate(header):
         if not cells.blank(value):
@@ -187,63 +188,58 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     if any(c.name not in index and c.required for c in spec.columns):
         return empty_table(spec), findings
     notes: dict[tuple[str, str], list[int]] = defaultdict(list)
-    records = []
-    for excel_row, values in rows[h + 1:]:
-        first_text = next((cells.text_of(v) for v in values if not cells.blank(v)), "")
-        if re.sub(r"\s+", "", first_text) in TOTAL_MARKERS:
-            findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=excel_row, value=first_text, **where))
+    data_rows: list[tuple[int, list[Any]]] = []
+    for excel_row, values in rows:
+        if excel_row <= header_row:
             continue
-        record: dict[str, Any] = {"excel_row": excel_row}
-        for column in spec.columns:
-            position = index.get(column.name)
-            raw = values[position] if position is not None and position < len(values) else None
-            record[column.name] = _cell(column, raw, excel_row, findings, notes, where)
-        records.append(record)
+        first = _first_filled(values)
+        if first is None:  # a blank row
+            continue
+        if type(first) is str and re.sub(r"\s+", "", first) in TOTAL_MARKERS:
+            findings.append(Finding("W202", "合计行不作为数据，已跳过（合计由程序计算）。", row=excel_row, value=first.strip(), **where))
+            continue
+        data_rows.append((excel_row, values))
+    excel_rows = [n for n, _ in data_rows]
+    columns: dict[str, list[Any]] = {"excel_row": excel_rows}
+    for column in spec.columns:
+        position = index.get(column.name)
+        raws = [values[position] if position is not None and position < len(values) else None for _, values in data_rows]
+        parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
+        at = dict(column=column.header, **where)
+        for i, error in errors:
+            findings.append(Finding(error.code, error.message, row=excel_rows[i], value=cells.text_of(raws[i]), expected=error.expected, **at))
+        if column.required:
+            code = column.blank_code or "E110"
+            message = "必填单元格为空。" if code == "E110" else column.blank_message
+            failed = {i for i, _ in errors}
+            for i, value in enumerate(parsed):
+                if value is None and i not in failed:
+                    findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
+        for i, note in applied:
+            notes[(column.header, note)].append(excel_rows[i])
+        columns[column.name] = parsed
+    records = excel_rows
     for (header_text, note), note_rows in notes.items():
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
     if not records and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
-    table = pd.DataFrame(records, columns=["excel_row", *[c.name for c in spec.columns]]) if records else empty_table(spec)
-    table = table.astype({c.name: object for c in spec.columns})
+    table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()}) if records else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _first_filled(values: list[Any]) -> Any:
+    """The first non-blank cell of a row, or None for a blank row."""
+    if values:
+        first = values[0]
+        if first is not None and (type(first) is not str or first.strip()):
+            return first
+    return next((v for v in values if not cells.blank(v)), None)
 
 
 def _rows_text(rows: list[int]) -> str:
     shown = "、".join(str(r) for r in rows[:10])
     return shown + (f" 等 {len(rows)} 行" if len(rows) > 10 else "")
-
-
-_PARSERS = {
-    "money": cells.parse_amount,
-    "count": cells.parse_count,
-    "score": cells.parse_score,
-    "percent": cells.parse_percent,
-    "date": cells.parse_date,
-}
-
-
-def _cell(column: Column, raw: Any, row: int, findings: list[Finding], notes: dict, where: dict) -> Any:
-    """One cell as its column's kind; a cell that does not parse adds a finding and gives None."""
-    at = dict(row=row, column=column.header, **where)
-    if cells.blank(raw):
-        if column.required:
-            code = column.blank_code or "E110"
-            findings.append(Finding(code, "必填单元格为空。" if code == "E110" else column.blank_message, expected=expected_for(column), **at))
-        return None
-    try:
-        if column.kind == "text":
-            value, applied = cells.text_of(raw), []
-        elif column.kind == "choice":
-            value, applied = cells.parse_choice(raw, column.choices)
-        else:
-            value, applied = _PARSERS[column.kind](raw)
-    except cells.CellError as error:
-        findings.append(Finding(error.code, error.message, value=cells.text_of(raw), expected=error.expected, **at))
-        return None
-    for note in applied:
-        notes[(column.header, note)].append(row)
-    return value
 
 
 def expected_for(column: Column) -> str:
@@ -260,23 +256,24 @@ def expected_for(column: Column) -> str:
 def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Finding]:
     if not spec.key or table.empty:
         return []
-    seen: dict[tuple, dict] = {}
+    seen: dict[tuple, int] = {}
     found = []
-    for record in table.to_dict("records"):
-        key = tuple(record[k] for k in spec.key)
+    rows = list(table["excel_row"])
+    types = list(table["type"]) if "type" in table.columns else [None] * len(rows)
+    for i, key in enumerate(zip(*(table[k] for k in spec.key))):
         if any(k is None for k in key):
             continue
-        if key in seen:
-            first = seen[key]
-            shown = " / ".join(str(k) for k in key)
-            if "type" in record and record["type"] is not None and first.get("type") not in (None, record["type"]):
-                found.append(Finding("E136", f"同一项目在第 {first['excel_row']} 行归为「{first['type']}」，此处又归为「{record['type']}」。",
-                                     row=record["excel_row"], column=spec.column("type").header, value=shown, expected="每个评价对象只归一种评价类型", **where))
-            else:
-                found.append(Finding("E120", f"与第 {first['excel_row']} 行重复。", row=record["excel_row"], column=spec.column(spec.key[-1]).header,
-                                     value=shown, expected="每个项目只出现一次", **where))
+        if key not in seen:
+            seen[key] = i
+            continue
+        first = seen[key]
+        shown = " / ".join(str(k) for k in key)
+        if types[i] is not None and types[first] not in (None, types[i]):
+            found.append(Finding("E136", f"同一项目在第 {rows[first]} 行归为「{types[first]}」，此处又归为「{types[i]}」。",
+                                 row=rows[i], column=spec.column("type").header, value=shown, expected="每个评价对象只归一种评价类型", **where))
         else:
-            seen[key] = record
+            found.append(Finding("E120", f"与第 {rows[first]} 行重复。", row=rows[i], column=spec.column(spec.key[-1]).header,
+                                 value=shown, expected="每个项目只出现一次", **where))
     return found
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .figures import Figures
@@ -77,12 +77,31 @@ def _span(years: list) -> str:
     return f"{first}—{last}年" if first != last else f"{first}年"
 
 
+class TemplateProblem(Exception):
+    """A county template that cannot be used; the message (Chinese) names the file and line."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
+
+
+def _problem(name: str, error: TemplateError) -> TemplateProblem:
+    line = f"第 {error.lineno} 行" if isinstance(error, TemplateSyntaxError) and error.lineno else ""
+    return TemplateProblem(f"模板 {name} {line}有误：{error.message or type(error).__name__}。请对照 docs/templates.md 修改该模板。")
+
+
 def render_text(env: SandboxedEnvironment, source: str, values: dict[str, Any]) -> str:
     """A short template string (a heading) rendered with the same environment."""
-    return env.from_string(source).render(values).strip()
+    try:
+        return env.from_string(source).render(values).strip()
+    except TemplateError as error:
+        raise _problem(f"outline.yaml 中的标题「{source}」", error) from None
 
 
 def render_paragraphs(env: SandboxedEnvironment, template: str, values: dict[str, Any]) -> list[str]:
     """A narrative template's output as paragraphs (blank lines separate them)."""
-    text = env.get_template(f"narrative/{template}").render(values)
+    name = f"narrative/{template}"
+    try:
+        text = env.get_template(name).render(values)
+    except TemplateError as error:
+        raise _problem(name, error) from None
     return [" ".join(p.split("\n")).strip() for p in text.split("\n\n") if p.strip()]

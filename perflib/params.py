@@ -29,6 +29,10 @@ class ParamsError(ValueError):
     def __init__(self, message: str):
         super().__init__(f"[E140 错误] {message}")
 
+    def _render_traceback_(self) -> list[str]:
+        """In the notebook: the message, not a Python traceback."""
+        return [str(self)]
+
 
 @dataclass(frozen=True)
 class FormatSettings:
@@ -144,7 +148,13 @@ def _need(mapping: Mapping[str, Any], key: str, where: str, kind: type = str) ->
     return value
 
 
+TOP_LEVEL_KEYS = ("county", "year", *PARAM_KEYS)
+
+
 def _build(raw, county, year, root, source, where, data_root) -> Params:
+    unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 中有未知的键：{', '.join(unknown)}（可用的键见 docs/params.md）。")
     data_label = _need(raw, "data", where)
     facts = raw.get("facts") or {}
     text = raw.get("text") or {}

@@ -19,7 +19,6 @@ from .render_html import render_html
 from .yoy import add_comparisons, load_history
 
 REPORT_HTML = "report.html"
-LEDGER_CSV = "figures.csv"  # the ledger: one row per figure (Figures.frame()), UTF-8 with BOM for Excel
 
 
 @dataclass
@@ -72,17 +71,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def export(document: Document, output_dir: Path, figures: Figures | None = None) -> list[Path]:
-    """Write the publication files of a document into ``output_dir``, and the ledger of ``figures``
-    (``figures.csv``, read back by the rollup) when given."""
+def export(document: Document, output_dir: Path) -> list[Path]:
+    """Write the publication files of a document into ``output_dir``."""
     html = output_dir / REPORT_HTML
     write_atomic(html, render_html(document).encode("utf-8"))
-    written = [html]
-    if figures is not None:
-        ledger = output_dir / LEDGER_CSV
-        write_atomic(ledger, figures.frame().to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
-        written.append(ledger)
-    return written
+    return [html]
 
 
 def output_folder(params: Params, output_dir: str | os.PathLike | None) -> Path:

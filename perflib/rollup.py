@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Sequence
 
@@ -20,8 +19,6 @@ from . import formatting as fmt
 from . import project
 from .document import Chart, Document, Paragraph, Section, Table
 
-LEDGER_CSV = "figures.csv"
-LEDGER_COLUMNS = ("名称", "含义", "数值", "单位", "印刷形式", "来源", "计算", "行号")
 INCLUDED, MISSING, FAILED = "已汇总", "缺少", "生成失败"
 ROLLUP_FOLDER = "rollup"
 
@@ -29,72 +26,22 @@ ROLLUP_FOLDER = "rollup"
 # ---- reading ledgers back ----------------------------------------------------------------------
 
 def read_ledger(output_dir: Path) -> pd.DataFrame | None:
-    """The ledger of one executed report: ``figures.csv`` if present, else the ledger tables its
-    executed notebook shows; None if neither exists. Columns as ``Figures.frame()``, all text."""
+    """The ledger of one executed report: its ``figures.csv`` if present, else the ledger recorded in
+    its executed notebook (``perflib.ledger.read_figures``); None if neither is there.
+    Columns as ``figures.csv`` (``perflib.ledger.CSV_COLUMNS``: 名称, 数值, 印刷形式…), all text."""
+    from .ledger import CSV_COLUMNS, FIGURES_CSV, ledger_rows, read_figures
+
     output_dir = Path(output_dir)
-    ledger = output_dir / LEDGER_CSV
+    ledger = output_dir / FIGURES_CSV
     if ledger.is_file():
         return pd.read_csv(ledger, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     notebook = output_dir / "annual_report.ipynb"
     if notebook.is_file():
-        return ledger_from_notebook(notebook)
+        try:
+            return pd.DataFrame(ledger_rows(read_figures(notebook)), columns=CSV_COLUMNS)
+        except LookupError:  # a notebook without a recorded ledger
+            return None
     return None
-
-
-class _Tables(HTMLParser):
-    """The cells of every HTML table (pandas' ``to_html`` as the notebook displays it)."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self.tables:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def ledger_from_notebook(path: Path) -> pd.DataFrame | None:
-    """The figures an executed annual notebook shows in its ledger tables (whole ledger and per part)."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    rows: dict[str, list[str]] = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            html = output.get("data", {}).get("text/html")
-            if not html:
-                continue
-            parser = _Tables()
-            parser.feed(html if isinstance(html, str) else "".join(html))
-            for table in parser.tables:
-                header = [h for h in table[0] if h] if table else []
-                if tuple(header) != LEDGER_COLUMNS:
-                    continue
-                for row in table[1:]:
-                    values = row[-len(LEDGER_COLUMNS):]
-                    if len(values) == len(LEDGER_COLUMNS) and values[0] not in ("", "...", "…"):
-                        rows.setdefault(values[0], values)
-    if not rows:
-        return None
-    return pd.DataFrame(list(rows.values()), columns=list(LEDGER_COLUMNS))
 
 
 # ---- what the rollup covers --------------------------------------------------------------------

@@ -85,7 +85,7 @@ def _failure_reason(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        if exc.ename in ("DataError", "ParamsError"):
+        if exc.ename in ("DataError", "ParamsError", "TemplateProblem"):  # messages written for the user
             return exc.evalue
         return f"笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
     return f"{type(exc).__name__}: {exc}"
@@ -149,16 +149,19 @@ def _execute_interruptibly(execute) -> None:
         raise outcome["error"]
 
 
-def run_report(county: str, year: int, root: Path | None = None, progress: bool = True, data_root: Path | None = None,
-               start_timeout: int = 60) -> RunResult:
-    """Execute the annual notebook for one county and year and publish its outputs atomically.
+def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
+               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60) -> RunResult:
+    """Execute the annual notebook for one county and year and publish its outputs atomically
+    (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere).
 
     ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
     import papermill as pm
 
+    from .manifest import write_manifest
+
     root = (root or project.find_root()).resolve()
-    load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
-    final = project.output_dir(root, county, year)
+    params = load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
+    final = Path(output_dir).resolve() if output_dir else project.output_dir(root, county, year)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{year}.staging"
     parameters = {"county": county, "year": int(year), "output_dir": "."}
@@ -195,6 +198,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
             else:
                 os.environ["PERFLIB_ROOT"] = previous_root
         make_deterministic(notebook)
+        write_manifest(staging, params)  # provenance and output hashes, before the outputs go public
         _publish(staging, final)
     files = sorted(p for p in final.rglob("*") if p.is_file())
     return RunResult(county, int(year), final, files)

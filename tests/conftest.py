@@ -22,6 +22,18 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True)
+def inputs_are_never_written(request):
+    """Around every end-to-end test: the project's own data and params keep their bytes."""
+    if request.node.get_closest_marker("e2e") is None:
+        yield
+        return
+    before = tree_hashes(ROOT / "data") | {f"params/{k}": v for k, v in tree_hashes(ROOT / "params").items()}
+    yield
+    after = tree_hashes(ROOT / "data") | {f"params/{k}": v for k, v in tree_hashes(ROOT / "params").items()}
+    assert after == before, "an end-to-end test changed the project's inputs"
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A copy of the project's params, data and notebooks to run in, so tests never touch outputs/."""

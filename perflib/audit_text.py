@@ -1,0 +1,566 @@
+"""``perflib audit-text``: check a report written by hand against the data and against itself.
+
+The figures of the text (counts with 个/项/次/人次/类/条, amounts in 万元/亿元, percentages) are
+found with the words around them and matched to the ledger. A figure is matched by its context:
+the report perflib generates for the same county and year is the reference wording, in which
+every printed figure's position is known exactly (the document is built once more with marked
+figures). Each figure of the text goes to the ledger figure whose context in the generated
+report is most alike (the words just before it, the clause, the words after it, the heading);
+figures printed nowhere in the generated text are matched by their label.
+
+Reported: a figure that disagrees with the data, a figure with no source in the data; the
+text's own arithmetic (parts that do not add up to the stated total, 万元 and 亿元 that
+disagree, a percentage that does not follow from the amounts beside it, more or fewer reports
+than the table lists); heading numbers repeated or skipped (一、二、…, （一）（二）…).
+Years, months, document numbers (〔2018〕30号) and numbering are not audited as figures.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from .figures import Figure, Figures, _row_ranges
+from .money import WAN_PER_YI
+
+
+class UnreadableText(ValueError):
+    """The file cannot be read as a report; the message (Chinese) says why."""
+
+
+# -- reading and normalizing --------------------------------------------------------------------
+
+def read_lines(path: Path) -> list[str]:
+    """The text's lines (a .docx: its paragraphs and table rows, cells joined by tabs)."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"文件不存在：{path}")
+    if suffix == ".docx":
+        return _docx_lines(path)
+    if suffix not in (".txt", ".md"):
+        raise UnreadableText(f"不支持的文件类型「{path.suffix}」：请提供 .txt、.md 或 .docx 文件。")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise UnreadableText(f"{path.name} 既不是 UTF-8 也不是 GB18030 编码的文本。")
+    lines = text.splitlines()
+    return [_markdown_line(line) for line in lines] if suffix == ".md" else lines
+
+
+def _markdown_line(line: str) -> str:
+    """A Markdown line as plain text: no heading marks or emphasis; table rows as tab-separated cells."""
+    stripped = line.strip()
+    if re.fullmatch(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?", stripped):
+        return ""
+    if stripped.startswith("|"):
+        return "\t".join(cell.strip() for cell in stripped.strip("|").split("|"))
+    line = re.sub(r"^\s{0,3}#{1,6}\s*", "", line)
+    return re.sub(r"(\*\*|__|\*|`)", "", line)
+
+
+def _docx_lines(path: Path) -> list[str]:
+    try:
+        import docx
+        from docx.table import Table
+    except ImportError:  # pragma: no cover - a dependency of perflib
+        raise UnreadableText("读取 .docx 需要 python-docx：请重新安装 perflib。") from None
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:
+        raise UnreadableText(f"{path.name} 不是有效的 Word 文档（.docx）：{type(exc).__name__}。") from None
+    lines = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                lines.append("\t".join(cell.text.strip() for cell in row.cells))
+        else:
+            lines.append(block.text)
+    return lines
+
+
+_SPACES = re.compile(r"[ \u3000\u00a0]+")
+
+
+def normalize(line: str) -> str:
+    """One line as compared: half-width digits and %, no spaces (「24,066 万元」 is 「24,066万元」),
+    full-width brackets (「(一)」 is 「（一）」). Tabs (table cells) are kept."""
+    line = "".join(unicodedata.normalize("NFKC", ch) if ch in "０１２３４５６７８９％．" else ch for ch in line)
+    line = "\t".join(_SPACES.sub("", cell) for cell in line.split("\t"))
+    return line.replace("(", "（").replace(")", "）")
+
+
+# -- figures in a text ------------------------------------------------------------------------
+
+# 「图2」「表1」「第3次」 are numbering and ordinals, not figures
+_FIGURE = re.compile(r"(?<![\d.,图表第])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(万元|亿元|%|人次|个|项|家|次|类|条)")
+FAMILIES = {"个": "个", "项": "个", "家": "个", "次": "次", "人次": "人次", "类": "类", "条": "条",
+            "万元": "元", "亿元": "元", "%": "%"}
+_SENTENCE_END = "。；！？：\t"
+_CLAUSE_END = _SENTENCE_END + "，、（）#,"
+
+
+@dataclass
+class TextFigure:
+    """A figure found in a text, with the words around it."""
+
+    line: int  # 1-based line (or .docx paragraph) number
+    raw: str  # as normalized: 「24,066万元」
+    number: Decimal
+    decimals: int
+    unit: str
+    before: str  # the words just before it, back to the previous figure or punctuation
+    clause: str  # the sentence up to it, other figures shown as #
+    after: str  # the words after it, to the next figure or punctuation
+    heading: str  # the title of the part it is in
+    start: int = 0  # position in the masked line (figures shown as #)
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.unit]
+
+
+def _parse_number(whole: str, fraction: str | None) -> tuple[Decimal, int]:
+    return Decimal(whole.replace(",", "") + (f".{fraction}" if fraction else "")), len(fraction or "")
+
+
+def _masked(line: str) -> tuple[str, list[tuple[re.Match, int]]]:
+    """The line with each figure replaced by ``#``, and where each figure's ``#`` is."""
+    parts, found, last = [], [], 0
+    for match in _FIGURE.finditer(line):
+        parts.append(line[last:match.start()])
+        found.append((match, sum(len(p) for p in parts)))
+        parts.append("#")
+        last = match.end()
+    parts.append(line[last:])
+    return "".join(parts), found
+
+
+def _last_index(text: str, chars: str) -> int:
+    return max((text.rfind(c) for c in chars), default=-1)
+
+
+def figures_in_line(line: str, number: int, heading: str) -> tuple[str, list[TextFigure]]:
+    masked, found = _masked(line)
+    figures = []
+    for match, at in found:
+        head = masked[:at]
+        sentence = _last_index(head, _SENTENCE_END) + 1
+        clause_start = max(sentence, _last_index(head, _CLAUSE_END) + 1)
+        tail = masked[at + 1:]
+        stop = min([i for i in (tail.find(c) for c in _CLAUSE_END) if i >= 0] + [len(tail)])
+        value, decimals = _parse_number(match.group(1), match.group(2))
+        figures.append(TextFigure(number, match.group(0), value, decimals, match.group(3), masked[clause_start:at],
+                                  masked[sentence:at][-24:], tail[:stop][:12], heading, at))
+    return masked, figures
+
+
+_HEADING = re.compile(r"^(?:([一二三四五六七八九十]+)、|（([一二三四五六七八九十]+)）)")
+_NUMERALS = "一二三四五六七八九"
+
+
+def numeral_value(text: str) -> int:
+    """Chinese numerals of headings (一 … 九十九) as a number."""
+    if "十" not in text:
+        return _NUMERALS.index(text) + 1
+    tens, _, ones = text.partition("十")
+    return (_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (_NUMERALS.index(ones) + 1 if ones else 0)
+
+
+def numeral(n: int) -> str:
+    from .formatting import chinese_numeral
+
+    return chinese_numeral(n)
+
+
+@dataclass
+class ParsedText:
+    lines: list[str]  # normalized
+    masked: list[str]
+    figures: list[TextFigure]
+    headings: list[tuple[int, int, int, str]]  # (line, level, number, text)
+
+
+def parse_text(lines: Iterable[str]) -> ParsedText:
+    normalized = [normalize(line) for line in lines]
+    masked_lines, figures, headings = [], [], []
+    heading = ""
+    for i, line in enumerate(normalized, start=1):
+        stripped = line.strip()
+        match = _HEADING.match(stripped)
+        if match:
+            level = 1 if match.group(1) else 2
+            headings.append((i, level, numeral_value(match.group(1) or match.group(2)), stripped))
+            heading = stripped[match.end():].split("。")[0]
+        masked, found = figures_in_line(stripped, i, heading)
+        masked_lines.append(masked)
+        figures += found
+    return ParsedText(normalized, masked_lines, figures, headings)
+
+
+# -- the reference: the generated report with each figure's position ---------------------------
+
+_MARK = re.compile("\ue000(\\d+)\ue001(.*?)\ue002")
+
+
+def _remap(value: Any, mapping: dict[Figure, Figure]) -> Any:
+    if isinstance(value, Figure):
+        return mapping.get(value, value)
+    if isinstance(value, dict):
+        return {k: _remap(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_remap(v, mapping) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_remap(v, mapping) for v in value)
+    return value
+
+
+def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """A marked line without its marks, and each mark's (figure index, start, end) in it."""
+    clean, found, last = [], [], 0
+    for m in _MARK.finditer(line):
+        clean.append(line[last:m.start()])
+        start = sum(len(c) for c in clean)
+        clean.append(m.group(2))
+        found.append((int(m.group(1)), start, start + len(m.group(2))))
+        last = m.end()
+    clean.append(line[last:])
+    return "".join(clean), found
+
+
+def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
+    """The generated report's lines, normalized as a hand-written text is, and in each line the
+    span of every figure (key, start, end).
+
+    The document is built again with each figure's printed form wrapped in private-use marks;
+    taken out again, the marks must give back exactly the report's text."""
+    from .document import Chart, build_document
+
+    keys = list(report.figures.items)
+    mapping = {f: dataclasses.replace(f, printed=f"\ue000{i}\ue001{f.printed}\ue002") for i, f in enumerate(report.figures.items.values())}
+    marked = Figures({k: mapping[f] for k, f in report.figures.items.items()}, _remap(report.figures.lists, mapping))
+    charts = {b.key: b for s in report.document.walk() for b in s.blocks if isinstance(b, Chart)}
+    text = build_document(marked, report.params, charts, list(report.document.notes)).text()
+    if "\n".join(_unmark(line)[0] for line in text.split("\n")) != report.document.text():
+        raise RuntimeError("marked document differs from the report's text")  # a template used a figure in a way we cannot trace
+    lines, spans = [], []
+    for line in text.split("\n"):
+        clean, found = _unmark(normalize(line).strip())
+        lines.append(clean)
+        spans.append([(keys[i], start, end) for i, start, end in found])
+    return lines, spans
+
+
+@dataclass(frozen=True)
+class Candidate:
+    figure: Figure
+    before: str
+    clause: str
+    after: str
+    heading: str
+
+
+def reference_candidates(report, ledger: Figures) -> list[Candidate]:
+    """Every figure of the ledger that a text could state, with its context in the generated report."""
+    lines, spans = marked_text(report)
+    candidates, seen = [], set()
+    heading = ""
+    for stripped, line_spans in zip(lines, spans):
+        match = _HEADING.match(stripped)
+        if match:
+            heading = stripped[match.end():].split("。")[0]
+        _, found = figures_in_line(stripped, 0, heading)
+        positions = [m.start() for m in _FIGURE.finditer(stripped)]
+        for figure, start in zip(found, positions):
+            key = next((k for k, s, e in line_spans if s <= start < e), None)
+            if key is not None and FAMILIES.get(figure.unit) and _family_of(ledger[key]) == figure.family:
+                candidates.append(Candidate(ledger[key], figure.before, figure.clause, figure.after, heading))
+                seen.add(key)
+    for f in ledger.items.values():
+        if f.key not in seen and _family_of(f) and f.how not in ("编号",) and not f.how.startswith("引文"):
+            candidates.append(Candidate(f, f.label, f.label, "", ""))
+    return candidates
+
+
+def _family_of(f: Figure) -> str | None:
+    return FAMILIES.get(f.unit)
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)} if len(text) > 1 else ({text} if text else set())
+
+
+def score(figure: TextFigure, c: Candidate) -> int:
+    s = 3 * len(_bigrams(figure.before) & _bigrams(c.before))
+    s += len(_bigrams(figure.clause) & _bigrams(c.clause))
+    s += 2 * len(_bigrams(figure.after) & _bigrams(c.after))
+    s += len(_bigrams(figure.heading) & _bigrams(c.heading))
+    if figure.before and figure.before == c.before:
+        s += 5
+    return s
+
+
+MIN_SCORE = 6  # below this, no figure of the data is said in the same words
+
+
+def expected_value(figure: TextFigure, source: Figure) -> Decimal:
+    """The data's value in the text's unit, rounded (四舍五入) to the decimals the text shows."""
+    value = Decimal(source.value)
+    if figure.family == "元":
+        wan = value * WAN_PER_YI if source.unit == "亿元" else value
+        value = wan / WAN_PER_YI if figure.unit == "亿元" else wan
+    elif figure.family == "%":
+        value = value * 100
+    return value.quantize(Decimal(1).scaleb(-figure.decimals), rounding=ROUND_HALF_UP)
+
+
+def agrees(figure: TextFigure, source: Figure) -> bool:
+    return expected_value(figure, source) == figure.number
+
+
+def best_match(figure: TextFigure, candidates: list[Candidate]) -> tuple[Figure | None, int]:
+    scored = [(score(figure, c), c) for c in candidates if _family_of(c.figure) == figure.family]
+    if not scored:
+        return None, 0
+    top = max(s for s, _ in scored)
+    if top < MIN_SCORE:
+        return None, top
+    tied = [c for s, c in scored if s == top]
+    agreeing = [c for c in tied if agrees(figure, c.figure)]
+    return (agreeing or tied)[0].figure, top
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+DATA_MISMATCH = "与数据不符"
+NO_SOURCE = "无来源"
+ARITHMETIC = "自身计算"
+UNITS = "万元亿元不一致"
+PERCENT = "百分比不符"
+REPORT_COUNT = "报告数与附表不符"
+HEADING = "标题编号"
+
+
+@dataclass
+class Problem:
+    kind: str
+    line: int
+    excerpt: str
+    message: str
+    figure: str | None = None  # the ledger key, for 与数据不符
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] 第 {self.line} 行「{self.excerpt}」：{self.message}"
+
+
+@dataclass
+class TextAudit:
+    source: str
+    county_name: str
+    year: int
+    problems: list[Problem] = field(default_factory=list)
+    agreements: list[tuple[TextFigure, Figure]] = field(default_factory=list)
+
+    def report(self) -> str:
+        lines = [f"核对文本：{self.source}（对照 {self.county_name} {self.year} 年数据）"]
+        if self.problems:
+            lines.append(f"发现 {len(self.problems)} 处问题：")
+            lines += [f"{i}. {p}" for i, p in enumerate(self.problems, start=1)]
+        else:
+            lines.append("未发现问题。")
+        lines.append(f"另有 {len(self.agreements)} 个数字与数据一致。")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.source, "county_name": self.county_name, "year": self.year,
+            "problems": [dataclasses.asdict(p) for p in self.problems],
+            "agreements": [{"line": t.line, "text": t.raw, "figure": f.key, "data": f.printed} for t, f in self.agreements],
+        }
+
+
+def _excerpt(figure: TextFigure) -> str:
+    """The figure with the words just before it (or after it, when nothing precedes it)."""
+    return f"{figure.before}{figure.raw}{figure.after if not figure.before else ''}"
+
+
+def check_against_ledger(parsed: ParsedText, candidates: list[Candidate]) -> tuple[list[Problem], list[tuple[TextFigure, Figure]]]:
+    problems, agreements = [], []
+    for figure in parsed.figures:
+        source, _ = best_match(figure, candidates)
+        excerpt = _excerpt(figure)
+        if source is None:
+            problems.append(Problem(NO_SOURCE, figure.line, excerpt, f"{figure.raw} 在数据中找不到对应的数字。"))
+        elif agrees(figure, source):
+            agreements.append((figure, source))
+        else:
+            rows = _row_ranges(source.rows)
+            where = f"工作表「{source.source}」第 {rows} 行，{source.how}" if rows else f"{source.source}，{source.how}"
+            expected = expected_value(figure, source)
+            shown = f"{expected:,}" if "," in figure.raw else str(expected)
+            data = source.printed if source.unit == figure.unit else f"{shown}{figure.unit}（{source.printed}）"
+            problems.append(Problem(DATA_MISMATCH, figure.line, excerpt,
+                                    f"文中为 {figure.raw}，数据为 {data}（{source.key}：{source.label}；{where}）。", source.key))
+    return problems, agreements
+
+
+def _in_wan(f: TextFigure) -> Decimal:
+    return f.number * WAN_PER_YI if f.unit == "亿元" else f.number
+
+
+def _same_quantity_value(f: TextFigure) -> Decimal:
+    return _in_wan(f) if f.family == "元" else f.number
+
+
+def _fmt(n: Decimal) -> str:
+    return format(n.normalize(), "f")
+
+
+def check_arithmetic(parsed: ParsedText) -> list[Problem]:
+    """Parts against their stated total, 亿元 against 万元, percentages against amounts, reports against the table."""
+    problems = []
+    by_line: dict[int, list[TextFigure]] = {}
+    for f in parsed.figures:
+        by_line.setdefault(f.line, []).append(f)
+    for number, figures in by_line.items():
+        masked = parsed.masked[number - 1]
+        problems += _parts_and_totals(number, masked, figures)
+        problems += _units_in_brackets(number, masked, figures)
+        problems += _percent_of_amounts(number, masked, figures)
+    problems += _reports_against_table(parsed)
+    return problems
+
+
+def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
+    """「共选取5个评价对象（包括……1个，……4个）」: the parts must add up to the total."""
+    problems = []
+    for marker in re.finditer(r"（?(包括|其中)", masked):
+        sentence_start = _last_index(masked[:marker.start()], "。；！？") + 1
+        before = [f for f in figures if sentence_start <= f.start < marker.start()]
+        if not before:
+            continue
+        total = before[-1]
+        closing = masked.find("）", marker.end()) if marker.group(0).startswith("（") else -1
+        end = closing if closing >= 0 else min([i for i in (masked.find(c, marker.end()) for c in "。；") if i >= 0] + [len(masked)])
+        parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family]
+        if len(parts) < 2:
+            continue
+        added = sum((_same_quantity_value(p) for p in parts), Decimal(0))
+        if added != _same_quantity_value(total):
+            unit = "万元" if total.family == "元" else total.unit
+            sum_text = "+".join(_fmt(_same_quantity_value(p)) for p in parts)
+            others = [f for f in figures if f is not total and f not in parts and f.family == total.family and f.number == total.number]
+            also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others)
+            problems.append(Problem(ARITHMETIC, number, f"{total.before}{total.raw}{total.after}",
+                                    f"所列各部分相加为 {sum_text}={_fmt(added)}{unit}，与所述总数{total.raw}不符{also}。"))
+    return problems
+
+
+def _units_in_brackets(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
+    """「0.34亿元（3,442万元）」: the same amount in both units must agree."""
+    problems = []
+    for first, second in zip(figures, figures[1:]):
+        if {first.unit, second.unit} == {"万元", "亿元"} and masked[first.start + 1:second.start] == "（":
+            yi, wan = (first, second) if first.unit == "亿元" else (second, first)
+            shown = (wan.number / WAN_PER_YI).quantize(Decimal(1).scaleb(-yi.decimals), rounding=ROUND_HALF_UP)
+            if shown != yi.number:
+                problems.append(Problem(UNITS, number, f"{first.raw}（{second.raw}）",
+                                        f"{wan.raw} 合 {shown}亿元，与 {yi.raw} 不一致（1亿元=10000万元）。"))
+    return problems
+
+
+def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
+    """「预算100万元，执行46万元，进度46%」: a percentage after two amounts of its sentence is their ratio."""
+    problems = []
+    for i, p in enumerate(figures):
+        if p.family != "%":
+            continue
+        sentence_start = _last_index(masked[:p.start], "。；！？") + 1
+        amounts = [f for f in figures[:i] if f.family == "元" and f.start >= sentence_start]
+        if len(amounts) < 2:
+            continue
+        a, b = sorted((_in_wan(amounts[-2]), _in_wan(amounts[-1])))
+        if not b:
+            continue
+        ratio = a / b * 100
+        tolerance = Decimal(1).scaleb(-p.decimals)  # the amounts are rounded too
+        if abs(ratio - p.number) > tolerance:
+            problems.append(Problem(PERCENT, number, f"{amounts[-2].raw}…{amounts[-1].raw}…{p.raw}",
+                                    f"{_fmt(a)}÷{_fmt(b)} 为 {ratio.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%，与文中 {p.raw} 不符。"))
+    return problems
+
+
+def _reports_against_table(parsed: ParsedText) -> list[Problem]:
+    """「形成了5个评价报告」 = the reports listed in the table (序号 rows) + those withheld (不予公开)."""
+    stated = next((f for f in parsed.figures if f.family == "个" and f.after.startswith("评价报告")), None)
+    withheld = next((f for f in parsed.figures if f.family == "个" and "报告" in f.after
+                     and "不予公开" in parsed.lines[f.line - 1]), None)
+    rows, in_table = 0, False
+    for line in parsed.lines:
+        cells = line.split("\t")
+        if cells[0].strip() == "序号":
+            if in_table:
+                break
+            in_table = True
+        elif in_table and cells[0].strip().isdigit():
+            rows += 1
+        elif in_table and line.strip():
+            break
+    if stated is None or not in_table:
+        return []
+    hidden = int(withheld.number) if withheld else 0
+    if int(stated.number) != rows + hidden:
+        return [Problem(REPORT_COUNT, stated.line, f"{stated.before}{stated.raw}{stated.after}",
+                        f"文中称形成 {stated.raw}评价报告（其中 {hidden} 个不予公开），附表列出 {rows} 个，应为 {rows + hidden} 个。")]
+    return []
+
+
+def check_headings(parsed: ParsedText) -> list[Problem]:
+    """一、二、 and （一）（二） must each count up by one; （一） starts again under each 一、."""
+    problems = []
+    last = {1: 0, 2: 0}
+    for line, level, n, text in parsed.headings:
+        expected = last[level] + 1
+        name = (numeral(n) + "、") if level == 1 else f"（{numeral(n)}）"
+        wanted = (numeral(expected) + "、") if level == 1 else f"（{numeral(expected)}）"
+        if n == last[level]:
+            problems.append(Problem(HEADING, line, text[:24], f"标题序号「{name}」与上一个同级标题重复，应为「{wanted}」。"))
+        elif n != expected:
+            problems.append(Problem(HEADING, line, text[:24], f"标题序号「{name}」不连续：上一个同级标题是第 {last[level]} 个，应为「{wanted}」。"))
+        last[level] = n
+        if level == 1:
+            last[2] = 0
+    return problems
+
+
+def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
+    """Audit a text (its lines) against a report made from the data (``report.make_report``)."""
+    from .ledger import build_ledger
+
+    ledger = build_ledger(report.params, report.dataset, report.figures, report.document)
+    parsed = parse_text(lines)
+    audit = TextAudit(source, report.params.county_name, report.params.year)
+    data_problems, audit.agreements = check_against_ledger(parsed, reference_candidates(report, ledger))
+    problems = data_problems + check_arithmetic(parsed) + check_headings(parsed)
+    audit.problems = sorted(problems, key=lambda p: p.line)
+    return audit
+
+
+def audit_file(path: Path, county: str, year: int, root: Path | None = None) -> TextAudit:
+    """``perflib audit-text``: the ledger is computed in this process (no kernel)."""
+    from .params import load_params
+    from .report import make_report
+
+    lines = read_lines(Path(path))
+    report = make_report(load_params(county, year, root))
+    return audit_lines(lines, report, Path(path).name)

@@ -1,0 +1,212 @@
+"""Provenance (来源记录): ``manifest.json`` beside a report's outputs.
+
+It records what a run read (each input's path relative to the project, SHA-256, size and, for
+workbooks, the rows read per sheet), the resolved parameters, the versions of the software, the
+project's git commit and whether the working tree had changes, the findings summary and each
+output's SHA-256. Same inputs and code give the same bytes: no timestamps, no absolute paths.
+``perflib verify`` checks a folder against it. The notebook's first cells show the same
+provenance (``show_provenance``), so a reader of the notebook alone sees it too.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import project
+from .params import Params
+
+MANIFEST = "manifest.json"
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read; the message (Chinese) names the file."""
+
+MANIFEST_VERSION = 1
+VERSIONED_PACKAGES = ("perflib", "pandas", "papermill", "nbconvert", "matplotlib", "ipykernel")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_entry(path: Path, root: Path, role: str) -> dict[str, Any]:
+    return {"path": project.relative(path, root), "role": role, "sha256": sha256_of(path), "size": path.stat().st_size}
+
+
+def sheet_rows(params: Params) -> dict[str, int]:
+    """Data rows read per sheet (after the header; 合计 rows skipped), as the report used them."""
+    from .inputs import load_dataset
+    from .schema import TABLES_BY_NAME
+
+    dataset = load_dataset(params.data, params.data_label)
+    return {TABLES_BY_NAME[name].sheet: int(len(table)) for name, table in dataset.tables.items()}
+
+
+def input_files(params: Params) -> list[dict[str, Any]]:
+    """Every file a run reads: params file, data (workbook or each CSV), the notebook, county templates."""
+    root = params.root
+    entries = []
+    if params.source and params.source.exists():
+        entries.append(_file_entry(params.source, root, "参数文件"))
+    if params.data.is_dir():
+        rows = sheet_rows(params)
+        for path in sorted(params.data.glob("*.csv")):
+            entry = _file_entry(path, root, "数据")
+            if path.stem in rows:
+                entry["sheets"] = {path.stem: rows[path.stem]}
+            entries.append(entry)
+    elif params.data.exists():
+        entry = _file_entry(params.data, root, "数据")
+        entry["sheets"] = sheet_rows(params)
+        entries.append(entry)
+    notebook = project.notebook_path(root)
+    if notebook.exists():
+        entries.append(_file_entry(notebook, root, "笔记本"))
+    if params.templates and params.templates.is_dir():
+        for path in sorted(p for p in params.templates.rglob("*") if p.is_file()):
+            entries.append(_file_entry(path, root, "模板"))
+    return entries
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)  # Decimal, dates
+
+
+def resolved_params(params: Params) -> dict[str, Any]:
+    """The parameters as the run used them (file values with papermill's overrides), no absolute paths."""
+    return _jsonable({
+        "county": params.county,
+        "year": params.year,
+        "county_name": params.county_name,
+        "data": params.data_label,
+        "settings": asdict(params.settings),
+        "facts": {
+            "indicator_system": asdict(params.indicator_system),
+            "pre_assessment_rule": params.pre_assessment_rule,
+            "third_party_quality_rating": params.third_party_quality_rating,
+        },
+        "text": {
+            "policy_basis": params.policy_basis,
+            "third_party_scope": params.third_party_scope,
+            "evaluation_remarks": params.evaluation_remarks,
+            "problems": [asdict(i) for i in params.problems],
+            "measures": [asdict(i) for i in params.measures],
+        },
+        "templates": project.relative(params.templates, params.root) if params.templates else None,
+    })
+
+
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "未安装"
+    return versions
+
+
+def git_state(root: Path) -> dict[str, Any] | None:
+    """The commit checked out at ``root`` and whether tracked or new files differ from it;
+    None when ``root`` is not in a git checkout or git is not installed."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30).stdout
+
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        dirty = bool(git("status", "--porcelain").strip())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def provenance(params: Params) -> dict[str, Any]:
+    """What the notebook shows at the top and the manifest records: inputs, params, versions, git."""
+    return {
+        "county": params.county,
+        "year": params.year,
+        "title": params.title,
+        "inputs": input_files(params),
+        "params": resolved_params(params),
+        "versions": software_versions(),
+        "git": git_state(params.root),
+    }
+
+
+def findings_summary(params: Params) -> dict[str, Any]:
+    from .report import load_data
+
+    _, findings = load_data(params)
+    codes: dict[str, int] = {}
+    for f in findings:
+        codes[f.code] = codes.get(f.code, 0) + 1
+    return {"errors": sum(f.is_error for f in findings), "warnings": sum(not f.is_error for f in findings),
+            "codes": dict(sorted(codes.items())), "messages": [str(f) for f in findings]}
+
+
+def output_files(folder: Path) -> list[dict[str, Any]]:
+    """Every file in an output folder except the manifest itself, sorted by path."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST and not p.name.startswith("."))
+    return [{"path": p.relative_to(folder).as_posix(), "sha256": sha256_of(p), "size": p.stat().st_size} for p in files]
+
+
+def build_manifest(folder: Path, params: Params) -> dict[str, Any]:
+    return {"manifest_version": MANIFEST_VERSION, **provenance(params), "findings": findings_summary(params),
+            "outputs": output_files(folder)}
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def write_manifest(folder: Path, params: Params) -> Path:
+    """Write ``manifest.json`` for the outputs now in ``folder`` (the runner's staging folder)."""
+    from .report import write_atomic
+
+    path = Path(folder) / MANIFEST
+    write_atomic(path, manifest_bytes(build_manifest(Path(folder), params)))
+    return path
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    if not path.exists():
+        raise FileNotFoundError(f"{path} 不存在：该文件夹不是 perflib run 生成的输出文件夹，或清单已被删除。")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"{path} 不是有效的清单（JSON）：{exc}") from None
+
+
+def show_provenance(params: Params) -> None:
+    """The provenance as the notebook's second cell shows it."""
+    from IPython.display import Markdown, display
+
+    record = provenance(params)
+    lines = ["**来源记录**（与输出文件夹中的 `manifest.json` 一致；`perflib verify` 据此核验）", "",
+             "| 输入文件 | 用途 | 大小（字节） | SHA-256 | 各工作表数据行数 |", "|---|---|---|---|---|"]
+    for e in record["inputs"]:
+        sheets = "、".join(f"{k} {v}" for k, v in e.get("sheets", {}).items())
+        lines.append(f"| `{e['path']}` | {e['role']} | {e['size']} | `{e['sha256']}` | {sheets} |")
+    versions = "，".join(f"{k} {v}" for k, v in record["versions"].items())
+    git = record["git"]
+    code = (f"git 提交 `{git['commit']}`{'（工作区有未提交的改动）' if git['dirty'] else '（工作区无改动）'}"
+            if git else "项目不在 git 仓库中，无提交记录")
+    lines += ["", f"软件版本：{versions}。代码：{code}。"]
+    display(Markdown("\n".join(lines)))

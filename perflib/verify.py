@@ -1,0 +1,142 @@
+"""``perflib verify outputs/<county>/<year>``: is the report still what its inputs and code give?
+
+Three questions, answered from the folder's ``manifest.json``:
+1. Are the inputs unchanged? Each input's SHA-256 against the manifest (changed, missing, new).
+2. Are the stored outputs the ones the run wrote? Each output's SHA-256 against the manifest.
+3. Does re-running give the same bytes? The report is run again with the same machinery
+   (``run.run_report``) into a temporary folder and each output compared byte for byte.
+
+When an input changed, the report is not re-run: outputs made from other inputs cannot match,
+and the verdict is already known. PDF files are the one exception to byte comparison: a PDF
+renderer stamps its own bytes (ids, creation dates), so a PDF that differs only in its bytes is
+reported as a note, not a failure; the files it is rendered from are compared byte for byte.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import project
+from .manifest import MANIFEST, input_files, read_manifest, sha256_of
+
+NOT_BYTE_REPRODUCIBLE = (".pdf",)
+
+
+@dataclass
+class Verification:
+    folder: Path
+    problems: list[str] = field(default_factory=list)  # each makes the verdict fail
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
+    compared: list[str] = field(default_factory=list)  # outputs found identical after the re-run
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def verdict(self) -> str:
+        lines = []
+        if self.ok:
+            lines.append(f"核验通过：输入文件与清单一致，重新生成的 {len(self.compared)} 个输出文件与保存的逐字节相同"
+                         f"（{'、'.join(self.compared)}）。")
+        else:
+            lines.append(f"核验未通过：发现 {len(self.problems)} 处不一致。")
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  说明：{n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def check_inputs(manifest: dict, root: Path) -> list[str]:
+    """Each input named in the manifest that is missing or whose bytes changed, and any new input."""
+    problems = []
+    recorded = {e["path"]: e for e in manifest.get("inputs", [])}
+    for path, entry in recorded.items():
+        file = root / path
+        if not file.is_file():
+            problems.append(f"输入文件缺失：{path}（生成报告时存在，SHA-256 {entry['sha256'][:12]}…）")
+        elif sha256_of(file) != entry["sha256"]:
+            problems.append(f"输入文件已改变：{path}（清单记录 SHA-256 {entry['sha256'][:12]}…，现为 {sha256_of(file)[:12]}…）")
+    try:
+        from .params import load_params
+
+        current = input_files(load_params(manifest["county"], int(manifest["year"]), root))
+    except Exception:  # a params file that no longer loads is already reported as changed or missing
+        current = []
+    for entry in current:
+        if entry["path"] not in recorded:
+            problems.append(f"新增了输入文件：{entry['path']}（生成报告时没有）")
+    return problems
+
+
+def check_stored_outputs(manifest: dict, folder: Path) -> list[str]:
+    problems = []
+    for entry in manifest.get("outputs", []):
+        file = folder / entry["path"]
+        if not file.is_file():
+            problems.append(f"输出文件缺失：{entry['path']}")
+        elif sha256_of(file) != entry["sha256"]:
+            problems.append(f"输出文件在生成后被改动：{entry['path']}（与清单记录的 SHA-256 不符）")
+    return problems
+
+
+def compare_rerun(manifest: dict, folder: Path, rerun: Path, result: Verification) -> None:
+    entry_hash = {e["path"]: e["sha256"] for e in manifest.get("outputs", [])}
+    recorded = list(entry_hash)
+    for path in recorded:
+        stored, fresh = folder / path, rerun / path
+        if not fresh.is_file():
+            result.problems.append(f"重新生成时没有得到 {path}")
+            continue
+        if not stored.is_file() or sha256_of(stored) != entry_hash[path]:
+            continue  # already reported as missing or edited
+        if stored.read_bytes() == fresh.read_bytes():
+            result.compared.append(path)
+        elif path.lower().endswith(NOT_BYTE_REPRODUCIBLE):
+            result.notes.append(f"{path} 的字节与重新生成的不同；PDF 含渲染器写入的标识，按设计不逐字节比较。")
+        else:
+            result.problems.append(f"重新生成的 {path} 与保存的不一致")
+    for entry in read_manifest(rerun).get("outputs", []):
+        if entry["path"] not in recorded:
+            result.notes.append(f"当前代码还会生成 {entry['path']}，清单中没有这个文件。")
+
+
+def _environment_notes(manifest: dict, rerun_manifest: dict) -> list[str]:
+    """Why outputs might differ: other code or other versions than at the recorded run."""
+    notes = []
+    old_git, new_git = manifest.get("git"), rerun_manifest.get("git")
+    if old_git != new_git:
+        def shown(g):
+            return "无 git 记录" if not g else f"提交 {g['commit'][:12]}{'（有未提交改动）' if g['dirty'] else ''}"
+        notes.append(f"代码版本不同：生成时为 {shown(old_git)}，现在为 {shown(new_git)}。要复现原报告，请检出生成时的提交后再核验。")
+    old_v, new_v = manifest.get("versions", {}), rerun_manifest.get("versions", {})
+    changed = [f"{k} {old_v.get(k)} → {new_v.get(k)}" for k in sorted(set(old_v) | set(new_v)) if old_v.get(k) != new_v.get(k)]
+    if changed:
+        notes.append("软件版本不同：" + "，".join(changed) + "。")
+    return notes
+
+
+def verify(folder: Path, root: Path | None = None, progress: bool = False) -> Verification:
+    """Check an output folder against its manifest, re-running the report elsewhere."""
+    from .run import run_report
+
+    folder = Path(folder).resolve()
+    manifest = read_manifest(folder)
+    root = (root or project.find_root(folder)).resolve()
+    result = Verification(folder)
+    result.problems += check_inputs(manifest, root)
+    result.problems += check_stored_outputs(manifest, folder)
+    if any(p.startswith(("输入文件", "新增了输入文件")) for p in result.problems):
+        result.notes.append("输入已改变，未重新生成报告：用改变后的输入生成的报告不会与保存的相同。")
+        return result
+    with tempfile.TemporaryDirectory(prefix="perflib-verify-") as temporary:
+        rerun = Path(temporary) / f"{manifest['county']}-{manifest['year']}"
+        run_report(manifest["county"], int(manifest["year"]), root=root, progress=progress, output_dir=rerun)
+        compare_rerun(manifest, folder, rerun, result)
+        rerun_manifest = read_manifest(rerun)
+    result.notes += _environment_notes(manifest, rerun_manifest)
+    if rerun_manifest.get("params") != manifest.get("params"):
+        result.problems.append("参数与清单记录的不同（参数文件的解析结果已变）")
+    return result
+
+
+__all__ = ["MANIFEST", "Verification", "verify"]
