@@ -485,7 +485,9 @@ def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> 
     for i, p in enumerate(figures):
         if p.family != "%":
             continue
-        sentence_start = _last_index(masked[:p.start], "。；！？") + 1
+        if masked[max(0, p.start - 2):p.start] in ("增长", "下降", "减少", "增加"):
+            continue  # a change on the year before (与上年对比), not a ratio of two amounts of the sentence
+        sentence_start = max(_last_index(masked[:p.start], "。；！？") + 1, masked.rfind("与上年对比", 0, p.start))
         amounts = [f for f in figures[:i] if f.family == "元" and f.start >= sentence_start]
         if len(amounts) < 2:
             continue

@@ -94,9 +94,40 @@ def evaluation_funds_chart(figures: Figures) -> Chart:
     return _save(fig, "evaluation_funds", "图1　重点绩效评价资金按评价类型分布")
 
 
+# 与上年对比: the figures the multi-year chart shows, one small panel each (figure name, panel title).
+HISTORY_PANELS = (
+    ("key_evaluations.objects", "重点评价对象（个）"),
+    ("key_evaluations.amount", "重点评价资金（亿元）"),
+    ("target_reviews.projects", "目标审核项目（个）"),
+    ("self_evaluations.projects", "自评项目（个）"),
+    ("trainings.attendees", "培训（人次）"),
+    ("results.budget_cut", "结果应用调减资金（万元）"),
+)
+
+
+def history_chart(figures: Figures) -> Chart:
+    """The county's main figures over the years (perflib.yoy), one panel per figure."""
+    years = figures.lists["yoy.years"]
+    labels = [str(year) for year, _ in years]
+    fig, axes = plt.subplots(2, 3, figsize=(7.2, 4.4))
+    for ax, (key, title) in zip(axes.flat, HISTORY_PANELS):
+        values = [float(f[key].value) for _, f in years]
+        ax.bar(labels, values, color=["#9e9e9e"] * (len(values) - 1) + ["#b22222"], width=0.6)
+        for i, (_, f) in enumerate(years):
+            ax.annotate(f[key].printed.replace("亿元", "").replace("万元", "").replace("人次", "").replace("个", ""),
+                        (i, values[i]), ha="center", va="bottom", fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylim(0, max(values + [1.0]) * 1.25)
+        ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    return _save(fig, "history", f"图3　{labels[0]}年至{labels[-1]}年主要指标")
+
+
 def draw_charts(figures: Figures) -> dict[str, Chart]:
     """Every chart of the report, by the name the outline places it under."""
     use_cjk_font()
     with matplotlib.rc_context(STYLE):
         charts = [evaluation_funds_chart(figures), monitoring_chart(figures)]
+        if figures.lists.get("yoy.years"):  # only with the previous year's data (perflib.yoy)
+            charts.append(history_chart(figures))
     return {c.key: c for c in charts}

@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--county", required=True, help="params/ 下的县目录名，如 heshuo")
     check.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
     check.add_argument("--data-root", help="数据目录（同 run）")
+    _add_batch_parser(sub)
+    _add_rollup_parser(sub)
     _add_audit_commands(sub)
     return parser
 
@@ -36,6 +38,49 @@ def _add_audit_commands(sub) -> None:
     audit.add_argument("--county", required=True)
     audit.add_argument("--year", required=True, type=int)
     audit.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+
+def _add_rollup_parser(sub) -> None:
+    rollup = sub.add_parser("rollup", help="汇总：各县已生成报告的对比（先运行 batch），写到 outputs/rollup/")
+    rollup.add_argument("--county", action="append", default=[], help="只汇总这个县（可重复）")
+    rollup.add_argument("--year", action="append", type=int, default=[], help="只汇总这个年度（可重复）")
+    rollup.add_argument("--region-name", default="", help="州（地区）名称，如 巴音郭楞蒙古自治州")
+    rollup.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+
+def _rollup(args) -> int:
+    from .project import find_root, relative
+    from .rollup import run_rollup
+
+    root = find_root()
+    files = run_rollup(root, args.county, args.year, args.region_name, progress=not args.no_progress)
+    print("汇总完成，输出：")
+    for path in files:
+        print(f"  {relative(path, root)}")
+    return 0
+
+
+def _add_batch_parser(sub) -> None:
+    batch = sub.add_parser("batch", help="批量生成：所有（或筛选出的）县和年度，并行运行，最后给出汇总 outputs/batch-summary.csv")
+    batch.add_argument("--county", action="append", default=[], help="只运行这个县（可重复）")
+    batch.add_argument("--year", action="append", type=int, default=[], help="只运行这个年度（可重复）")
+    batch.add_argument("--glob", help="只运行匹配的参数文件，如 'params/example*/2023.yaml'")
+    batch.add_argument("--jobs", "-j", type=int, default=None, help="并行进程数（默认：CPU 核数）")
+    batch.add_argument("--scheduler", help="在 dask 分布式集群上运行：调度器地址，如 tcp://10.0.0.5:8786（见 docs/batch.md）")
+    batch.add_argument("--start-timeout", type=int, default=60, help="内核启动超时（秒，默认 60）；超时的报告重试一次")
+    batch.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    batch.add_argument("--data-root", help="数据目录（同 run）")
+
+
+def _batch(args) -> int:
+    from .batch import find_jobs, run_batch
+    from .project import find_root
+
+    root = find_root()
+    jobs = find_jobs(root, args.county, args.year, args.glob)
+    outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
+                         data_root=args.data_root, start_timeout=args.start_timeout)
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def _run(args) -> int:
@@ -56,8 +101,12 @@ def _check(args) -> int:
     from .params import load_params
     from .report import load_data
 
+    from .yoy import load_history
+
     params = load_params(args.county, args.year, data_root=args.data_root)
     dataset, findings = load_data(params)
+    if not errors(findings):  # earlier years that cannot be compared (W220)
+        findings += load_history(params, data_root=args.data_root).notes
     for finding in findings:
         print(finding)
     n_errors = len(errors(findings))
@@ -95,13 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     from .audit_text import UnreadableText
     from .manifest import ManifestError
     from .run import RunFailed
+    from .batch import BatchError
 
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
         return 130
-    except (RunFailed, DataError, ParamsError, FileNotFoundError, ManifestError, UnreadableText) as exc:
+    except (RunFailed, DataError, ParamsError, FileNotFoundError, ManifestError, UnreadableText, BatchError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"失败：{exc}", file=sys.stderr)
@@ -117,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text}
+COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup}
 
 
 if __name__ == "__main__":

@@ -91,3 +91,21 @@ def params_summary(params) -> None:
         f"格式：万元保留 {s.amount_decimals} 位小数，{'有' if s.thousands_separator else '无'}千分位；亿元 {s.yi_decimals} 位；"
         f"百分比 {s.percent_decimals} 位；零计数写作「{'0个' if s.zero_count_style == 'zero' else '无…'}」；等级：{'、'.join(s.grade_labels)}"
     ))
+
+
+def year_over_year(history, figures: Figures, document: Document) -> None:
+    """与上年对比 for the auditor: which earlier years were loaded, the notes on those left out,
+    the comparison figures, and the appendix (perflib.yoy)."""
+    loaded = "、".join(f"{y.year}年（{y.source}）" for y in history.years)
+    display(Markdown(f"**以前年度数据：** {loaded or '无（本报告不作与上年对比）'}"))
+    if history.notes:
+        display(findings_frame(history.notes))
+    ledger = figures.frame("yoy.")
+    if ledger.empty:
+        return
+    display(Markdown("**计算得到的数字**"))
+    display(ledger)
+    part = next((s for s in document.walk() if s.number == "附："), None)
+    if part is not None:
+        display(Markdown("**报告附录**"))
+        display(HTML(render_body(Document("", (part,)), notes=False).split("\n", 1)[1]))

@@ -81,7 +81,13 @@ class Document:
 def report_tables(figures: Figures, params: Params) -> dict[str, Table]:
     """The tables the outline can place, by name."""
     titles = figures.lists["key_evaluations.published"]
-    return {
+    tables = {}
+    if figures.lists.get("yoy.years"):  # 与上年对比 (perflib.yoy): only with the previous year's data
+        from .yoy import history_rows
+
+        columns, rows = history_rows(figures, params)
+        tables["history"] = Table(f"{params.county_name}近年预算绩效管理主要指标", columns, tuple(rows))
+    return tables | {
         "key_evaluation_reports": Table(
             caption=f"{params.year}年度{params.county_name}财政重点绩效评价报告",
             columns=("序号", "评价报告"),
@@ -101,7 +107,11 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
 
     def build(entries: list[dict], level: int) -> tuple[Section, ...]:
         sections = []
-        for n, entry in enumerate(entries, start=1):
+        n = 0
+        for entry in entries:
+            if entry.get("when") and not values.get(entry["when"]):
+                continue  # a part that only exists with some data (when: history_span)
+            n += 0 if entry.get("appendix") else 1
             blocks: list[Block] = []
             children: tuple[Section, ...] = ()
             if entry.get("template"):
@@ -114,7 +124,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                 )
             if entry.get("sections"):
                 children = build(entry["sections"], level + 1)
-            sections.append(Section(level, fmt.heading_number(level, n), render_text(env, entry["title"], values), tuple(blocks), children))
+            number = "附：" if entry.get("appendix") else fmt.heading_number(level, n)  # an appendix is not numbered
+            sections.append(Section(level, number, render_text(env, entry["title"], values), tuple(blocks), children))
         return tuple(sections)
 
     return Document(render_text(env, outline["title"], values), build(outline["sections"], 1), tuple(notes))

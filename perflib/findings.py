@@ -45,6 +45,7 @@ CODES: dict[str, tuple[str, str]] = {
     "W206": (WARNING, "已跳过表头上方的标题行"),
     "W207": (WARNING, "隐藏的工作表已读取"),
     "W208": (WARNING, "未识别的工作表（已忽略）"),
+    "W220": (WARNING, "以前年度的参数或数据有错误，未作与上年对比"),
 }
 
 

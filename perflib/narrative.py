@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .figures import Figures
 from .params import Params
+from .yoy import COMPARED
 
 
 def environment(params: Params) -> SandboxedEnvironment:
@@ -62,7 +63,18 @@ def context(figures: Figures, params: Params) -> dict[str, Any]:
         "policy_basis": params.policy_basis,
         "third_party_scope": params.third_party_scope,
         "evaluation_remarks": params.evaluation_remarks,
+        # 与上年对比 (perflib.yoy): comparison items by report part, empty without the previous year
+        "yoy": {part: figures.lists.get("yoy.parts", {}).get(part, []) for part, _, _ in COMPARED},
+        "history_span": _span(figures.lists.get("yoy.years") or []),
     }
+
+
+def _span(years: list) -> str:
+    """「2022年至2023年」 for the years the appendix compares ("" without any); each year is a ledger figure."""
+    if not years:
+        return ""
+    first, last = years[0][0], years[-1][0]
+    return f"{first}年至{last}年" if first != last else f"{first}年"
 
 
 class TemplateProblem(Exception):

@@ -16,6 +16,7 @@ from .findings import DataError, Finding, errors, warnings
 from .inputs import Dataset, load_dataset
 from .params import Params
 from .render_html import render_html
+from .yoy import add_comparisons, load_history
 
 REPORT_HTML = "report.html"
 
@@ -50,7 +51,9 @@ def make_report(params: Params) -> Report:
     dataset, findings = load_data(params)
     stop_on_errors(findings)
     figures = compute_figures(dataset, params)
-    document = build_document(figures, params, draw_charts(figures), warnings(findings))
+    history = load_history(params)  # 与上年对比: the county's earlier years, if any
+    add_comparisons(figures, history, params)
+    document = build_document(figures, params, draw_charts(figures), warnings(findings) + history.notes)
     return Report(params, dataset, findings, figures, document)
 
 

@@ -150,9 +150,11 @@ def _execute_interruptibly(execute) -> None:
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
-               output_dir: Path | None = None, data_root: Path | None = None) -> RunResult:
+               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60) -> RunResult:
     """Execute the annual notebook for one county and year and publish its outputs atomically
-    (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere)."""
+    (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere).
+
+    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
     import papermill as pm
 
     from .manifest import write_manifest
@@ -181,6 +183,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
                 progress_bar=progress,
                 request_save_on_cell_execute=False,
                 report_mode=False,
+                start_timeout=start_timeout,
             ))
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)

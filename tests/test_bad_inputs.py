@@ -31,7 +31,7 @@ def materialize(case: dict, root: Path) -> None:
     params = yaml.safe_load((ROOT / "params" / "heshuo" / "2023.yaml").read_text(encoding="utf-8"))
     csv_format = case.get("format") == "csv"
     params.update(county="demo", year=2023, county_name="示例县", data="data/demo-2023" + ("" if csv_format else ".xlsx"))
-    params_text, file_bytes, no_file = None, None, False
+    params_text, file_bytes, no_file, extra_files = None, None, False, {}
     for edit in case.get("edits", []):
         (op, arg), = edit.items()
         if op == "set":
@@ -74,6 +74,10 @@ def materialize(case: dict, root: Path) -> None:
             raw_csv[arg["sheet"]] = bytes.fromhex(arg["hex"])
         elif op == "no_file":
             no_file = True
+        elif op == "earlier_year_data":  # a params file for the year before, whose data file is these bytes
+            earlier = {**params, "year": 2022, "data": "data/demo-2022.xlsx"}
+            extra_files["params/demo/2022.yaml"] = yaml.safe_dump(earlier, allow_unicode=True).encode("utf-8")
+            extra_files["data/demo-2022.xlsx"] = bytes.fromhex(arg)
         else:
             raise ValueError(f"unknown edit {op}")
     (root / "notebooks").mkdir()
@@ -81,6 +85,8 @@ def materialize(case: dict, root: Path) -> None:
     folder = root / "params" / "demo"
     folder.mkdir(parents=True)
     (folder / "2023.yaml").write_text(params_text or yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    for name, data in extra_files.items():
+        (root / name).write_bytes(data)
     if no_file:
         return
     if csv_format:

@@ -1,0 +1,379 @@
+"""``perflib batch``: many counties and years in one command, each report in its own kernel.
+
+The story of a batch: find the params files (all, or filtered by county, year or a glob), run
+``run_one`` for each in parallel (local worker processes, or a dask.distributed cluster), report
+each finished report on one line under a progress bar, then print and save the summary
+(``outputs/batch-summary.csv``). ``run_one`` is the same function in both engines: it checks the
+data (for the error and warning counts), runs the report with ``run.run_report`` (its own kernel,
+atomic publish), retries once a report whose kernel failed to start (papermill issues #239, #329:
+kernels started in parallel can time out), and ends every process the report left behind
+(papermill #478: leaked kernels filled memory). One failing report never stops the others.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import socket
+import sys
+import threading
+import time
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from . import project
+
+SUMMARY_CSV = "batch-summary.csv"
+OK = "成功"
+FAILED = "失败"
+# Numeric libraries in each kernel use one thread: N parallel reports on N cores, not N × N threads.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+# How jupyter_client and nbclient say that a kernel did not come up.
+KERNEL_START_MESSAGES = ("Kernel didn't respond", "Kernel died before replying", "kernel_info", "Kernel failed to start")
+
+
+class BatchError(Exception):
+    """The batch cannot start (nothing selected, scheduler unreachable); the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report of the batch: a county folder and a year with a params file."""
+
+    county: str
+    year: int
+
+
+@dataclass
+class Outcome:
+    """What became of one report; a row of the summary."""
+
+    county: str
+    year: int
+    county_name: str
+    status: str  # 成功 / 失败
+    seconds: float
+    errors: int | None  # data errors found by the checks (None: could not be checked)
+    warnings: int | None
+    attempts: int
+    output: str  # the published folder, or the failed notebook kept
+    message: str  # why it failed, in Chinese ("" on success)
+    worker: str = ""  # host:pid of the process that ran it
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+SUMMARY_COLUMNS = {  # Outcome field -> column header of the summary (screen and CSV)
+    "county": "县（目录）", "county_name": "县名", "year": "年度", "status": "状态", "seconds": "用时（秒）",
+    "errors": "错误", "warnings": "提示", "attempts": "尝试次数", "output": "输出", "message": "说明", "worker": "运行进程",
+}
+
+
+def find_jobs(root: Path, counties: Sequence[str] = (), years: Sequence[int] = (), pattern: str | None = None) -> list[Job]:
+    """Every ``params/<county>/<year>.yaml`` of the project, filtered; in county, year order.
+
+    ``pattern`` is a glob matched against the path from the project (``params/example*/2023.yaml``)
+    or from ``params/`` (``example*/*.yaml``).
+    """
+    jobs = []
+    for path in sorted((root / "params").glob("*/*.yaml")):
+        if not path.stem.isdigit():
+            continue
+        job = Job(path.parent.name, int(path.stem))
+        relative = path.relative_to(root).as_posix()
+        if counties and job.county not in counties:
+            continue
+        if years and job.year not in years:
+            continue
+        if pattern and not (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative.removeprefix("params/"), pattern)):
+            continue
+        jobs.append(job)
+    return jobs
+
+
+def kernel_start_failed(exc: BaseException) -> bool:
+    """Whether a failed run failed because its kernel did not start (worth one retry)."""
+    from nbclient.exceptions import CellTimeoutError
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError) and not isinstance(seen, CellTimeoutError):
+            return True
+        if type(seen).__module__.startswith("zmq"):  # e.g. a port taken by a kernel started at the same moment
+            return True
+        if isinstance(seen, RuntimeError) and any(m in str(seen) for m in KERNEL_START_MESSAGES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_one_report_at_a_time = threading.Lock()  # per process: a dask worker with several threads runs reports in turn
+
+
+@contextmanager
+def _single_threaded_numerics():
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: "1" for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _descendants() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def end_processes_since(before: set[int]) -> list[int]:
+    """End this process's descendants that were not there in ``before`` (kernels a report left); their pids."""
+    import psutil
+
+    leftovers = []
+    for pid in _descendants() - before:
+        try:
+            process = psutil.Process(pid)
+            if not any("resource_tracker" in part for part in process.cmdline()):  # multiprocessing's own helper
+                leftovers.append(process)
+        except psutil.Error:
+            pass
+    for process in leftovers:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(leftovers, timeout=5)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    return [p.pid for p in leftovers]
+
+
+def _check(county: str, year: int, root: Path, data_root) -> tuple[str, int | None, int | None]:
+    """County name and the counts of data errors and warnings, as ``perflib check`` finds them."""
+    from .findings import errors
+    from .params import ParamsError, load_params
+    from .report import load_data
+
+    try:
+        params = load_params(county, year, root, data_root=data_root)
+    except ParamsError:
+        return county, 1, 0
+    except Exception:
+        return county, None, None
+    try:
+        _, findings = load_data(params)
+    except Exception:
+        return params.county_name, None, None
+    n_errors = len(errors(findings))
+    return params.county_name, n_errors, len(findings) - n_errors
+
+
+def run_one(county: str, year: int, root: str | Path, data_root: str | Path | None = None,
+            start_timeout: int = 60, start_retries: int = 1) -> Outcome:
+    """One report of a batch, in this process (a local worker or a dask worker): never raises for a failed report."""
+    from .findings import DataError
+    from .params import ParamsError
+    from .run import RunFailed, run_report
+
+    root = Path(root)
+    with _one_report_at_a_time, _single_threaded_numerics():
+        started = time.monotonic()
+        county_name, n_errors, n_warnings = _check(county, year, root, data_root)
+        attempts, status, message, output = 0, FAILED, "", ""
+        while True:
+            attempts += 1
+            before = _descendants()
+            try:
+                result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout)
+                status, output = OK, project.relative(result.output_dir, root)
+            except RunFailed as exc:
+                if attempts <= start_retries and kernel_start_failed(exc):
+                    continue
+                message = exc.reason if attempts == 1 else f"内核启动失败，重试后仍失败：{exc.reason}"
+                output = project.relative(exc.failed_notebook, root) if exc.failed_notebook else ""
+            except (DataError, ParamsError, FileNotFoundError) as exc:
+                message = str(exc)
+            except Exception as exc:  # a bug in perflib: this report fails, the batch goes on
+                message = f"内部错误：{type(exc).__name__}: {exc}"
+            finally:
+                end_processes_since(before)
+            break
+        return Outcome(county, int(year), county_name, status, round(time.monotonic() - started, 1),
+                       n_errors, n_warnings, attempts, output, message, f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _worker_started() -> None:
+    """A local worker process: numeric libraries single-threaded before anything imports them."""
+    os.environ.update({name: "1" for name in THREAD_VARIABLES})
+
+
+def _crashed(job: Job, exc: BaseException) -> Outcome:
+    return Outcome(job.county, job.year, job.county, FAILED, 0.0, None, None, 1, "",
+                   f"工作进程异常退出：{type(exc).__name__}: {exc}")
+
+
+def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[Outcome], None], **options) -> list[Outcome]:
+    """Run ``jobs`` in ``n_jobs`` worker processes (spawned: nothing inherited but the environment)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    outcomes = []
+    executor = ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started)
+    try:
+        futures = {executor.submit(run_one, job.county, job.year, str(root), **options): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker died (killed, out of memory): this report failed
+                outcome = _crashed(futures[future], exc)
+            outcomes.append(outcome)
+            on_done(outcome)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return outcomes
+
+
+def run_distributed(jobs: Sequence[Job], root: Path, scheduler: str, on_done: Callable[[Outcome], None], **options) -> list[Outcome]:
+    """Run ``jobs`` on a dask.distributed cluster: the same ``run_one``, submitted to the scheduler's workers.
+
+    Workers need perflib installed and the project folder readable (and writable for outputs/)
+    at the same path as here.
+    """
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise BatchError("未安装 dask.distributed（pip install distributed），无法使用 --scheduler。") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except Exception as exc:
+        raise BatchError(f"无法连接调度器 {scheduler}：{type(exc).__name__}: {exc}。请确认已启动 dask scheduler 和 dask worker（见 docs/batch.md）。") from None
+    outcomes = []
+    try:
+        futures = {client.submit(run_one, job.county, job.year, str(root), pure=False, key=f"perflib-{job.county}-{job.year}-{time.time_ns()}", **options): job
+                   for job in jobs}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                outcome = _crashed(futures[future], exc)
+            outcomes.append(outcome)
+            on_done(outcome)
+    finally:
+        client.close()
+    return outcomes
+
+
+def brief(message: str, limit: int = 200) -> str:
+    """A failure message on one line (a data error lists its first errors), cut at ``limit`` characters."""
+    text = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """One line per finished report: 「✓ heshuo 2023 成功，用时 8.1 秒」."""
+    mark = "✓" if outcome.ok else "✗"
+    line = f"{mark} {outcome.county} {outcome.year} {outcome.status}，用时 {outcome.seconds:.1f} 秒"
+    if outcome.attempts > 1:
+        line += f"（内核启动失败，已重试 {outcome.attempts - 1} 次）"
+    if not outcome.ok:
+        line += "：" + brief(outcome.message) if outcome.message else ""
+    return line
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cell(value) -> str:
+    return "" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def summary_table(outcomes: Iterable[Outcome], columns: Sequence[str] = ("county", "county_name", "year", "status", "seconds", "errors", "warnings")) -> str:
+    """The summary as aligned text for the terminal (CJK characters count double)."""
+    rows = [[SUMMARY_COLUMNS[c] for c in columns]] + [[_cell(getattr(o, c)) for c in columns] for o in outcomes]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(columns))]
+    return "\n".join("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
+    """The summary as CSV (UTF-8 with BOM, opens in Excel), one row per report, in county, year order."""
+    import csv
+    import io
+
+    from .report import write_atomic
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = [f.name for f in fields(Outcome)]
+    writer.writerow([SUMMARY_COLUMNS[n] for n in names])
+    for outcome in sorted(outcomes, key=lambda o: (o.county, o.year)):
+        row = asdict(outcome)
+        writer.writerow([_cell(row[n]) for n in names])
+    write_atomic(path, buffer.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def read_summary(path: Path) -> list[Outcome]:
+    """A summary written by ``write_summary`` (the rollup uses it to name failed reports)."""
+    import csv
+
+    headers = {v: k for k, v in SUMMARY_COLUMNS.items()}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [{headers[k]: v for k, v in row.items() if k in headers} for row in csv.DictReader(handle)]
+    number = lambda v: int(v) if v not in ("", None) else None  # noqa: E731
+    return [Outcome(r["county"], int(r["year"]), r["county_name"], r["status"], float(r["seconds"] or 0), number(r["errors"]),
+                    number(r["warnings"]), int(r["attempts"] or 1), r["output"], r["message"], r.get("worker", "")) for r in rows]
+
+
+def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
+              data_root: str | None = None, start_timeout: int = 60, out=None) -> list[Outcome]:
+    """Run every job, print one line per finished report and the summary, save ``outputs/batch-summary.csv``.
+
+    No process started for the batch outlives it: whatever a worker left is ended at the end.
+    """
+    from tqdm import tqdm
+
+    if not jobs:
+        raise BatchError("没有符合条件的参数文件（params/<县>/<年度>.yaml）。")
+    out = out or sys.stdout
+    root = Path(root).resolve()
+    options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
+    before = _descendants()
+    bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+
+    def on_done(outcome: Outcome) -> None:
+        if progress:
+            bar.write(outcome_line(outcome), file=out)
+        else:
+            print(outcome_line(outcome), file=out, flush=True)
+        bar.update(1)
+
+    try:
+        if scheduler:
+            outcomes = run_distributed(jobs, root, scheduler, on_done, **options)
+        else:
+            outcomes = run_local(jobs, root, n_jobs or os.cpu_count() or 1, on_done, **options)
+    finally:
+        bar.close()
+        end_processes_since(before)
+    outcomes.sort(key=lambda o: (o.county, o.year))
+    summary = write_summary(outcomes, root / "outputs" / SUMMARY_CSV)
+    failed = [o for o in outcomes if not o.ok]
+    print("\n" + summary_table(outcomes), file=out)
+    print(f"\n共 {len(outcomes)} 份报告：成功 {len(outcomes) - len(failed)} 份，失败 {len(failed)} 份。"
+          f"汇总已写入 {project.relative(summary, root)}。", file=out)
+    for outcome in failed:
+        print(f"  失败：{outcome.county} {outcome.year}：{brief(outcome.message)}", file=out)
+    return outcomes

@@ -1,0 +1,87 @@
+"""The rollup's charts: counties side by side (latest year) and each county's trend over the years.
+
+Same style, font and deterministic output as the annual report's charts (``perflib.charts``).
+"""
+from __future__ import annotations
+
+
+import matplotlib
+
+from .charts import STYLE, _save, plt, use_cjk_font
+from .document import Chart
+from .rollup import TREND_KEYS, Collection, monitoring_batches, wan
+
+RED, GREY = "#b22222", "#9e9e9e"
+
+
+def _bars(names: list[str], values: list[float], title: str, unit: str, key: str, caption: str, labels: list[str]) -> Chart:
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * max(3, len(names))))
+    ax.barh(names[::-1], values[::-1], color=RED)
+    for i, (value, label) in enumerate(zip(values[::-1], labels[::-1])):
+        ax.annotate(label, (value, i), va="center", ha="left", fontsize=9, xytext=(3, 0), textcoords="offset points")
+    ax.set_xlim(0, max(values + [1.0]) * 1.25)
+    ax.set_xlabel(unit)
+    ax.set_title(title)
+    return _save(fig, key, caption)
+
+
+def monitoring_chart(collection: Collection, year: int) -> Chart:
+    """Each county's batches: execution progress (bars) against 序时进度 (ticks)."""
+    rows = [(f"{e.county_name}{b['label']}", b) for e in collection.of_year(year) for b in monitoring_batches(e)]
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.4 * max(3, len(rows))))
+    names = [n for n, _ in rows][::-1]
+    progress = [float(b["progress"] * 100) for _, b in rows][::-1]
+    schedule = [float(b["schedule"] * 100) for _, b in rows][::-1]
+    ax.barh(names, progress, color=RED, label="预算执行进度")
+    ax.scatter(schedule, names, marker="|", s=300, color="black", label="序时进度", zorder=3)
+    for i, value in enumerate(progress):
+        ax.annotate(f"{value:.0f}%", (value, i), va="center", ha="left", fontsize=8, xytext=(4, 0), textcoords="offset points")
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("%")
+    ax.legend(frameon=False, loc="lower right", fontsize=8)
+    ax.set_title(f"{year}年各县项目绩效监控执行进度与序时进度")
+    return _save(fig, "monitoring", f"图3　{year}年各县项目绩效监控执行进度与序时进度")
+
+
+def trends_chart(collection: Collection) -> Chart:
+    """One panel per main figure, one line per county, over the years."""
+    years = collection.years
+    fig, axes = plt.subplots(2, 3, figsize=(7.6, 4.8))
+    for ax, (key, label, _) in zip(axes.flat, TREND_KEYS):
+        for county, name in collection.counties():
+            by_year = {e.year: e for e in collection.included if e.county == county}
+            points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
+        ax.set_title(label, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_ylim(bottom=0)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(5, max(1, len(labels))), frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return _save(fig, "trends", f"图5　各县{years[0]}—{years[-1]}年主要指标趋势")
+
+
+def draw_rollup_charts(collection: Collection) -> dict[str, Chart]:
+    """Every chart of the rollup, by the name the rollup document places it under."""
+    year = collection.latest_year()
+    if year is None:
+        return {}
+    use_cjk_font()
+    now = collection.of_year(year)
+    names = [e.county_name for e in now]
+    charts = []
+    with matplotlib.rc_context(STYLE):
+        amounts = [e.value("key_evaluations.amount") for e in now]
+        charts.append(_bars(names, [float(a) for a in amounts], f"{year}年度各县重点绩效评价资金", "亿元", "key_evaluations",
+                            f"图1　{year}年度各县重点绩效评价资金", [f"{a:.2f}亿元（{int(e.value('key_evaluations.objects'))}个）" for a, e in zip(amounts, now)]))
+        reviewed = [e.value("target_reviews.amount") for e in now]
+        charts.append(_bars(names, [float(a) for a in reviewed], f"{year}年各县项目绩效目标审核金额", "万元", "funds",
+                            f"图2　{year}年各县项目绩效目标审核金额", [f"{wan(a)}万元" for a in reviewed]))
+        charts.append(monitoring_chart(collection, year))
+        people = [e.value("trainings.attendees") for e in now]
+        charts.append(_bars(names, [float(p) for p in people], f"{year}年各县预算绩效管理培训人次", "人次", "trainings",
+                            f"图4　{year}年各县预算绩效管理培训人次", [f"{int(p)}人次" for p in people]))
+        if len(collection.years) > 1:
+            charts.append(trends_chart(collection))
+    return {c.key: c for c in charts}

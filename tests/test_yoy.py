@@ -1,0 +1,127 @@
+"""与上年对比: changes computed from two years' data; no previous year, no comparison; a broken
+previous year never stops the current report."""
+import re
+from decimal import Decimal
+
+from conftest import ROOT, make_params, minimal_rows
+from openpyxl import load_workbook
+
+from perflib.figures import compute_figures
+from perflib.params import load_params
+from perflib.report import load_data, make_report
+from perflib.yoy import add_comparisons, load_history
+
+
+def column_sum(workbook, sheet: str, header: str) -> int:
+    """A column's total read straight from the workbook, independently of perflib's loader."""
+    ws = load_workbook(workbook, read_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    at = list(rows[0]).index(header)
+    return sum(Decimal(str(r[at])) for r in rows[1:] if r[at] is not None)
+
+
+def test_heshuo_2023_compares_trainings_with_2022_workbook():
+    report = make_report(load_params("heshuo", 2023, ROOT))
+    now = column_sum(ROOT / "data/heshuo/2023.xlsx", "培训", "参训人次")
+    before = column_sum(ROOT / "data/heshuo/2022.xlsx", "培训", "参训人次")
+    f = report.figures
+    assert now == 380 and before != now
+    assert f["yoy.trainings.attendees.previous"].value == before
+    assert f["yoy.trainings.attendees.change"].value == now - before
+    assert f["yoy.trainings.attendees.percent"].value == (now - before) / before
+    assert f["yoy.trainings.attendees.change"].printed == f"增加{now - before}人次"
+    assert f["yoy.trainings.attendees.previous"].source.startswith("data/heshuo/2022.xlsx")
+    text = report.document.text()
+    assert f"380人次，与上年对比，培训次数增加1次，增长20.0%；培训人次增加{now - before}人次" in text
+
+
+def test_heshuo_2023_compares_budget_cut_and_target_review_amounts():
+    f = make_report(load_params("heshuo", 2023, ROOT)).figures
+    cut_before = column_sum(ROOT / "data/heshuo/2022.xlsx", "结果应用", "调减金额(万元)")
+    assert f["yoy.results.budget_cut.change"].value == Decimal(130) - cut_before
+    reviewed_before = column_sum(ROOT / "data/heshuo/2022.xlsx", "项目目标审核", "预算金额(万元)")
+    assert f["yoy.target_reviews.amount.change"].value == Decimal(17076) - reviewed_before
+
+
+def test_appendix_table_lists_both_years_and_the_chart_is_placed():
+    doc = make_report(load_params("example2", 2023, ROOT)).document
+    appendix = doc.sections[-1]
+    assert appendix.number == "附：" and [s.number for s in doc.sections[:4]] == ["一、", "二、", "三、", "四、"]
+    table, chart = appendix.blocks[-2], appendix.blocks[-1]
+    assert table.columns == ("指标", "2022年", "2023年", "比上年增减", "增减幅度")
+    assert ("培训次数", "6次", "7次", "增加1次", "增长16.7%") in table.rows
+    assert chart.key == "history" and "<svg" in chart.svg
+
+
+def test_without_previous_year_the_report_reads_as_before(project_copy):
+    with_history = make_report(load_params("heshuo", 2023, project_copy)).document
+    (project_copy / "params/heshuo/2022.yaml").unlink()
+    alone = make_report(load_params("heshuo", 2023, project_copy))
+    assert [s.number for s in alone.document.sections] == ["一、", "二、", "三、", "四、"]
+    assert alone.figures.frame("yoy.").empty
+    strip = lambda t: re.sub(r"(?<=。)与上年对比，[^。]*。|，与上年对比，[^。]*", "", t)  # noqa: E731
+    text = with_history.text().split("\n附：")[0]
+    assert "与上年对比，培训次数" in text
+    assert strip(text) == strip(alone.document.text())
+
+
+def test_previous_year_with_errors_is_left_out_with_a_warning(project_copy):
+    params_2022 = project_copy / "params/heshuo/2022.yaml"
+    params_2022.write_text(params_2022.read_text(encoding="utf-8").replace("data/heshuo/2022.xlsx", "data/heshuo/missing.xlsx"), encoding="utf-8")
+    report = make_report(load_params("heshuo", 2023, project_copy))
+    assert [n.code for n in report.document.notes] == ["W220"]
+    assert "2022年的数据有 1 处错误" in report.document.notes[0].message
+    assert "与上年对比，培训次数" not in report.document.text()
+    assert "380人次" in report.document.text()
+
+
+def two_years(tmp_path, rows_2022, rows_2023, settings=None):
+    earlier = {k: [[c.replace("2023-", "2022-") if isinstance(c, str) else c for c in r] for r in v] for k, v in minimal_rows().items()}
+    make_params(tmp_path, earlier | rows_2022, settings, year=2022)
+    params = make_params(tmp_path, rows_2023, settings, year=2023)
+    dataset, findings = load_data(params)
+    figures = compute_figures(dataset, params)
+    history = load_history(params)
+    assert [y.year for y in history.years] == [2022] and history.notes == []
+    add_comparisons(figures, history, params)
+    return figures
+
+
+def trainings(*people):
+    return {"trainings": [[f"{{year}}-0{i + 1}-01", "培训", n] for i, n in enumerate(people)]}
+
+
+def rows_for(year, rows):
+    return {k: [[c.format(year=year) if isinstance(c, str) else c for c in r] for r in v] for k, v in rows.items()}
+
+
+def test_decrease_unchanged_and_from_zero(tmp_path):
+    before = rows_for(2022, trainings(100, 100)) | {"result_applications": [["甲局", "项目甲", 5]]}
+    after = rows_for(2023, trainings(150)) | {"result_applications": [["甲局", "项目甲", 5]]}
+    f = two_years(tmp_path, before, after)
+    assert f["yoy.trainings.sessions.change"].printed == "减少1次"
+    assert f["yoy.trainings.sessions.percent"].printed == "下降50.0%"
+    assert f["yoy.trainings.attendees.change"].printed == "减少50人次"
+    assert f["yoy.results.budget_cut.change"].printed == "持平"
+    parts = f.lists["yoy.parts"]
+    assert [i["percent"] for i in parts["results"]] == [None]  # 持平 carries no percentage
+
+
+def test_no_percentage_when_the_previous_year_was_zero(tmp_path):
+    before = rows_for(2022, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 0, 91, "优", "公开"]]})
+    after = rows_for(2023, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 40, 91, "优", "公开"]]})
+    f = two_years(tmp_path, before, after)
+    assert "yoy.key_evaluations.amount.percent" not in f
+    assert f["yoy.key_evaluations.amount.change"].printed == "增加40万元"  # 0.00亿元 would say nothing: 万元
+
+
+def test_copied_example_params_are_marked_illustrative():
+    for path in sorted((ROOT / "params").glob("*/*.yaml")):
+        if path.parent.name == "heshuo" and path.stem == "2023":
+            continue  # the reference's real totals
+        assert "示例" in path.read_text(encoding="utf-8").splitlines()[0], path
+    for folder in ("example1", "example2", "example3"):
+        assert "虚构" in (ROOT / "data" / folder / "README.md").read_text(encoding="utf-8")
+        for workbook in (ROOT / "data" / folder).glob("*.xlsx"):
+            assert "示例数据" in load_workbook(workbook, read_only=True)["说明"]["A1"].value
+    assert "示例数据" in load_workbook(ROOT / "data/heshuo/2022.xlsx", read_only=True)["说明"]["A1"].value
