@@ -130,6 +130,119 @@ def bench_analyst_loop(repeat: int) -> list[list[str]]:
     return [["re-run all cells, kernel already running", f"{loop:.2f} s", "", f"< 1 s: {'met' if loop < 1 else 'NOT met'}"]]
 
 
+# 3. Batch scaling ---------------------------------------------------------------------------
+def batch_project(where: Path, copies: int = 2) -> tuple[Path, int]:
+    """A project whose params are every sample params file, each under ``copies`` county names."""
+    import yaml
+
+    root = project_copy(where)
+    originals = sorted((root / "params").glob("*/*.yaml"))
+    for path in originals:
+        for n in range(1, copies):
+            params = yaml.safe_load(path.read_text(encoding="utf-8"))
+            params["county"] = f"{params['county']}{n}"
+            target = root / "params" / params["county"] / path.name
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+            templates = path.parent / "templates"
+            if templates.exists() and not (target.parent / "templates").exists():
+                shutil.copytree(templates, target.parent / "templates")
+    return root, len(originals) * copies
+
+
+def perflib_batch(root: Path, *args: str) -> None:
+    env = {**os.environ, "PERFLIB_ROOT": str(root)}
+    result = subprocess.run([str(BIN / "perflib"), "batch", "--no-progress", *args], cwd=root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"batch failed: {result.stdout[-2000:]} {result.stderr[-2000:]}")
+
+
+def bench_batch(repeat: int) -> list[list[str]]:
+    from distributed import LocalCluster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root, n = batch_project(Path(tmp))
+        perflib_batch(root, "--jobs", "2")  # warm
+        one = median_time(lambda: perflib_batch(root, "--jobs", "1"), max(1, repeat // 2))
+        two = median_time(lambda: perflib_batch(root, "--jobs", "2"), max(1, repeat // 2))
+        os.environ["PERFLIB_ROOT"] = str(root)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+            dask = median_time(lambda: perflib_batch(root, "--scheduler", cluster.scheduler_address), max(1, repeat // 2))
+    ratio = one / two
+    return [[f"{n} reports, --jobs 1", f"{one:.1f} s ({one / n:.2f} s per report)", "1.00", ""],
+            [f"{n} reports, --jobs 2", f"{two:.1f} s ({two / n:.2f} s per report)", f"{ratio:.2f}× throughput", f"≥ 1.7: {'met' if ratio >= 1.7 else 'NOT met'}"],
+            [f"{n} reports on a local Dask cluster (2 worker processes)", f"{dask:.1f} s", f"{(dask - two) / n:+.2f} s per report against --jobs 2", ""]]
+
+
+# 5. Kernel start: a pre-started kernel for the next report ------------------------------------
+def bench_kernel_pool(reports: int) -> list[list[str]]:
+    """Reports one after another, in one stream and in two parallel streams (a batch with
+    --jobs 1 and 2): each report starting its kernel, against each finding a kernel started for
+    it while the previous report ran (a fresh kernel per report, never shared)."""
+    import threading
+
+    import papermill as pm
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = project_copy(Path(tmp))
+        os.environ["PERFLIB_ROOT"] = str(root)
+        notebook = str(root / "notebooks" / "annual_report.ipynb")
+
+        def folder(name: str) -> Path:
+            out = root / name
+            out.mkdir(exist_ok=True)
+            return out
+
+        def report(name: str, km=None) -> None:
+            kwargs = {"km": km} if km is not None else {"kernel_name": "perflib"}
+            pm.execute_notebook(notebook, str(folder(name) / "annual_report.ipynb"), parameters={"county": "heshuo", "year": 2023, "output_dir": "."},
+                                cwd=str(folder(name)), progress_bar=False, request_save_on_cell_execute=False, **kwargs)
+
+        def started(name: str) -> KernelManager:
+            km = KernelManager(kernel_name="perflib")
+            km.start_kernel(cwd=str(folder(name)))
+            return km
+
+        def stream(tag: str, pooled: bool) -> None:
+            names = [f"out-{tag}-{i}" for i in range(reports)]
+            if not pooled:
+                for name in names:
+                    report(name)
+                return
+            ready = {names[0]: started(names[0])}
+            for i, name in enumerate(names):
+                starter = None
+                if i + 1 < reports:
+                    starter = threading.Thread(target=lambda n=names[i + 1]: ready.__setitem__(n, started(n)))
+                    starter.start()
+                km = ready.pop(name)
+                try:
+                    report(name, km)
+                finally:
+                    km.shutdown_kernel(now=True)
+                if starter:
+                    starter.join()
+
+        def streams(count: int, pooled: bool) -> None:
+            threads = [threading.Thread(target=stream, args=(f"{count}{pooled}{k}", pooled)) for k in range(count)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        stream("warm", False)
+        rows = []
+        for count in (1, 2):
+            plain = median_time(lambda: streams(count, False), 3)
+            pooled = median_time(lambda: streams(count, True), 3)
+            rows.append([f"{count} stream(s) × {reports} reports, each starting its kernel", f"{plain:.1f} s", "1.00", ""])
+            rows.append([f"{count} stream(s) × {reports} reports, next kernel pre-started", f"{pooled:.1f} s", f"{plain / pooled:.2f}× throughput", ""])
+        html = {p.read_bytes() for p in root.glob("out-*/report.html")}
+        rows.append(["report.html of every run above", f"{len(html)} distinct", "", "byte-identical: " + ("yes" if len(html) == 1 else "no")])
+    return rows
+
+
 # 4. Data scale ------------------------------------------------------------------------------
 def write_scale_data(folder: Path, n: int, xlsx: bool) -> Path:
     """A full data set whose monitoring and key-evaluation tables have ``n`` rows each."""
@@ -285,6 +398,8 @@ def main() -> None:
             "Baseline: papermill executing benchmarks/baseline.ipynb (pandas, matplotlib, a 10-row DataFrame, one chart). "
             "Measured: `perflib run` for 和硕县 2023 from the command line, every output. Parts are measured separately.")
     section("2. The analyst's loop", bench_analyst_loop(repeat))
+    section("3. Batch scaling", bench_batch(repeat), "The sample's params files, each also under a second county name, so that the batch has 16 reports.")
+    section("5. Kernel start", bench_kernel_pool(4), "One process, reports one after another: the floor for what a pool of pre-started kernels can win per worker.")
     section("4. Data scale", bench_data_scale(sizes, xlsx_sizes), "Monitoring and key-evaluation tables at each size; every other table as in the sample.")
     section("4b. xlsx readers", bench_xlsx_readers(xlsx_sizes[-1]))
     section("6. Known costs", bench_save_per_cell(repeat))
