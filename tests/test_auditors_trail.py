@@ -80,7 +80,7 @@ def test_manifest_records_params_versions_findings_and_outputs(project):
     assert manifest["git"] is None  # the copy is not a git checkout
     assert manifest["findings"]["errors"] == 0
     folder = project / OUT
-    on_disk = {p.name: sha256(p) for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"}
+    on_disk = {p.relative_to(folder).as_posix(): sha256(p) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
     assert {e["path"]: e["sha256"] for e in manifest["outputs"]} == on_disk
     assert {"annual_report.ipynb", "report.html", "figures.csv"} <= set(on_disk)
     text = (folder / "manifest.json").read_text(encoding="utf-8")
