@@ -146,17 +146,9 @@ def end_processes_since(before: set[int]) -> list[int]:
                 leftovers.append(process)
         except psutil.Error:
             pass
-    for process in leftovers:
-        try:
-            process.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(leftovers, timeout=5)
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
+    from .run import end_processes
+
+    end_processes(leftovers)
     return [p.pid for p in leftovers]
 
 

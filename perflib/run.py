@@ -99,16 +99,22 @@ def _kill_children() -> None:
     """End every process this one started (the kernel and anything it spawned)."""
     import psutil
 
-    children = psutil.Process().children(recursive=True)
-    for child in children:
+    end_processes(psutil.Process().children(recursive=True))
+
+
+def end_processes(processes: list) -> None:
+    """Terminate ``processes`` (psutil), then kill those still alive after 5 seconds."""
+    import psutil
+
+    for process in processes:
         try:
-            child.terminate()
+            process.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(children, timeout=5)
-    for child in alive:
+    _, alive = psutil.wait_procs(processes, timeout=5)
+    for process in alive:
         try:
-            child.kill()
+            process.kill()
         except psutil.NoSuchProcess:
             pass
 
