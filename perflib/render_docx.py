@@ -16,6 +16,7 @@ from docx import Document as new_docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -129,7 +130,9 @@ def _row_properties(row, header: bool) -> None:
 def _chart(word, block: Chart, layout: Layout) -> None:
     picture = word.add_paragraph(style=STYLE_FIGURE)
     picture.paragraph_format.keep_with_next = True
-    picture.add_run().add_picture(io.BytesIO(block.png), width=Mm(layout["figure"]["width_mm"]))
+    native = DocxImage.from_blob(block.png).width  # at the chart's own resolution (300 dpi)
+    width = min(native, Mm(layout["figure"]["width_mm"]))  # never enlarged below print resolution
+    picture.add_run().add_picture(io.BytesIO(block.png), width=width)
     word.add_paragraph(block.caption, style=STYLE_CAPTION)
 
 
