@@ -134,6 +134,7 @@ def _chart(word, block: Chart, layout: Layout) -> None:
     width = min(native, Mm(layout["figure"]["width_mm"]))  # never enlarged below print resolution
     picture.add_run().add_picture(io.BytesIO(block.png), width=width)
     word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    word.add_paragraph("", style="Normal")  # a blank line before the text goes on, as after a table
 
 
 # --- page, styles, footers -------------------------------------------------------------------

@@ -172,3 +172,16 @@ def test_a_wrong_layout_key_is_refused_by_name(tmp_path, override, named):
     (templates / "layout.yaml").write_text(override, encoding="utf-8")
     with pytest.raises(ParamsError, match=re.escape(named)):
         make_report(make_params(tmp_path, templates="params/demo/templates"))
+
+
+def test_the_documented_county_layout_example_works(tmp_path):
+    doc = (ROOT / "docs" / "publication.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    templates = tmp_path / "params" / "demo" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "layout.yaml").write_text(example, encoding="utf-8")
+    word = read_docx(io.BytesIO(render_docx(make_report(make_params(tmp_path, templates="params/demo/templates")).document)))
+    assert east_asian_font(word.styles["Normal"]) == "仿宋"
+    assert word.styles["二级标题"].font.bold is True
+    assert word.styles["表格文字"].font.size == Pt(14)
+    assert not word.settings.odd_and_even_pages_header_footer
