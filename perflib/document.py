@@ -56,7 +56,7 @@ class Document:
     sections: tuple[Section, ...]
     notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
     period_end: date | None = None  # the date written into files' metadata (see render_docx)
-    layout: Layout | None = field(default=None, repr=False)  # page layout of the DOCX/PDF (layout.yaml)
+    layout: Layout | None = field(default=None, repr=False, compare=False)  # page layout of the DOCX/PDF (layout.yaml)
 
     def walk(self):
         """Every section, depth first."""

@@ -119,3 +119,28 @@ def test_html_reads_in_chromium_without_scrolling_sideways_or_missing_glyphs(two
         assert page.evaluate(MISSING_GLYPHS_JS, "") == []
         # The check itself can fail: a private-use character no font has is reported.
         assert page.evaluate(MISSING_GLYPHS_JS, "\U000F0000") == ["\U000F0000"]
+
+
+def test_printed_html_repeats_a_long_tables_header_on_every_page(tmp_path):
+    from perflib.document import Document, Paragraph, Section, Table
+    from perflib.render_html import render_html
+
+    missing = has("pdftotext")
+    if missing:
+        pytest.skip(f"未安装 {missing}（Debian: poppler-utils），跳过打印测试")
+    rows = tuple((str(i), f"第{i}个评价报告") for i in range(1, 91))
+    doc = Document("标题", (Section(1, "一、", "部分", (Paragraph("正文。"), Table("表题", ("序号", "评价报告"), rows))),))
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_content(render_html(doc))
+        page.pdf(path=str(tmp_path / "print.pdf"), format="A4")
+    pages = []
+    for n in range(1, 20):
+        out = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "print.pdf"), "-"], capture_output=True, text=True)
+        if out.returncode != 0:
+            break
+        pages.append(out.stdout)
+    with_rows = [p for p in pages if re.search(r"第\d+个评价报告", p)]
+    assert len(with_rows) >= 3
+    assert all("序号" in p for p in with_rows), "the header row on every page the table runs over"
+    assert "第90个评价报告" in "".join(pages)
