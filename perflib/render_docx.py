@@ -155,11 +155,7 @@ def _page_setup(word, layout: Layout) -> None:
 
 def _fonts(element, east_asian: str, latin: str) -> None:
     """Set the fonts of a run or style: ``w:eastAsia`` for Chinese, ``latin`` for digits and letters."""
-    r_pr = element.get_or_add_rPr()
-    fonts = r_pr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        r_pr.insert(0, fonts)
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()  # in its schema place: Word refuses misordered XML
     for attribute in list(fonts.attrib):
         del fonts.attrib[attribute]
     fonts.set(qn("w:ascii"), latin)
@@ -167,6 +163,12 @@ def _fonts(element, east_asian: str, latin: str) -> None:
     fonts.set(qn("w:eastAsia"), east_asian)
     fonts.set(qn("w:cs"), latin)
     fonts.set(qn("w:hint"), "eastAsia")
+
+
+# Elements that follow w:spacing in w:rPr (ECMA-376 CT_RPr sequence).
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+                  "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish",
+                  "w:oMath")
 
 
 def _character(style_or_run, east_asian: str, latin: str, size_pt: float, bold: bool = False, spacing_pt: float | None = None) -> None:
@@ -180,7 +182,7 @@ def _character(style_or_run, east_asian: str, latin: str, size_pt: float, bold: 
         spacing = r_pr.find(qn("w:spacing"))
         if spacing is None:
             spacing = OxmlElement("w:spacing")
-            r_pr.append(spacing)
+            r_pr.insert_element_before(spacing, *_AFTER_SPACING)
         spacing.set(qn("w:val"), str(round(spacing_pt * 20)))
 
 

@@ -185,3 +185,26 @@ def test_the_documented_county_layout_example_works(tmp_path):
     assert word.styles["二级标题"].font.bold is True
     assert word.styles["表格文字"].font.size == Pt(14)
     assert not word.settings.odd_and_even_pages_header_footer
+
+
+# ECMA-376 order of w:rPr children (Word rejects a file whose elements are out of order;
+# LibreOffice does not, so a PDF test would not notice).
+RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+             "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+             "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs",
+             "em", "lang", "eastAsianLayout", "specVanish", "oMath"]
+
+
+def test_run_properties_are_in_schema_order(docx_bytes):
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as z:
+        parts = [etree.fromstring(z.read(n)) for n in ("word/styles.xml", "word/document.xml", "word/footer1.xml")]
+    checked = 0
+    for part in parts:
+        for r_pr in part.iter(qn("w:rPr")):
+            names = [etree.QName(child).localname for child in r_pr]
+            positions = [RPR_ORDER.index(n) for n in names]
+            assert positions == sorted(positions), names
+            checked += 1
+    assert checked > 20
