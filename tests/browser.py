@@ -14,7 +14,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("PERFLIB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """``$PERFLIB_CHROMIUM`` if set (a name that is not an executable, e.g. ``none``, skips), else Debian's."""
+    chosen = os.environ.get("PERFLIB_CHROMIUM", "").strip()
+    if chosen:
+        return shutil.which(chosen)
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @contextmanager
