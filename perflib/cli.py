@@ -93,7 +93,18 @@ def _run(args) -> int:
     print(f"完成：{args.county} {args.year}，用时 {time.monotonic() - started:.1f} 秒，输出在 {relative(result.output_dir, root)}/")
     for path in result.files:
         print(f"  {relative(path, root)}")
+    _say_if_pdf_skipped(result)
     return 0
+
+
+def _say_if_pdf_skipped(result) -> None:
+    """A run without report.pdf says why (the notebook's export cell printed it too)."""
+    from .render_pdf import unavailable_reason
+    from .report import REPORT_PDF
+
+    if not (result.output_dir / REPORT_PDF).exists():
+        reason = unavailable_reason() or "LibreOffice 转换失败，原因见 annual_report.ipynb 的导出单元格。"
+        print(f"未生成 {REPORT_PDF}：{reason}")
 
 
 def _check(args) -> int:

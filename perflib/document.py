@@ -3,11 +3,13 @@ and charts. Renderers (notebook display, HTML, DOCX) read it and add nothing of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Union
 
 from . import formatting as fmt
 from .figures import Figures
 from .findings import Finding
+from .layout import Layout, load_layout
 from .narrative import context, environment, load_outline, render_paragraphs, render_text
 from .params import Params
 
@@ -53,6 +55,8 @@ class Document:
     title: str
     sections: tuple[Section, ...]
     notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
+    period_end: date | None = None  # the date written into files' metadata (see render_docx)
+    layout: Layout | None = field(default=None, repr=False, compare=False)  # page layout of the DOCX/PDF (layout.yaml)
 
     def walk(self):
         """Every section, depth first."""
@@ -61,6 +65,10 @@ class Document:
             section = stack.pop()
             yield section
             stack.extend(reversed(section.children))
+
+    def charts(self) -> list[Chart]:
+        """Every chart, in reading order."""
+        return [b for s in self.walk() for b in s.blocks if isinstance(b, Chart)]
 
     def text(self) -> str:
         """The report as plain text (title, headings, paragraphs, table cells)."""
@@ -128,4 +136,5 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             sections.append(Section(level, number, render_text(env, entry["title"], values), tuple(blocks), children))
         return tuple(sections)
 
-    return Document(render_text(env, outline["title"], values), build(outline["sections"], 1), tuple(notes))
+    return Document(render_text(env, outline["title"], values), build(outline["sections"], 1), tuple(notes),
+                    period_end=date(params.year, 12, 31), layout=load_layout(params))

@@ -6,6 +6,7 @@ carries no code, no prompts and no external resource.
 from __future__ import annotations
 
 import base64
+import re
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -14,9 +15,18 @@ from markupsafe import Markup, escape
 from .document import Chart, Document, Paragraph, Section, Table
 
 
+# A number and its unit stay on one line (「6,012万元」 never breaks as 「6,012万」/「元」).
+_NUMBER_WITH_UNIT = re.compile(r"\d[\d,.]*(?:万元|亿元|元|%|个|人次|次|类|条)")
+
+
+def _keep_together(text: str) -> Markup:
+    escaped = str(escape(text))
+    return Markup(_NUMBER_WITH_UNIT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', escaped))
+
+
 def _paragraph(block: Paragraph, run_in: str | None = None) -> str:
     lead = f'<span class="run-in">{escape(run_in)}。</span>' if run_in else ""
-    return f"<p>{lead}{escape(block.text)}</p>"
+    return f"<p>{lead}{_keep_together(block.text)}</p>"
 
 
 def _table(block: Table) -> str:
@@ -25,8 +35,8 @@ def _table(block: Table) -> str:
         "<tr>" + "".join(f'<td class="num">{escape(v)}</td>' if i == 0 and v.isdigit() else f"<td>{escape(v)}</td>" for i, v in enumerate(row)) + "</tr>"
         for row in block.rows
     )
-    return (f'<p class="caption"><strong>{escape(block.caption)}</strong></p>'
-            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+    return (f'<div class="table-block"><p class="caption"><strong>{escape(block.caption)}</strong></p>'
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>')
 
 
 def _chart(block: Chart) -> str:

@@ -14,11 +14,15 @@ from .document import Document, build_document
 from .figures import Figures, compute_figures
 from .findings import DataError, Finding, errors, warnings
 from .inputs import Dataset, load_dataset
+from .layout import load_layout
 from .params import Params
 from .render_html import render_html
 from .yoy import add_comparisons, load_history
 
 REPORT_HTML = "report.html"
+REPORT_DOCX = "report.docx"
+REPORT_PDF = "report.pdf"
+FIGURES_DIR = "figures"
 
 
 @dataclass
@@ -72,10 +76,34 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def export(document: Document, output_dir: Path) -> list[Path]:
-    """Write the publication files of a document into ``output_dir``."""
+    """Write the publication files of a document into ``output_dir``: report.html, report.docx,
+    figures/ (each chart as PNG and SVG) and report.pdf (converted by LibreOffice when it is
+    installed; otherwise the reason is printed and the other files stand)."""
+    from .render_docx import render_docx
+    from .render_pdf import PdfSkipped, convert_docx_to_pdf
+
+    output_dir = Path(output_dir)
     html = output_dir / REPORT_HTML
     write_atomic(html, render_html(document).encode("utf-8"))
-    return [html]
+    docx = output_dir / REPORT_DOCX
+    write_atomic(docx, render_docx(document))
+    written = [html, docx, *export_figures(document, output_dir / FIGURES_DIR)]
+    try:
+        written.append(convert_docx_to_pdf(docx, output_dir / REPORT_PDF, document.layout or load_layout()))
+    except PdfSkipped as skipped:
+        print(f"未生成 {REPORT_PDF}：{skipped.reason}")
+    return written
+
+
+def export_figures(document: Document, folder: Path) -> list[Path]:
+    """Each chart of the document as ``<name>.png`` (print resolution, for Word) and ``<name>.svg`` (web)."""
+    written = []
+    for chart in document.charts():
+        for suffix, data in ((".png", chart.png), (".svg", chart.svg.encode("utf-8"))):
+            path = folder / f"{chart.key}{suffix}"
+            write_atomic(path, data)
+            written.append(path)
+    return written
 
 
 def output_folder(params: Params, output_dir: str | os.PathLike | None) -> Path:

@@ -1,0 +1,353 @@
+"""DOCX renderer: the document model as a Word file in official-document style (公文格式).
+
+Layout values come from ``perflib.layout`` (GB/T 9704-2012 by default, overridable per county).
+Every run and style names its East Asian font (``w:eastAsia``), so Word and WPS use 仿宋_GB2312,
+黑体, 楷体_GB2312 … where installed and substitute where not. The file is byte-for-byte the same
+for the same document: fixed core properties, no thumbnail, fixed zip entry times and order.
+"""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from datetime import date, datetime, timezone
+
+from docx import Document as new_docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.image.image import Image as DocxImage
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from .document import Chart, Document, Paragraph, Section, Table
+from .layout import Layout, load_layout
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+STYLE_TITLE, STYLE_HEADING1, STYLE_RUN_IN = "公文标题", "Heading 1", "二级标题"
+STYLE_TABLE, STYLE_TABLE_HEADER, STYLE_CAPTION, STYLE_FIGURE = "表格文字", "表头文字", "图表标题", "图片"
+STYLE_PAGE_NUMBER = "页码"
+
+
+def document_date(doc: Document) -> datetime:
+    """The date written into the file: ``SOURCE_DATE_EPOCH`` if set, else the end of the report's
+    period (31 December of the report year), never the time of the run."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).replace(tzinfo=None)
+    day = doc.period_end or date(1980, 1, 1)
+    return datetime(day.year, day.month, day.day)
+
+
+def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
+    """The report as DOCX bytes."""
+    layout = layout or doc.layout or load_layout()
+    word = new_docx()
+    _drop_thumbnail(word)
+    _page_setup(word, layout)
+    _styles(word, layout)
+    _core_properties(word, doc)
+    _footers(word, layout)
+    word.add_paragraph(doc.title, style=STYLE_TITLE)
+    for _ in range(layout["title"]["lines_after"]):
+        word.add_paragraph("", style="Normal")
+    for section in doc.sections:
+        _section(word, section, layout)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return normalize_zip(buffer.getvalue())
+
+
+# --- content ---------------------------------------------------------------------------------
+
+def _section(word, section: Section, layout: Layout) -> None:
+    if section.level == 1:
+        word.add_paragraph(section.heading, style=STYLE_HEADING1)
+        run_in = None
+    else:  # level-2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
+        run_in = section.heading
+    for block in section.blocks:
+        if isinstance(block, Paragraph):
+            paragraph = word.add_paragraph(style="Normal")
+            if run_in:
+                paragraph.add_run(f"{run_in}。", style=STYLE_RUN_IN)
+                run_in = None
+            paragraph.add_run(block.text)
+        elif isinstance(block, Table):
+            _table(word, block, layout)
+        elif isinstance(block, Chart):
+            _chart(word, block, layout)
+    if run_in:  # a level-2 section without text: its heading alone
+        word.add_paragraph(style="Normal").add_run(run_in, style=STYLE_RUN_IN)
+    for child in section.children:
+        _section(word, child, layout)
+
+
+def _table(word, block: Table, layout: Layout) -> None:
+    caption = word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    caption.paragraph_format.keep_with_next = True
+    table = word.add_table(rows=1 + len(block.rows), cols=len(block.columns))
+    table.style = word.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = _column_widths(block, layout)
+    for column, width in zip(table.columns, widths):
+        column.width = width  # w:gridCol, which LibreOffice reads
+    for r, values in enumerate((block.columns, *block.rows)):
+        row = table.rows[r]
+        _row_properties(row, header=r == 0)
+        for c, value in enumerate(values):
+            cell = row.cells[c]
+            cell.width = widths[c]
+            paragraph = cell.paragraphs[0]
+            paragraph.style = word.styles[STYLE_TABLE_HEADER if r == 0 else STYLE_TABLE]
+            if r == 0 or (c == 0 and value.isdigit()):
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            paragraph.add_run(value)
+    word.add_paragraph("", style="Normal")
+
+
+def _column_widths(block: Table, layout: Layout) -> list:
+    """A narrow first column for 序号, the rest shares the text width."""
+    total = layout.text_width_mm
+    if len(block.columns) > 1 and all(row[0].isdigit() for row in block.rows):
+        first = 16.0
+        rest = (total - first) / (len(block.columns) - 1)
+        return [Mm(first)] + [Mm(rest)] * (len(block.columns) - 1)
+    return [Mm(total / len(block.columns))] * len(block.columns)
+
+
+def _row_properties(row, header: bool) -> None:
+    """Rows never split across pages; the header row repeats on every page (w:tblHeader)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _chart(word, block: Chart, layout: Layout) -> None:
+    picture = word.add_paragraph(style=STYLE_FIGURE)
+    picture.paragraph_format.keep_with_next = True
+    native = DocxImage.from_blob(block.png).width  # at the chart's own resolution (300 dpi)
+    width = min(native, Mm(layout["figure"]["width_mm"]))  # never enlarged below print resolution
+    picture.add_run().add_picture(io.BytesIO(block.png), width=width)
+    word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    word.add_paragraph("", style="Normal")  # a blank line before the text goes on, as after a table
+
+
+# --- page, styles, footers -------------------------------------------------------------------
+
+def _page_setup(word, layout: Layout) -> None:
+    page = layout["page"]
+    section = word.sections[0]
+    section.page_width, section.page_height = Mm(page["width_mm"]), Mm(page["height_mm"])
+    section.top_margin, section.bottom_margin = Mm(page["margin_top_mm"]), Mm(page["margin_bottom_mm"])
+    section.left_margin, section.right_margin = Mm(page["margin_left_mm"]), Mm(page["margin_right_mm"])
+    section.header_distance = Mm(15)
+    section.footer_distance = Mm(page["footer_distance_mm"])
+    section.gutter = 0
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is not None:
+        grid.set(qn("w:linePitch"), str(round(layout["line_spacing_pt"] * 20)))
+
+
+def _fonts(element, east_asian: str, latin: str) -> None:
+    """Set the fonts of a run or style: ``w:eastAsia`` for Chinese, ``latin`` for digits and letters."""
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()  # in its schema place: Word refuses misordered XML
+    for attribute in list(fonts.attrib):
+        del fonts.attrib[attribute]
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    fonts.set(qn("w:cs"), latin)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+# Elements that follow w:spacing in w:rPr (ECMA-376 CT_RPr sequence).
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+                  "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish",
+                  "w:oMath")
+
+
+def _character(style_or_run, east_asian: str, latin: str, size_pt: float, bold: bool = False, spacing_pt: float | None = None) -> None:
+    font = style_or_run.font
+    font.size = Pt(size_pt)
+    font.bold = bold
+    font.color.rgb = None
+    _fonts(style_or_run.element, east_asian, latin)
+    if spacing_pt is not None:
+        r_pr = style_or_run.element.get_or_add_rPr()
+        spacing = r_pr.find(qn("w:spacing"))
+        if spacing is None:
+            spacing = OxmlElement("w:spacing")
+            r_pr.insert_element_before(spacing, *_AFTER_SPACING)
+        spacing.set(qn("w:val"), str(round(spacing_pt * 20)))
+
+
+def _paragraph_format(style, layout: Layout, indent: bool = True, line_pt: float | None = None, align=WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
+    fmt = style.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(line_pt or layout["line_spacing_pt"])
+    fmt.left_indent = fmt.right_indent = Pt(0)
+    size = layout["body"]["size_pt"]
+    fmt.first_line_indent = Pt(layout["first_line_indent_chars"] * (size + layout.char_spacing_pt)) if indent else Pt(0)
+    fmt.widow_control = True
+
+
+def _styles(word, layout: Layout) -> None:
+    styles = word.styles
+    latin, spacing = layout["latin_font"], layout.char_spacing_pt
+    body = layout["body"]
+    # Document defaults: Chinese language, the body font, so that anything unstyled reads right.
+    defaults = styles.element.find(qn("w:docDefaults"))
+    r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for child in list(r_pr):
+        r_pr.remove(child)
+    r_pr.append(_element("w:rFonts", ascii=latin, hAnsi=latin, eastAsia=body["font"], cs=latin))
+    r_pr.append(_element("w:sz", val=str(round(body["size_pt"] * 2))))
+    r_pr.append(_element("w:szCs", val=str(round(body["size_pt"] * 2))))
+    r_pr.append(_element("w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA"))
+
+    normal = styles["Normal"]
+    _character(normal, body["font"], latin, body["size_pt"], spacing_pt=spacing)
+    _paragraph_format(normal, layout)
+
+    title_rules = layout["title"]
+    title = _style(styles, STYLE_TITLE, WD_STYLE_TYPE.PARAGRAPH)
+    _character(title, title_rules["font"], latin, title_rules["size_pt"], title_rules["bold"])
+    # The title's lines are spaced to its own size (two 二号 lines are taller than 28 pt).
+    _paragraph_format(title, layout, indent=False, line_pt=max(layout["line_spacing_pt"], title_rules["size_pt"] * 1.5),
+                      align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    h1_rules = layout["heading1"]
+    h1 = styles[STYLE_HEADING1]
+    h1.base_style = normal
+    _character(h1, h1_rules["font"], latin, h1_rules["size_pt"], h1_rules["bold"], spacing)
+    _paragraph_format(h1, layout)
+    h1.paragraph_format.keep_with_next = True
+    _clear_theme_fonts(h1)
+
+    h2_rules = layout["heading2"]
+    run_in = _style(styles, STYLE_RUN_IN, WD_STYLE_TYPE.CHARACTER)
+    _character(run_in, h2_rules["font"], latin, h2_rules["size_pt"], h2_rules["bold"], spacing)
+
+    table_rules = layout["table"]
+    for name, font in ((STYLE_TABLE, table_rules["font"]), (STYLE_TABLE_HEADER, table_rules["header_font"])):
+        style = _style(styles, name, WD_STYLE_TYPE.PARAGRAPH)
+        _character(style, font, latin, table_rules["size_pt"])
+        _paragraph_format(style, layout, indent=False, line_pt=table_rules["line_spacing_pt"], align=WD_ALIGN_PARAGRAPH.LEFT)
+
+    caption_rules = layout["caption"]
+    caption = _style(styles, STYLE_CAPTION, WD_STYLE_TYPE.PARAGRAPH)
+    _character(caption, caption_rules["font"], latin, caption_rules["size_pt"])
+    _paragraph_format(caption, layout, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    figure = _style(styles, STYLE_FIGURE, WD_STYLE_TYPE.PARAGRAPH)
+    _paragraph_format(figure, layout, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    figure.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # exact spacing would clip the picture
+
+    number_rules = layout["page_number"]
+    number = _style(styles, STYLE_PAGE_NUMBER, WD_STYLE_TYPE.PARAGRAPH)
+    _character(number, number_rules["font"], number_rules["font"], number_rules["size_pt"])
+    _paragraph_format(number, layout, indent=False, line_pt=number_rules["size_pt"] * 1.25, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _style(styles, name: str, kind):
+    style = styles.add_style(name, kind)
+    if kind == WD_STYLE_TYPE.PARAGRAPH:
+        style.base_style = styles["Normal"]
+    style.quick_style = True
+    return style
+
+
+def _clear_theme_fonts(style) -> None:
+    """Built-in heading styles carry theme fonts and colours that would win over ours."""
+    fonts = style.element.rPr.find(qn("w:rFonts"))
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attribute}"), None)
+
+
+def _element(tag: str, **attributes: str):
+    element = OxmlElement(tag)
+    for key, value in attributes.items():
+        element.set(qn(f"w:{key}"), value)
+    return element
+
+
+def _footers(word, layout: Layout) -> None:
+    """「— 1 —」 from Word's PAGE field; GB/T 9704: odd pages right, even pages left, one character in."""
+    rules = layout["page_number"]
+    section = word.sections[0]
+    one_char = Pt(rules["size_pt"])
+    if rules["position"] == "outside":
+        word.settings.odd_and_even_pages_header_footer = True
+        places = ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT))
+    else:
+        places = ((section.footer, WD_ALIGN_PARAGRAPH.CENTER),)
+    for footer, align in places:
+        footer.is_linked_to_previous = False
+        paragraph = footer.paragraphs[0]
+        paragraph.style = word.styles[STYLE_PAGE_NUMBER]
+        paragraph.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            paragraph.paragraph_format.right_indent = one_char
+        elif align == WD_ALIGN_PARAGRAPH.LEFT:
+            paragraph.paragraph_format.left_indent = one_char
+        before, _, after = rules["text"].partition("{page}")
+        if before:
+            paragraph.add_run(before)
+        _page_field(paragraph)
+        if after:
+            paragraph.add_run(after)
+
+
+def _page_field(paragraph) -> None:
+    """A PAGE field with a cached result of 1, for readers that do not update fields."""
+    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        elif kind == "text":
+            run.text = text
+        else:
+            run._r.append(_element("w:fldChar", fldCharType=kind))
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+def _core_properties(word, doc: Document) -> None:
+    props = word.core_properties
+    when = document_date(doc)
+    props.title = doc.title
+    props.subject = props.keywords = props.category = props.comments = ""
+    props.author = props.last_modified_by = ""
+    props.revision = 1
+    props.created = props.modified = when
+
+
+def _drop_thumbnail(word) -> None:
+    """The template's thumbnail shows an empty page; a reader would see it in file browsers."""
+    package = word.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package.rels.pop(rel_id)
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """The same zip with fixed entry times and attributes, entries in their original order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename), compresslevel=9)
+    return out.getvalue()

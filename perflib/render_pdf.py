@@ -1,0 +1,121 @@
+"""PDF: report.docx converted by LibreOffice in headless mode, when it is installed.
+
+Each conversion runs with its own temporary LibreOffice profile (``-env:UserInstallation``), so
+parallel runs never share one, and with a fontconfig file that maps the 公文 fonts the DOCX names
+(仿宋_GB2312, 黑体, …) to the first installed alternative of ``layout.yaml``'s
+``pdf_font_fallbacks`` (Noto CJK from Debian's fonts-noto-cjk at the end of each list).
+LibreOffice embeds the fonts it used. The PDF's dates and document id are then fixed, so the
+same DOCX converted by the same LibreOffice version gives the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .layout import Layout
+
+TIMEOUT_SECONDS = 300
+
+
+class PdfSkipped(Exception):
+    """No PDF was made; ``reason`` (Chinese) says why. Everything else of the run stands."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def soffice() -> str | None:
+    """LibreOffice's ``soffice``: ``$PERFLIB_SOFFICE`` if set (``none`` turns PDF output off),
+    else the one on PATH."""
+    chosen = os.environ.get("PERFLIB_SOFFICE", "").strip()
+    if chosen.lower() == "none":
+        return None
+    if chosen:
+        return shutil.which(chosen)
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def unavailable_reason() -> str | None:
+    """Why no PDF can be made on this machine, or None when LibreOffice is there."""
+    if os.environ.get("PERFLIB_SOFFICE", "").strip().lower() == "none":
+        return "已按环境变量 PERFLIB_SOFFICE=none 关闭 PDF 输出。"
+    if soffice() is None:
+        return ("未找到 LibreOffice（soffice 命令），因此未生成 report.pdf；其余文件已生成。"
+                "安装方法：apt-get install libreoffice-writer-nogui fonts-noto-cjk，或用 Word/WPS 打开 report.docx 另存为 PDF。")
+    return None
+
+
+def fontconfig_file(layout: Layout) -> str:
+    """A fontconfig file: the system's configuration plus the 公文 fonts' fallbacks."""
+    aliases = []
+    for font, fallbacks in layout["pdf_font_fallbacks"].items():
+        prefer = "".join(f"<family>{escape(f)}</family>" for f in fallbacks)
+        aliases.append(f'  <alias binding="strong"><family>{escape(font)}</family><prefer>{prefer}</prefer></alias>')
+    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+            + "\n".join(aliases) + "\n</fontconfig>\n")
+
+
+def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
+    """Convert ``docx`` to ``pdf`` with LibreOffice; raise ``PdfSkipped`` with the reason if not possible."""
+    reason = unavailable_reason()
+    if reason:
+        raise PdfSkipped(reason)
+    with tempfile.TemporaryDirectory(prefix="perflib-soffice-") as work:
+        work_dir = Path(work)
+        profile, out = work_dir / "profile", work_dir / "out"
+        out.mkdir()
+        (work_dir / "fonts.conf").write_text(fontconfig_file(layout), encoding="utf-8")
+        env = {**os.environ, "FONTCONFIG_FILE": str(work_dir / "fonts.conf"), "HOME": str(work_dir),
+               "TZ": "UTC", "LC_ALL": "C.UTF-8"}
+        command = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), str(docx)]
+        try:
+            result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                                    stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise PdfSkipped(f"LibreOffice 转换 PDF 超过 {TIMEOUT_SECONDS} 秒未完成，已放弃；其余文件已生成。") from None
+        made = out / f"{docx.stem}.pdf"
+        if result.returncode != 0 or not made.is_file():
+            detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["无输出"]
+            raise PdfSkipped(f"LibreOffice 转换 PDF 失败（返回码 {result.returncode}：{detail[0]}）；其余文件已生成。")
+        data = fix_pdf_metadata(made.read_bytes())
+    from .report import write_atomic
+
+    write_atomic(pdf, data)
+    return pdf
+
+
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:[^)]*\)")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
+
+
+def fix_pdf_metadata(data: bytes) -> bytes:
+    """Replace the conversion time, the document id and LibreOffice's checksum (both depend on the
+    time) by fixed values of the same length, so every cross-reference offset stays right: the
+    dates by 1980-01-01, the id and checksum by a hash of the rest of the file."""
+
+    def fixed_date(match: re.Match) -> bytes:
+        text = match.group(0)
+        start = text.index(b"(D:") + 3
+        digits = iter(b"19800101000000" + b"0" * 32)
+        return text[:start] + bytes(next(digits) if 48 <= c <= 57 else c for c in text[start:-1]) + b")"
+
+    data = _DATE.sub(fixed_date, data)
+    digest = hashlib.sha256(_CHECKSUM.sub(b"", _ID.sub(b"", data))).hexdigest().upper().encode("ascii")
+    data = _CHECKSUM.sub(lambda m: m.group(0).replace(m.group(1), digest[: len(m.group(1))]), data)
+
+    def fixed_id(match: re.Match) -> bytes:
+        first, second = match.group(1), match.group(2)
+        return (match.group(0).replace(first, (digest * 2)[: len(first)], 1)
+                .replace(second, (digest[::-1] * 2)[: len(second)], 1))
+
+    return _ID.sub(fixed_id, data)
