@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from .money import MAX_DECIMALS, decimals_of
 
@@ -69,26 +69,34 @@ def _float(value: float) -> Decimal:
     return Decimal(format(value, ".15g"))
 
 
-def parse_amount(raw: Any) -> tuple[Decimal, list[str]]:
-    """An amount in 万元: a number, or text like ``1,260.5``, ``１２６０．５``, ``1260.5万元``, ``12605000元``."""
-    expected = "金额（万元，数字）"
+def _number(raw: Any, expected: str, from_text: Callable[[str, list[str]], Decimal]) -> tuple[Decimal, list[str]]:
+    """The number in a cell: a spreadsheet number as Excel shows it; text through
+    ``from_text(text, notes)`` once full-width digits and thousands commas are read. A boolean
+    is not a number."""
     notes: list[str] = []
     if isinstance(raw, bool):
         raise CellError("E111", "不是数字。", expected)
+    if isinstance(raw, float):
+        return _float(raw), notes
     if isinstance(raw, (int, Decimal)):
-        amount = Decimal(raw)
-    elif isinstance(raw, float):
-        amount = _float(raw)
-    else:
-        text = _number_text(str(raw), notes)
+        return Decimal(raw), notes
+    return from_text(_number_text(str(raw), notes), notes), notes
+
+
+def parse_amount(raw: Any) -> tuple[Decimal, list[str]]:
+    """An amount in 万元: a number, or text like ``1,260.5``, ``１２６０．５``, ``1260.5万元``, ``12605000元``."""
+    expected = "金额（万元，数字）"
+
+    def from_text(text: str, notes: list[str]) -> Decimal:
         if text.endswith("万元") or text.endswith("万"):
             notes.append("已去掉单位“万元”")
-            amount = _decimal(_number_text(text.rstrip("元").rstrip("万"), notes), raw, expected)
-        elif text.endswith("元"):
+            return _decimal(_number_text(text.rstrip("元").rstrip("万"), notes), raw, expected)
+        if text.endswith("元"):
             notes.append("单位为“元”，已换算为万元")
-            amount = _decimal(_number_text(text[:-1], notes), raw, expected) / WAN
-        else:
-            amount = _decimal(text, raw, expected)
+            return _decimal(_number_text(text[:-1], notes), raw, expected) / WAN
+        return _decimal(text, raw, expected)
+
+    amount, notes = _number(raw, expected, from_text)
     if amount < 0:
         raise CellError("E112", "金额为负数。", "不小于 0 的金额（万元）")
     if decimals_of(amount) > MAX_DECIMALS:
@@ -99,19 +107,10 @@ def parse_amount(raw: Any) -> tuple[Decimal, list[str]]:
 def parse_count(raw: Any) -> tuple[int, list[str]]:
     """A whole number ≥ 0 (人次, 个); full-width digits and thousands commas are read."""
     expected = "不小于 0 的整数"
-    notes: list[str] = []
-    if isinstance(raw, bool):
-        raise CellError("E114", "不是非负整数。", expected)
-    if isinstance(raw, float):
-        number = _float(raw)
-    elif isinstance(raw, (int, Decimal)):
-        number = Decimal(raw)
-    else:
-        text = re.sub(r"(人次|人|次|个|项)$", "", _number_text(str(raw), notes))
-        try:
-            number = _decimal(text, raw, expected)
-        except CellError:
-            raise CellError("E114", "不是非负整数。", expected) from None
+    try:
+        number, notes = _number(raw, expected, lambda text, _: _decimal(re.sub(r"(人次|人|次|个|项)$", "", text), raw, expected))
+    except CellError:
+        raise CellError("E114", "不是非负整数。", expected) from None
     if number < 0 or number != number.to_integral_value():
         raise CellError("E114", "不是非负整数。", expected)
     return int(number), notes
@@ -119,15 +118,8 @@ def parse_count(raw: Any) -> tuple[int, list[str]]:
 
 def parse_score(raw: Any) -> tuple[Decimal, list[str]]:
     """A score from 0 to 100."""
-    notes: list[str] = []
-    if isinstance(raw, bool):
-        raise CellError("E111", "不是数字。", "0 到 100 之间的得分")
-    if isinstance(raw, float):
-        score = _float(raw)
-    elif isinstance(raw, (int, Decimal)):
-        score = Decimal(raw)
-    else:
-        score = _decimal(re.sub(r"分$", "", _number_text(str(raw), notes)), raw, "0 到 100 之间的得分")
+    expected = "0 到 100 之间的得分"
+    score, notes = _number(raw, expected, lambda text, _: _decimal(re.sub(r"分$", "", text), raw, expected))
     if not Decimal(0) <= score <= Decimal(100):
         raise CellError("E115", "得分不在 0–100 之间。", "0 到 100 之间的数")
     return score, notes
@@ -135,20 +127,12 @@ def parse_score(raw: Any) -> tuple[Decimal, list[str]]:
 
 def parse_percent(raw: Any) -> tuple[Decimal, list[str]]:
     """A percentage as a ratio: ``46%`` and an Excel percent cell (0.46) are both 0.46."""
-    notes: list[str] = []
     expected = "百分比，如 46%（不超过 100%）"
-    if isinstance(raw, bool):
-        raise CellError("E111", "不是数字。", expected)
-    if isinstance(raw, float):
-        ratio = _float(raw)
-    elif isinstance(raw, (int, Decimal)):
-        ratio = Decimal(raw)
-    else:
-        text = _number_text(str(raw), notes)
-        if text.endswith("%"):
-            ratio = _decimal(text[:-1], raw, expected) / 100
-        else:
-            ratio = _decimal(text, raw, expected)
+
+    def from_text(text: str, _notes: list[str]) -> Decimal:
+        return _decimal(text[:-1], raw, expected) / 100 if text.endswith("%") else _decimal(text, raw, expected)
+
+    ratio, notes = _number(raw, expected, from_text)
     if ratio < 0:
         raise CellError("E112", "百分比为负数。", expected)
     if ratio > 1:

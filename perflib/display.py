@@ -8,10 +8,12 @@ import re
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from .document import Document, Paragraph, Section
+from . import records
+from .document import Document
 from .figures import Figures
 from .findings import Finding
 from .inputs import Dataset
+from .manifest import summarize_findings
 from .render_html import render_body
 from .schema import TABLES_BY_NAME
 
@@ -36,12 +38,12 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
 
 
 def show_findings(findings: list[Finding]) -> None:
-    if not findings:
-        display(Markdown("**数据检查：未发现问题。**"))
-        return
+    """The findings, and their summary recorded for the manifest."""
     n_errors = sum(f.is_error for f in findings)
-    display(Markdown(f"**数据检查：{n_errors} 处错误，{len(findings) - n_errors} 条提示。**"))
-    display(findings_frame(findings))
+    said = f"**数据检查：{n_errors} 处错误，{len(findings) - n_errors} 条提示。**" if findings else "**数据检查：未发现问题。**"
+    records.record(records.FINDINGS, summarize_findings(findings), {"text/markdown": said}, "findings")
+    if findings:
+        display(findings_frame(findings))
 
 
 def show_section(dataset: Dataset, figures: Figures, document: Document, tables: list[str], prefixes: list[str], heading: str) -> None:

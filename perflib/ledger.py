@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import records
 from .document import Chart, Document, Table
 from .figures import Figure, Figures, _row_ranges
 from .inputs import Dataset
@@ -27,7 +28,7 @@ from .params import Params
 from .schema import PUBLICATION_STATES, TABLES_BY_NAME
 
 FIGURES_CSV = "figures.csv"
-MIME_TYPE = "application/vnd.perflib.figures+json"
+MIME_TYPE = records.FIGURES
 LEDGER_VERSION = 1
 
 # Kinds of entries (the 类别 column). Only 数字 entries are figures in the strict sense.
@@ -212,13 +213,11 @@ def ledger_payload(ledger: Figures) -> dict[str, Any]:
 def record(ledger: Figures) -> None:
     """Record the ledger in the executed notebook: one display output with perflib's MIME type
     (the data, for ``read_figures``) and a short text form (what a reader without perflib sees)."""
-    from IPython.display import display
-
     counts = {}
     for f in ledger.items.values():
         counts[kind_of(f)] = counts.get(kind_of(f), 0) + 1
     summary = "数字台账：" + "，".join(f"{k} {n} 项" for k, n in counts.items()) + f"（已写入 {FIGURES_CSV}）"
-    display({MIME_TYPE: ledger_payload(ledger), "text/plain": summary}, raw=True, metadata={"perflib": {"name": "figures"}})
+    records.record(MIME_TYPE, ledger_payload(ledger), {"text/plain": summary}, "figures")
 
 
 def _value_from(entry: dict[str, Any]) -> Any:
@@ -231,14 +230,7 @@ def _value_from(entry: dict[str, Any]) -> Any:
 
 def read_figures(notebook_path: str | Path) -> Figures:
     """The ledger recorded in an executed notebook (the last one, if several cells recorded one)."""
-    import nbformat
-
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    payload = None
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") in ("display_data", "execute_result") and MIME_TYPE in output.get("data", {}):
-                payload = output["data"][MIME_TYPE]
+    payload = records.read(notebook_path, MIME_TYPE)
     if payload is None:
         raise LookupError(f"笔记本 {Path(notebook_path).name} 中没有记录数字台账（{MIME_TYPE}）：它可能不是 perflib 执行过的报告笔记本。")
     ledger = Figures()

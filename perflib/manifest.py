@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import project
+from . import project, records
 from .params import Params
 
 MANIFEST = "manifest.json"
@@ -153,6 +153,10 @@ def findings_summary(params: Params) -> dict[str, Any]:
     from .report import load_data
 
     _, findings = load_data(params)
+    return summarize_findings(findings)
+
+
+def summarize_findings(findings: list) -> dict[str, Any]:
     codes: dict[str, int] = {}
     for f in findings:
         codes[f.code] = codes.get(f.code, 0) + 1
@@ -166,21 +170,28 @@ def output_files(folder: Path) -> list[dict[str, Any]]:
     return [{"path": p.relative_to(folder).as_posix(), "sha256": sha256_of(p), "size": p.stat().st_size} for p in files]
 
 
-def build_manifest(folder: Path, params: Params) -> dict[str, Any]:
-    return {"manifest_version": MANIFEST_VERSION, **provenance(params), "findings": findings_summary(params),
-            "outputs": output_files(folder)}
+def build_manifest(folder: Path, params: Params, notebook: Any = None) -> dict[str, Any]:
+    """The manifest of ``folder``. Provenance and findings are read from the executed
+    ``notebook`` (a path or NotebookNode) where it recorded them, so that the runner need not
+    load the data again; otherwise they are computed here."""
+    recorded_provenance = records.read(notebook, records.PROVENANCE) if notebook is not None else None
+    recorded_findings = records.read(notebook, records.FINDINGS) if notebook is not None else None
+    return {"manifest_version": MANIFEST_VERSION, **(recorded_provenance or provenance(params)),
+            "findings": recorded_findings or findings_summary(params), "outputs": output_files(folder)}
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
-    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    # Keys sorted: the provenance read back from a notebook (nbformat sorts keys) and the one
+    # computed here give the same bytes.
+    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def write_manifest(folder: Path, params: Params) -> Path:
+def write_manifest(folder: Path, params: Params, notebook: Any = None) -> Path:
     """Write ``manifest.json`` for the outputs now in ``folder`` (the runner's staging folder)."""
     from .report import write_atomic
 
     path = Path(folder) / MANIFEST
-    write_atomic(path, manifest_bytes(build_manifest(Path(folder), params)))
+    write_atomic(path, manifest_bytes(build_manifest(Path(folder), params, notebook)))
     return path
 
 
@@ -195,9 +206,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def show_provenance(params: Params) -> None:
-    """The provenance as the notebook's second cell shows it."""
-    from IPython.display import Markdown, display
-
+    """The provenance as the notebook's second cell shows it, recorded for the manifest."""
     record = provenance(params)
     lines = ["**来源记录**（与输出文件夹中的 `manifest.json` 一致；`perflib verify` 据此核验）", "",
              "| 输入文件 | 用途 | 大小（字节） | SHA-256 | 各工作表数据行数 |", "|---|---|---|---|---|"]
@@ -209,4 +218,4 @@ def show_provenance(params: Params) -> None:
     code = (f"git 提交 `{git['commit']}`{'（工作区有未提交的改动）' if git['dirty'] else '（工作区无改动）'}"
             if git else "项目不在 git 仓库中，无提交记录")
     lines += ["", f"软件版本：{versions}。代码：{code}。"]
-    display(Markdown("\n".join(lines)))
+    records.record(records.PROVENANCE, record, {"text/markdown": "\n".join(lines)}, "provenance")

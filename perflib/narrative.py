@@ -7,7 +7,6 @@ never evaluated: a project named ``{{ 7*7 }}`` prints as that.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml

@@ -291,21 +291,12 @@ def export(document: Document, output_dir: Path) -> list[Path]:
     html = output_dir / "rollup.html"
     write_atomic(html, render_html(document).encode("utf-8"))
     written = [html]
-    docx = _docx_renderer()
-    if docx is not None:
-        path = output_dir / "rollup.docx"
-        write_atomic(path, docx(document))
-        written.append(path)
+    from .render_docx import render_docx
+
+    path = output_dir / "rollup.docx"
+    write_atomic(path, render_docx(document))
+    written.append(path)
     return written
-
-
-def _docx_renderer():
-    """The DOCX renderer's ``render_docx(document) -> bytes`` if this perflib has one (issue 4), else None."""
-    try:
-        from .render_docx import render_docx  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return render_docx
 
 
 # ---- running the rollup notebook ---------------------------------------------------------------
@@ -314,13 +305,11 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
                progress: bool = True) -> list[Path]:
     """Execute ``notebooks/rollup.ipynb`` with papermill and publish ``outputs/rollup/`` atomically
     (the executed notebook, ``rollup.html`` and, with a DOCX renderer, ``rollup.docx``)."""
-    import os
     import shutil
 
-    import papermill as pm
     from filelock import FileLock
 
-    from .run import RunFailed, _execute_interruptibly, _failure_reason, _keep_failed, _publish, ensure_kernel, make_deterministic
+    from .run import RunFailed, _failure_reason, _keep_failed, _publish, execute_notebook, make_deterministic
 
     root = (root or project.find_root()).resolve()
     final = root / "outputs" / ROLLUP_FOLDER
@@ -331,12 +320,8 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         notebook = staging / "rollup.ipynb"
-        previous_root = os.environ.get("PERFLIB_ROOT")
-        os.environ["PERFLIB_ROOT"] = str(root)
         try:
-            _execute_interruptibly(lambda: pm.execute_notebook(
-                str(project.notebook_path(root, "rollup")), str(notebook), parameters=parameters, cwd=str(staging),
-                kernel_name=ensure_kernel(), progress_bar=progress, request_save_on_cell_execute=False))
+            execute_notebook(project.notebook_path(root, "rollup"), notebook, root, parameters, progress)
         except KeyboardInterrupt:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -346,11 +331,6 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
                 kept = kept.rename(kept.with_name("rollup.ipynb"))
             shutil.rmtree(staging, ignore_errors=True)
             raise RunFailed(_failure_reason(exc), kept) from exc
-        finally:
-            if previous_root is None:
-                os.environ.pop("PERFLIB_ROOT", None)
-            else:
-                os.environ["PERFLIB_ROOT"] = previous_root
         make_deterministic(notebook)
         _publish(staging, final)
     return sorted(p for p in final.rglob("*") if p.is_file())

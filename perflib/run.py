@@ -7,12 +7,12 @@ failed run never touches the previous good outputs. A failed run's executed note
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,14 +155,38 @@ def _execute_interruptibly(execute) -> None:
         raise outcome["error"]
 
 
+@contextmanager
+def project_root(root: Path):
+    """``PERFLIB_ROOT`` set to ``root`` while papermill runs (the kernel inherits it), restored after."""
+    previous = os.environ.get("PERFLIB_ROOT")
+    os.environ["PERFLIB_ROOT"] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PERFLIB_ROOT", None)
+        else:
+            os.environ["PERFLIB_ROOT"] = previous
+
+
+def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60) -> None:
+    """papermill executes ``source`` into ``target`` (working folder: target's), on the project's
+    kernel, for ``root``; stoppable by Ctrl-C or SIGTERM (Interrupted). The notebook is saved once
+    at the end, not after every cell (papermill's default grows with the square of the cell count)."""
+    import papermill as pm
+
+    with project_root(root):
+        _execute_interruptibly(lambda: pm.execute_notebook(
+            str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
+            progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout))
+
+
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
                output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60) -> RunResult:
     """Execute the annual notebook for one county and year and publish its outputs atomically
     (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere).
 
     ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
-    import papermill as pm
-
     from .manifest import write_manifest
 
     root = (root or project.find_root()).resolve()
@@ -177,20 +201,8 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         notebook = staging / NOTEBOOK_OUT
-        previous_root = os.environ.get("PERFLIB_ROOT")
-        os.environ["PERFLIB_ROOT"] = str(root)
         try:
-            _execute_interruptibly(lambda: pm.execute_notebook(
-                str(project.notebook_path(root)),
-                str(notebook),
-                parameters=parameters,
-                cwd=str(staging),
-                kernel_name=ensure_kernel(),
-                progress_bar=progress,
-                request_save_on_cell_execute=False,
-                report_mode=False,
-                start_timeout=start_timeout,
-            ))
+            execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout)
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -198,13 +210,8 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
             kept = _keep_failed(notebook, final)
             shutil.rmtree(staging, ignore_errors=True)
             raise RunFailed(_failure_reason(exc), kept) from exc
-        finally:
-            if previous_root is None:
-                os.environ.pop("PERFLIB_ROOT", None)
-            else:
-                os.environ["PERFLIB_ROOT"] = previous_root
         make_deterministic(notebook)
-        write_manifest(staging, params)  # provenance and output hashes, before the outputs go public
+        write_manifest(staging, params, notebook)  # provenance and output hashes, before the outputs go public
         _publish(staging, final)
     files = sorted(p for p in final.rglob("*") if p.is_file())
     return RunResult(county, int(year), final, files)

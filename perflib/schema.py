@@ -7,7 +7,7 @@ docs/data-format.md documents every table; a test keeps the two in step.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # 评价类型: the key-evaluation object types of the report's section 一, in its order.
 EVALUATION_TYPES = (

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,13 @@ def make_params(root: Path, rows: dict[str, list[list]] | None = None, settings:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{year}.yaml").write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
     return load_params(county, year, root)
+
+
+def plain_papermill(project: Path, params_file: str, files: Path) -> subprocess.CompletedProcess:
+    """The standard papermill command a user types: the annual notebook with a params file as
+    papermill's parameters file (-f), outputs to ``files``; the executed notebook beside them."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "papermill"), "notebooks/annual_report.ipynb", str(files.parent / "out.ipynb"),
+         "-f", params_file, "-p", "output_dir", str(files), "--no-progress-bar"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )

@@ -88,6 +88,31 @@ def test_manifest_records_params_versions_findings_and_outputs(project):
     assert not re.search(r"\d{4}-\d\d-\d\dT|\d\d:\d\d:\d\d", text)  # no timestamps
 
 
+def test_the_runner_takes_provenance_and_findings_from_the_notebooks_records(project, changed_project):
+    """The executed notebook records what it read and found; the manifest is that record (the
+    runner does not load the data a second time), and it equals what is computed afresh."""
+    from perflib import records
+    from perflib.manifest import build_manifest, findings_summary, provenance
+    from perflib.params import load_params
+
+    notebook = project / OUT / "annual_report.ipynb"
+    recorded = records.read(notebook, records.PROVENANCE)
+    params = load_params("heshuo", 2023, project)
+    assert recorded == json.loads(json.dumps(provenance(params), ensure_ascii=False))
+    assert records.read(notebook, records.FINDINGS) == findings_summary(params)
+    # The record is what counts: a notebook that recorded other findings gives a manifest with those.
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if records.FINDINGS in output.get("data", {}):
+                output["data"][records.FINDINGS] = {"errors": 0, "warnings": 1, "codes": {"W999": 1}, "messages": ["记录"]}
+    manifest = build_manifest(changed_project / OUT, params, nb)
+    assert manifest["findings"]["codes"] == {"W999": 1}
+    assert manifest["inputs"] == recorded["inputs"]
+
+
 def test_manifest_is_the_same_bytes_when_written_again(changed_project):
     from perflib.manifest import write_manifest
     from perflib.params import load_params

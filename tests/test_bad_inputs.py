@@ -11,7 +11,7 @@ from conftest import ROOT, minimal_rows
 from openpyxl import Workbook
 
 from perflib.cli import main
-from perflib.schema import TABLES, TABLES_BY_NAME
+from perflib.schema import TABLES
 
 CASES = yaml.safe_load((Path(__file__).parent / "bad_inputs" / "cases.yaml").read_text(encoding="utf-8"))
 

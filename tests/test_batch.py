@@ -3,7 +3,6 @@ kernel outliving the batch; the same batch on a real dask.distributed cluster; r
 from __future__ import annotations
 
 import io
-import shutil
 
 import psutil
 import pytest

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SEED, tree_hashes
+from conftest import SEED, plain_papermill, tree_hashes
 
 from perflib.run import run_report
 
@@ -117,11 +115,6 @@ def test_inputs_are_not_modified(heshuo_run):
 
 def test_plain_papermill_with_params_file(project_copy, tmp_path):
     """The standard papermill command works with the params file as its parameters file."""
-    out = tmp_path / "out.ipynb"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "papermill"), "notebooks/annual_report.ipynb", str(out),
-         "-f", "params/heshuo/2023.yaml", "-p", "output_dir", str(tmp_path / "files"), "--no-progress-bar"],
-        cwd=project_copy, capture_output=True, text=True, timeout=300,
-    )
+    result = plain_papermill(project_copy, "params/heshuo/2023.yaml", tmp_path / "files")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "24,066万元" in text_of(tmp_path / "files" / "report.html")

@@ -13,7 +13,7 @@ import nbformat
 import psutil
 import pytest
 import yaml
-from conftest import tree_hashes
+from conftest import plain_papermill, tree_hashes
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.e2e
@@ -173,12 +173,7 @@ def test_params_values_cannot_run_code_when_papermill_injects_them(project_copy,
     evil = f'"""\nimport pathlib; pathlib.Path(r"{marker}").write_text("x")\n"""\' + "\\n" + str(1) #'
     params = yaml.safe_load((project_copy / "params" / "heshuo" / "2023.yaml").read_text(encoding="utf-8"))
     edit_params(project_copy, text={**params["text"], "evaluation_remarks": evil, "third_party_scope": evil})
-    out = tmp_path / "out.ipynb"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "papermill"), "notebooks/annual_report.ipynb", str(out),
-         "-f", "params/heshuo/2023.yaml", "-p", "output_dir", str(tmp_path / "files"), "--no-progress-bar"],
-        cwd=project_copy, capture_output=True, text=True, timeout=300,
-    )
+    result = plain_papermill(project_copy, "params/heshuo/2023.yaml", tmp_path / "files")
     assert result.returncode == 0, result.stderr[-2000:]
     assert not marker.exists()
     html = (tmp_path / "files" / "report.html").read_text(encoding="utf-8")
