@@ -208,7 +208,10 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
 
 def _worker_started() -> None:
     """A local worker process: numeric libraries single-threaded before anything imports them."""
+    from .run import skip_unused_imports
+
     os.environ.update({name: "1" for name in THREAD_VARIABLES})
+    skip_unused_imports()
 
 
 def _crashed(job: Job, exc: BaseException) -> Outcome:

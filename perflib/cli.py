@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 success, 1 the data or params have errors or the run failed, 2 an internal
     error (a bug: rerun with --debug and report it), 130 interrupted."""
     args = _parser().parse_args(argv)
+    from .run import skip_unused_imports
+
+    skip_unused_imports()
     from .findings import DataError
     from .params import ParamsError
     from .audit_text import UnreadableText

@@ -44,6 +44,16 @@ class RunResult:
     files: list[Path]
 
 
+def skip_unused_imports() -> None:
+    """Keep this process from importing what a run never uses. jsonschema (under nbformat and
+    papermill) imports ``rfc3987_syntax`` when it is installed (JupyterLab's dependencies bring
+    it), and that import builds some forty parsers: 0.7 s of every ``perflib`` command, for IRI
+    formats that the notebook schema does not have. Called by the command line and the batch
+    workers, before anything imports jsonschema."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" raises ImportError
+
+
 def ensure_kernel() -> str:
     """The project's named kernel (this interpreter), registered in this environment if missing."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
