@@ -51,14 +51,20 @@ def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Findi
     spec = TABLES_BY_NAME[table]
     found = []
     header, where = spec.column("grade").header, _where(dataset, table)
+    grade_of: dict = {}  # score -> grade: scores repeat, a million rows have about a hundred values
     for row, grade, score in _rows(dataset, table, "grade", "score"):
         if grade is None:
             continue
         at = dict(row=row, column=header, **where)
         if grade not in labels:
             found.append(Finding("E117", "评价等级不在参数规定的等级名称中。", value=grade, expected="以下之一：" + "、".join(labels), **at))
-        elif score is not None and grade_for_score(score, labels) != grade:
-            expected = grade_for_score(score, labels)
+            continue
+        if score is None:
+            continue
+        if score not in grade_of:
+            grade_of[score] = grade_for_score(score, labels)
+        if grade_of[score] != grade:
+            expected = grade_of[score]
             found.append(Finding("E130", f"得分 {score} 对应的等级是「{expected}」（财预〔2020〕10号：90分及以上{labels[0]}，80–90{labels[1]}，60–80{labels[2]}，60以下{labels[3]}）。", value=grade, expected=f"「{expected}」或改正得分", **at))
     return found
 

@@ -81,6 +81,10 @@ def _row_ranges(rows: Iterable[int]) -> str:
     return ", ".join(spans)
 
 
+def _excel_rows(rows: pd.DataFrame) -> tuple[int, ...]:
+    return tuple(rows["excel_row"].tolist())  # tolist gives Python ints
+
+
 class _Calculator:
     """Counts and sums over table rows, each recorded as a figure with its rows."""
 
@@ -91,12 +95,12 @@ class _Calculator:
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
         n = len(rows)
         return self.figures.add(Figure(key, label, n, unit, fmt.fmt_count(n, unit, self.s.zero_count_style),
-                                       TABLES_BY_NAME[table].sheet, tuple(int(r) for r in rows["excel_row"]), "计数"))
+                                       TABLES_BY_NAME[table].sheet, _excel_rows(rows), "计数"))
 
     def sum_count(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str, unit: str) -> Figure:
         n = int(sum(rows[column]))
         return self.figures.add(Figure(key, label, n, unit, fmt.fmt_count(n, unit, self.s.zero_count_style),
-                                       TABLES_BY_NAME[table].sheet, tuple(int(r) for r in rows["excel_row"]), f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
+                                       TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
         value = total(rows[column])
@@ -104,10 +108,10 @@ class _Calculator:
         if yi:
             printed = fmt.fmt_yi(value, self.s.yi_decimals, self.s.thousands_separator)
             return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", printed, TABLES_BY_NAME[table].sheet,
-                                           tuple(int(r) for r in rows["excel_row"]), f"求和（{header}）÷10000"))
+                                           _excel_rows(rows), f"求和（{header}）÷10000"))
         printed = fmt.fmt_wan(value, self.s.amount_decimals, self.s.thousands_separator)
         return self.figures.add(Figure(key, label, value, "万元", printed, TABLES_BY_NAME[table].sheet,
-                                       tuple(int(r) for r in rows["excel_row"]), f"求和（{header}）"))
+                                       _excel_rows(rows), f"求和（{header}）"))
 
     def scalar(self, key: str, label: str, value: Any, unit: str = "", printed: str | None = None) -> Figure:
         return self.figures.add(Figure(key, label, value, unit, printed if printed is not None else f"{value}{unit}", "参数", (), "参数"))

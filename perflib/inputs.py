@@ -299,6 +299,13 @@ def expected_for(column: Column) -> str:
 def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Finding]:
     if not spec.key or table.empty:
         return []
+    # pandas finds the rows whose key occurs more than once (fast on a million rows); only those
+    # are walked, in order, to name the first occurrence of each.
+    keys = table[list(spec.key)]
+    repeated = keys.duplicated(keep=False) & keys.notna().all(axis=1)
+    if not repeated.any():
+        return []
+    table = table[repeated]
     seen: dict[tuple, int] = {}
     found = []
     rows = list(table["excel_row"])
