@@ -174,8 +174,14 @@ def build_manifest(folder: Path, params: Params, notebook: Any = None) -> dict[s
     """The manifest of ``folder``. Provenance and findings are read from the executed
     ``notebook`` (a path or NotebookNode) where it recorded them, so that the runner need not
     load the data again; otherwise they are computed here."""
-    recorded_provenance = records.read(notebook, records.PROVENANCE) if notebook is not None else None
-    recorded_findings = records.read(notebook, records.FINDINGS) if notebook is not None else None
+    recorded_provenance = recorded_findings = None
+    if notebook is not None:
+        if isinstance(notebook, (str, Path)):
+            import nbformat
+
+            notebook = nbformat.read(str(notebook), as_version=4)
+        recorded_provenance = records.read(notebook, records.PROVENANCE)
+        recorded_findings = records.read(notebook, records.FINDINGS)
     return {"manifest_version": MANIFEST_VERSION, **(recorded_provenance or provenance(params)),
             "findings": recorded_findings or findings_summary(params), "outputs": output_files(folder)}
 
