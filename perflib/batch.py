@@ -153,7 +153,8 @@ def end_processes_since(before: set[int]) -> list[int]:
 
 
 def _check(county: str, year: int, root: Path, data_root) -> tuple[str, int | None, int | None]:
-    """County name and the counts of data errors and warnings, as ``perflib check`` finds them."""
+    """County name and the counts of data errors and warnings, as ``perflib check`` finds them
+    (for a report whose notebook recorded no findings: its kernel never ran)."""
     from .findings import errors
     from .params import ParamsError, load_params
     from .report import load_data
@@ -172,29 +173,45 @@ def _check(county: str, year: int, root: Path, data_root) -> tuple[str, int | No
     return params.county_name, n_errors, len(findings) - n_errors
 
 
+def _recorded(notebook: Path | None) -> tuple[str, int, int] | None:
+    """County name and counts of errors and warnings as the executed notebook recorded them
+    (perflib.records), so that the worker need not read the data a second time."""
+    from . import records
+
+    if notebook is None or not Path(notebook).is_file():
+        return None
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    provenance, findings = records.read(nb, records.PROVENANCE), records.read(nb, records.FINDINGS)
+    if not provenance or not findings:
+        return None
+    return provenance["params"]["county_name"], findings["errors"], findings["warnings"]
+
+
 def run_one(county: str, year: int, root: str | Path, data_root: str | Path | None = None,
             start_timeout: int = 60, start_retries: int = 1) -> Outcome:
     """One report of a batch, in this process (a local worker or a dask worker): never raises for a failed report."""
     from .findings import DataError
     from .params import ParamsError
-    from .run import RunFailed, run_report
+    from .run import NOTEBOOK_OUT, RunFailed, run_report
 
     root = Path(root)
     with _one_report_at_a_time, _single_threaded_numerics():
         started = time.monotonic()
-        county_name, n_errors, n_warnings = _check(county, year, root, data_root)
-        attempts, status, message, output = 0, FAILED, "", ""
+        attempts, status, message, output, notebook = 0, FAILED, "", "", None
         while True:
             attempts += 1
             before = _descendants()
             try:
                 result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout)
-                status, output = OK, project.relative(result.output_dir, root)
+                status, output, notebook = OK, project.relative(result.output_dir, root), result.output_dir / NOTEBOOK_OUT
             except RunFailed as exc:
                 if attempts <= start_retries and kernel_start_failed(exc):
                     continue
                 message = exc.reason if attempts == 1 else f"内核启动失败，重试后仍失败：{exc.reason}"
                 output = project.relative(exc.failed_notebook, root) if exc.failed_notebook else ""
+                notebook = exc.failed_notebook
             except (DataError, ParamsError, FileNotFoundError) as exc:
                 message = str(exc)
             except Exception as exc:  # a bug in perflib: this report fails, the batch goes on
@@ -202,6 +219,7 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
             finally:
                 end_processes_since(before)
             break
+        county_name, n_errors, n_warnings = _recorded(notebook) or _check(county, year, root, data_root)
         return Outcome(county, int(year), county_name, status, round(time.monotonic() - started, 1),
                        n_errors, n_warnings, attempts, output, message, f"{socket.gethostname()}:{os.getpid()}")
 

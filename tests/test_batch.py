@@ -65,6 +65,16 @@ def test_batch_of_all_sample_reports_with_one_broken(project_copy, monkeypatch, 
     assert [key for key, o in summary.items() if not o.ok] == [("broken", 2023)]
     broken = summary["broken", 2023]
     assert broken.errors == 1 and "E111" in broken.message and "约一百万" in broken.message
+    # Counts and names as each executed notebook recorded them, equal to what `perflib check` finds.
+    from perflib.findings import errors
+    from perflib.params import load_params
+    from perflib.report import load_data
+
+    for (county, year), outcome in summary.items():
+        params = load_params(county, year, project_copy)
+        _, findings = load_data(params)
+        assert (outcome.county_name, outcome.errors, outcome.warnings) == (
+            params.county_name, len(errors(findings)), len(findings) - len(errors(findings))), (county, year)
     assert (project_copy / broken.output).is_file(), "the failed notebook is kept"
     for county, year in SAMPLE_REPORTS:
         assert (project_copy / "outputs" / county / str(year) / "report.html").is_file()
