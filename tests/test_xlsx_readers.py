@@ -246,6 +246,7 @@ FALLBACKS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:Cell A1 is marked as a date:UserWarning")  # openpyxl on the date beyond 9999
 @pytest.mark.parametrize("name", FALLBACKS)
 def test_what_calamine_reads_differently_is_read_with_openpyxl(name, tmp_path):
     data, formats, first_column = FALLBACKS[name]
