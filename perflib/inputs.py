@@ -26,6 +26,7 @@ import pandas as pd
 from . import cells
 from .findings import Finding
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
+from .xlsx import check_reader, read_workbook
 
 TOTAL_MARKERS = ("合计", "总计", "小计")
 HEADER_SEARCH_ROWS = 5  # a title may sit above the header (often merged across the columns)
@@ -34,7 +35,8 @@ CSV_ENCODINGS = (("utf-8-sig", None), ("gb18030", "GB18030/GBK"))
 
 @dataclass
 class Sheet:
-    """A sheet as read, column by column (``columns[j][i]`` is the cell of Excel row i + 1)."""
+    """A sheet as read, column by column (``columns[j][i]`` is the cell of Excel row i + 1); a
+    workbook's sheet ends at its last non-blank row and column."""
 
     name: str
     file: str
@@ -75,11 +77,13 @@ def normalize_header(text: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
 
 
-def load_dataset(path: Path, label: str | None = None, specs: Iterable[TableSpec] = TABLES) -> Dataset:
-    """Read and type every table of ``specs`` from a workbook (.xlsx) or a folder of CSV files."""
+def load_dataset(path: Path, label: str | None = None, specs: Iterable[TableSpec] = TABLES, reader: str = "calamine") -> Dataset:
+    """Read and type every table of ``specs`` from a workbook (.xlsx) or a folder of CSV files
+    (``reader``: see ``read_sheets``)."""
     label = label or path.as_posix()
+    check_reader(reader)  # a wrong reader is the caller's mistake, not an unreadable file
     try:
-        sheets = read_sheets(path, label)
+        sheets = read_sheets(path, label, reader)
     except FileNotFoundError:
         return Dataset({}, [Finding("E100", "数据文件不存在。", file=label, expected="预算绩效数据工作簿（.xlsx）或 CSV 文件夹")], label)
     except UnicodeDecodeError as exc:
@@ -117,8 +121,13 @@ def load_dataset(path: Path, label: str | None = None, specs: Iterable[TableSpec
     return Dataset(tables, findings, label, info, files)
 
 
-def read_sheets(path: Path, label: str) -> dict[str, Sheet]:
-    """Every sheet of a workbook, or every ``*.csv`` of a folder (its stem names the sheet)."""
+def read_sheets(path: Path, label: str, reader: str = "calamine") -> dict[str, Sheet]:
+    """Every sheet of a workbook, or every ``*.csv`` of a folder (its stem names the sheet).
+
+    ``reader`` reads .xlsx: "calamine" (fast, the default) or "openpyxl" (the reference); both
+    give the same cells (see ``xlsx``).
+    """
+    check_reader(reader)
     if path.is_dir():
         return {p.stem: _csv_sheet(p, f"{label.rstrip('/')}/{p.name}") for p in sorted(path.glob("*.csv"))}
     if not path.exists():
@@ -127,18 +136,10 @@ def read_sheets(path: Path, label: str) -> dict[str, Sheet]:
         return {path.stem: _csv_sheet(path, label)}
     if not zipfile.is_zipfile(path):
         raise ValueError("not an xlsx (zip) file")
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheets = {}
-        for ws in workbook.worksheets:
-            ws.reset_dimensions()  # WPS and some exporters write a wrong <dimension>; read every row
-            rows = list(ws.iter_rows(values_only=True))
-            sheets[ws.title.strip()] = Sheet.from_rows(ws.title.strip(), label, rows, hidden=ws.sheet_state != "visible")
-        return sheets
-    finally:
-        workbook.close()
+    sheets = {}
+    for ws in read_workbook(path, reader):
+        sheets[ws.title.strip()] = Sheet(ws.title.strip(), label, ws.columns, hidden=ws.hidden)
+    return sheets
 
 
 def _csv_sheet(path: Path, label: str) -> Sheet:
