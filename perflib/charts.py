@@ -123,11 +123,37 @@ def history_chart(figures: Figures) -> Chart:
     return _save(fig, "history", f"图3　{labels[0]}年至{labels[-1]}年主要指标")
 
 
+def _what_each_chart_shows(figures: Figures) -> dict[str, tuple]:
+    """Everything each chart is drawn from (values and printed labels), by chart."""
+    shown = {
+        "evaluation_funds": tuple((kind, a.value, a.printed) for kind, a in figures.lists["key_evaluations.funds_by_type"]),
+        "monitoring_progress": tuple((b["label"], b["as_of"], b["progress"].value, b["progress"].printed,
+                                      b["schedule"].value, b["schedule"].printed) for b in figures.lists["monitoring.batches"]),
+    }
+    if figures.lists.get("yoy.years"):  # only with the previous year's data (perflib.yoy)
+        shown["history"] = tuple((year, tuple((key, f[key].value, f[key].printed) for key, _ in HISTORY_PANELS))
+                                 for year, f in figures.lists["yoy.years"])
+    return shown
+
+
+DRAW = {"evaluation_funds": evaluation_funds_chart, "monitoring_progress": monitoring_chart, "history": history_chart}
+_drawn: dict[tuple, Chart] = {}  # (chart, what it shows, matplotlib settings) -> Chart, in this process
+
+
 def draw_charts(figures: Figures) -> dict[str, Chart]:
-    """Every chart of the report, by the name the outline places it under."""
+    """Every chart of the report, by the name the outline places it under.
+
+    A chart whose data and matplotlib settings are those of a chart already drawn in this process
+    is that chart (matplotlib's output is deterministic): re-running the notebook in JupyterLab
+    redraws only what changed."""
     use_cjk_font()
+    charts = {}
     with matplotlib.rc_context(STYLE):
-        charts = [evaluation_funds_chart(figures), monitoring_chart(figures)]
-        if figures.lists.get("yoy.years"):  # only with the previous year's data (perflib.yoy)
-            charts.append(history_chart(figures))
-    return {c.key: c for c in charts}
+        settings = repr(sorted(matplotlib.rcParams.items()))
+        for key, shown in _what_each_chart_shows(figures).items():
+            if (key, shown, settings) not in _drawn:
+                if len(_drawn) > 64:
+                    _drawn.clear()
+                _drawn[key, shown, settings] = DRAW[key](figures)
+            charts[key] = _drawn[key, shown, settings]
+    return charts

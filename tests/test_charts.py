@@ -1,6 +1,8 @@
 """Charts set Chinese text in the CJK font the install brings: no boxes, no missing glyphs."""
 import warnings
 
+import pandas as pd
+
 from conftest import make_params
 from fontTools.ttLib import TTFont
 
@@ -41,3 +43,30 @@ def test_charts_are_deterministic(tmp_path):
     figures = compute_figures(dataset, params)
     first, second = draw_charts(figures), draw_charts(figures)
     assert all(first[k].png == second[k].png and first[k].svg == second[k].svg for k in first)
+
+
+def test_a_chart_is_redrawn_only_when_what_it_shows_or_the_settings_change(tmp_path):
+    """The analyst re-runs the notebook: unchanged charts are not drawn again, changed ones are."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    import matplotlib
+
+    params = make_params(tmp_path)
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    first = draw_charts(figures)
+    again = draw_charts(compute_figures(dataset, params))  # equal figures, new objects
+    assert all(again[k] is first[k] for k in first)
+    # One more monitoring row changes the monitoring chart, and only it.
+    monitoring = dataset.tables["project_monitoring"]
+    extra = monitoring.iloc[[0]].assign(excel_row=monitoring["excel_row"].max() + 1, project="新增项目",
+                                        budget=Decimal(100000), executed=Decimal(0))
+    changed = replace(dataset, tables={**dataset.tables, "project_monitoring": pd.concat([monitoring, extra], ignore_index=True)})
+    redrawn = draw_charts(compute_figures(changed, params))
+    assert redrawn["evaluation_funds"] is first["evaluation_funds"]
+    assert redrawn["monitoring_progress"].png != first["monitoring_progress"].png
+    # A matplotlib setting the analyst changes is drawn with.
+    with matplotlib.rc_context({"axes.grid": True}):
+        gridded = draw_charts(figures)
+    assert gridded["evaluation_funds"].png != first["evaluation_funds"].png
