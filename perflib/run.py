@@ -182,13 +182,17 @@ def project_root(root: Path):
 def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60) -> None:
     """papermill executes ``source`` into ``target`` (working folder: target's), on the project's
     kernel, for ``root``; stoppable by Ctrl-C or SIGTERM (Interrupted). The notebook is saved once
-    at the end, not after every cell (papermill's default grows with the square of the cell count)."""
+    at the end, not after every cell (papermill's default grows with the square of the cell count).
+    The kernel is ended at once when the last cell is done (nbclient's "immediate" shutdown):
+    every output is written by then, and the graceful shutdown only waits for the kernel's exit
+    hooks (0.15 s of every report, benchmarks/RESULTS.md)."""
     import papermill as pm
 
     with project_root(root):
         _execute_interruptibly(lambda: pm.execute_notebook(
             str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
-            progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout))
+            progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout,
+            shutdown_kernel="immediate"))
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
