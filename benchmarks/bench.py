@@ -82,7 +82,7 @@ def mark(name):
     t.append(time.perf_counter()); marks[name] = t[-1] - t[-2]
 import perflib, perflib.display, perflib.manifest, perflib.ledger
 from perflib import yoy
-mark("imports (perflib, pandas, matplotlib, jinja2, openpyxl)")
+mark("imports (perflib, pandas, IPython display, jinja2)")
 root = pathlib.Path(sys.argv[1])
 params = perflib.load_params("heshuo", 2023, root)
 perflib.manifest.provenance(params)
@@ -94,7 +94,7 @@ history = yoy.load_history(params)
 yoy.add_comparisons(figures, history, params)
 mark("figures, and the previous year loaded for 与上年对比")
 charts = perflib.draw_charts(figures)
-mark("charts (3, PNG at 300 dpi and SVG)")
+mark("charts (importing matplotlib, the CJK font; 3 charts as PNG at 300 dpi and SVG)")
 document = perflib.build_document(figures, params, charts, perflib.findings.warnings(findings) + history.notes)
 mark("narrative and document")
 out = root / "inproc"
