@@ -561,24 +561,28 @@ NOTES = """## Notes
   for the web. `report.pdf` is LibreOffice converting the DOCX in its own process (about 1.5 s more);
   it is measured apart, as the issue asks.
 - **Batch** (section 3). Each worker process runs one report at a time in a fresh kernel, with the
-  numeric libraries single-threaded. Two workers on two cores reach the throughput shown; the Dask
-  path runs the same function on Dask workers and costs the per-report difference shown.
+  numeric libraries single-threaded. The control row is the ceiling this machine gave two
+  processes of plain arithmetic during the same run; the batch's distance from it is what two
+  reports running at once share (memory, disk, the parent process), not measured further. The
+  Dask path runs the same function on Dask workers and costs the per-report difference shown.
 - **Pre-started kernels** (section 5). Measured against reports that end their kernel at once, as
-  perflib's do, starting the next report's kernel early gains next to nothing (the table), so
+  perflib's do, starting the next report's kernel early gains a few percent with two streams
+  (1.01× to 1.07× in three full runs on this machine), within the run-to-run variation, so
   `perflib batch` does not do it. An earlier measurement, against nbclient's graceful shutdown,
   showed 1.15–1.2×: that gain came from not waiting for the old kernel to exit, which perflib
   now does for every report (section 6), not from the early start. A pool would also need each
   kernel started in its report's staging folder, which a worker does not know before it takes
   the report.
 - **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV:
-  pandas' C parser reads the columns, clean columns are parsed in bulk, duplicate keys are found
-  by pandas, grades are computed once per score, the cycle collector is off while reading. Money
-  stays exact (a Decimal per amount) and the checks stay row by row so that each finding names
-  its Excel row, so the work is per object. Growth above 10× per tenfold at a million rows is
-  set beside a control measured in the same run (Decimal from text and an exact sum, the same
-  work per cell in plain Python): where both grow alike, the extra is what a million live
-  objects cost on this machine, not an algorithm that grows faster than the rows. Excel's sheets
-  end at 1,048,576 rows, so XLSX is measured up to 100 thousand.
+  pandas' C parser reads the file's bytes, clean columns are parsed in bulk, duplicate keys are
+  found by pandas, grades are computed once per score, the cycle collector is off while reading.
+  Money stays exact (a Decimal per amount) and the checks stay row by row so that each finding
+  names its Excel row, so the work is per object. The growth per tenfold is set beside a control
+  measured in the same run (Decimal from text and an exact sum: the same work per cell in plain
+  Python). Growth well above the control's points at something that grows faster than the rows:
+  that is how pandas' wrapper around a text handle was found (given a StringIO, pandas fed the
+  parser through reads that took 16× the time for 10× the rows; it now gets bytes). Excel's
+  sheets end at 1,048,576 rows, so XLSX is measured up to 100 thousand.
 - **Timings on a shared machine** vary by 10–20 % from run to run; ratios within one run are what
   to compare.
 """
