@@ -180,9 +180,7 @@ def _recorded(notebook: Path | None) -> tuple[str, int, int] | None:
 
     if notebook is None or not Path(notebook).is_file():
         return None
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
+    nb = records.notebook_of(notebook)
     provenance, findings = records.read(nb, records.PROVENANCE), records.read(nb, records.FINDINGS)
     if not provenance or not findings:
         return None

@@ -18,7 +18,6 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 

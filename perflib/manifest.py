@@ -176,10 +176,7 @@ def build_manifest(folder: Path, params: Params, notebook: Any = None) -> dict[s
     load the data again; otherwise they are computed here."""
     recorded_provenance = recorded_findings = None
     if notebook is not None:
-        if isinstance(notebook, (str, Path)):
-            import nbformat
-
-            notebook = nbformat.read(str(notebook), as_version=4)
+        notebook = records.notebook_of(notebook)
         recorded_provenance = records.read(notebook, records.PROVENANCE)
         recorded_findings = records.read(notebook, records.FINDINGS)
     return {"manifest_version": MANIFEST_VERSION, **(recorded_provenance or provenance(params)),

@@ -23,12 +23,19 @@ def record(mime: str, payload: Any, readable: dict[str, str], name: str) -> None
     display({**readable, mime: payload}, raw=True, metadata={"perflib": {"name": name}})
 
 
-def read(notebook: Any, mime: str) -> Any | None:
-    """The last payload recorded under ``mime`` in ``notebook`` (a path or a NotebookNode), or None."""
+def notebook_of(notebook: Any) -> Any:
+    """A NotebookNode: ``notebook`` itself, or the notebook read from its path. Read it once
+    when taking several records from it."""
     if isinstance(notebook, (str, Path)):
         import nbformat
 
-        notebook = nbformat.read(str(notebook), as_version=4)
+        return nbformat.read(str(notebook), as_version=4)
+    return notebook
+
+
+def read(notebook: Any, mime: str) -> Any | None:
+    """The last payload recorded under ``mime`` in ``notebook`` (a path or a NotebookNode), or None."""
+    notebook = notebook_of(notebook)
     payload = None
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
