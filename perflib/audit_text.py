@@ -26,10 +26,7 @@ from typing import Any, Iterable
 
 from .figures import Figure, Figures, _row_ranges
 from .money import WAN_PER_YI
-
-
-class UnreadableText(ValueError):
-    """The file cannot be read as a report; the message (Chinese) says why."""
+from .errors import UnreadableText
 
 
 # -- reading and normalizing --------------------------------------------------------------------

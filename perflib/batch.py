@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from . import project
+from .errors import BatchError
 
 SUMMARY_CSV = "batch-summary.csv"
 OK = "成功"
@@ -32,10 +33,6 @@ FAILED = "失败"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 # How jupyter_client and nbclient say that a kernel did not come up.
 KERNEL_START_MESSAGES = ("Kernel didn't respond", "Kernel died before replying", "kernel_info", "Kernel failed to start")
-
-
-class BatchError(Exception):
-    """The batch cannot start (nothing selected, scheduler unreachable); the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -323,7 +320,7 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
     import csv
     import io
 
-    from .report import write_atomic
+    from .files import write_atomic
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -153,19 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     from .run import skip_unused_imports
 
     skip_unused_imports()
-    from .findings import DataError
-    from .params import ParamsError
-    from .audit_text import UnreadableText
-    from .manifest import ManifestError
-    from .run import RunFailed
-    from .batch import BatchError
+    from .errors import PerflibError
 
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
         return 130
-    except (RunFailed, DataError, ParamsError, FileNotFoundError, ManifestError, UnreadableText, BatchError) as exc:
+    except (PerflibError, FileNotFoundError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"失败：{exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Iterable
+from .errors import DataError  # noqa: F401  (raised with findings; defined with the other user errors)
 
 ERROR = "error"
 WARNING = "warning"
@@ -105,16 +106,3 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
 
 def warnings(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if not f.is_error]
-
-
-class DataError(Exception):
-    """The data or params have errors: the report is not made. Carries the findings."""
-
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        listed = "\n".join(str(f) for f in errors(findings))
-        super().__init__(f"数据有 {len(errors(findings))} 处错误，未生成报告：\n{listed}")
-
-    def _render_traceback_(self) -> list[str]:
-        """How IPython shows it in the notebook: the list of errors, no Python traceback."""
-        return [str(self)]

@@ -179,7 +179,7 @@ def figures_csv(ledger: Figures) -> bytes:
 
 
 def write_figures_csv(ledger: Figures, output_dir: Path) -> Path:
-    from .report import write_atomic
+    from .files import write_atomic
 
     path = Path(output_dir) / FIGURES_CSV
     write_atomic(path, figures_csv(ledger))

@@ -20,12 +20,10 @@ from typing import Any
 
 from . import project, records
 from .params import Params
+from .errors import ManifestError
 
 MANIFEST = "manifest.json"
 
-
-class ManifestError(ValueError):
-    """A manifest that cannot be read; the message (Chinese) names the file."""
 
 MANIFEST_VERSION = 1
 VERSIONED_PACKAGES = ("perflib", "pandas", "papermill", "nbconvert", "matplotlib", "ipykernel")
@@ -191,7 +189,7 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
 
 def write_manifest(folder: Path, params: Params, notebook: Any = None) -> Path:
     """Write ``manifest.json`` for the outputs now in ``folder`` (the runner's staging folder)."""
-    from .report import write_atomic
+    from .files import write_atomic
 
     path = Path(folder) / MANIFEST
     write_atomic(path, manifest_bytes(build_manifest(Path(folder), params, notebook)))

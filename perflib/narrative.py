@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .figures import Figures
 from .params import Params
 from .yoy import COMPARED
+from .errors import TemplateProblem
 
 
 def environment(params: Params) -> SandboxedEnvironment:
@@ -74,13 +75,6 @@ def _span(years: list) -> str:
         return ""
     first, last = years[0][0], years[-1][0]
     return f"{first}年至{last}年" if first != last else f"{first}年"
-
-
-class TemplateProblem(Exception):
-    """A county template that cannot be used; the message (Chinese) names the file and line."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [str(self)]
 
 
 def _problem(name: str, error: TemplateError) -> TemplateProblem:

@@ -17,21 +17,9 @@ import yaml
 
 from . import project
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
+from .errors import ParamsError
 
 ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
-
-
-class ParamsError(ValueError):
-    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140)."""
-
-    code = "E140"
-
-    def __init__(self, message: str):
-        super().__init__(f"[E140 错误] {message}")
-
-    def _render_traceback_(self) -> list[str]:
-        """In the notebook: the message, not a Python traceback."""
-        return [str(self)]
 
 
 @dataclass(frozen=True)

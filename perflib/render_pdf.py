@@ -87,7 +87,7 @@ def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["无输出"]
             raise PdfSkipped(f"LibreOffice 转换 PDF 失败（返回码 {result.returncode}：{detail[0]}）；其余文件已生成。")
         data = fix_pdf_metadata(made.read_bytes())
-    from .report import write_atomic
+    from .files import write_atomic
 
     write_atomic(pdf, data)
     return pdf

@@ -4,7 +4,6 @@ shows what each produced; ``make_report`` runs them all at once (tests, scripts)
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from .document import Document, build_document
 from .figures import Figures, compute_figures
 from .findings import DataError, Finding, errors, warnings
 from .inputs import Dataset, load_dataset
+from .files import write_atomic
 from .layout import load_layout
 from .params import Params
 from .render_html import render_html
@@ -59,20 +59,6 @@ def make_report(params: Params) -> Report:
     add_comparisons(figures, history, params)
     document = build_document(figures, params, draw_charts(figures), warnings(findings) + history.notes)
     return Report(params, dataset, findings, figures, document)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)  # published files are readable, unlike mkstemp's 0600
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def export(document: Document, output_dir: Path) -> list[Path]:

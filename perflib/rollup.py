@@ -285,7 +285,7 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
 def export(document: Document, output_dir: Path) -> list[Path]:
     """``rollup.html``, and ``rollup.docx`` when perflib has a DOCX renderer (``perflib.render_docx``)."""
     from .render_html import render_html
-    from .report import write_atomic
+    from .files import write_atomic
 
     output_dir = Path(output_dir)
     html = output_dir / "rollup.html"
@@ -309,7 +309,8 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
 
     from filelock import FileLock
 
-    from .run import RunFailed, _failure_reason, _keep_failed, _publish, execute_notebook, make_deterministic
+    from .files import publish
+    from .run import RunFailed, _failure_reason, _keep_failed, execute_notebook, make_deterministic
 
     root = (root or project.find_root()).resolve()
     final = root / "outputs" / ROLLUP_FOLDER
@@ -332,5 +333,5 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
             shutil.rmtree(staging, ignore_errors=True)
             raise RunFailed(_failure_reason(exc), kept) from exc
         make_deterministic(notebook)
-        _publish(staging, final)
+        publish(staging, final)
     return sorted(p for p in final.rglob("*") if p.is_file())

@@ -19,21 +19,14 @@ from pathlib import Path
 from filelock import FileLock
 
 from . import project
+from .errors import RunFailed, is_user_error
+from .files import publish
 from .params import load_params
 
 KERNEL_NAME = "perflib"
 KERNEL_DISPLAY_NAME = "Python (perflib)"
 NOTEBOOK_OUT = "annual_report.ipynb"
 STAGING_NOTE = "run in progress"
-
-
-class RunFailed(Exception):
-    """A report run failed; ``reason`` is one paragraph for the user, ``failed_notebook`` the kept copy."""
-
-    def __init__(self, reason: str, failed_notebook: Path | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.failed_notebook = failed_notebook
 
 
 @dataclass
@@ -95,7 +88,7 @@ def _failure_reason(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        if exc.ename in ("DataError", "ParamsError", "TemplateProblem"):  # messages written for the user
+        if is_user_error(exc.ename):  # messages written for the user
             return exc.evalue
         return f"笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
     return f"{type(exc).__name__}: {exc}"
@@ -226,7 +219,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
             raise RunFailed(_failure_reason(exc), kept) from exc
         make_deterministic(notebook)
         write_manifest(staging, params, notebook)  # provenance and output hashes, before the outputs go public
-        _publish(staging, final)
+        publish(staging, final)
     files = sorted(p for p in final.rglob("*") if p.is_file())
     return RunResult(county, int(year), final, files)
 
@@ -243,13 +236,3 @@ def _keep_failed(notebook: Path, final: Path) -> Path | None:
     except Exception:  # a half-written notebook is still worth keeping as it is
         pass
     return kept
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with two renames; the old outputs go only once the new are in place."""
-    old = final.parent / f".{final.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    shutil.rmtree(old, ignore_errors=True)

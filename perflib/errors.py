@@ -1,0 +1,84 @@
+"""One base for every error a user can cause (bad data, params, templates, a failed run), so that
+the command line, the runner and the notebook catch one class. Each carries a finding code and a
+message in Chinese; anything else that escapes is a bug in perflib."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PerflibError(Exception):
+    """An error the user can act on: ``code`` (see docs/errors.md) and ``message`` (Chinese)."""
+
+    code = "E000"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it in the notebook: the message, no Python traceback."""
+        return [str(self)]
+
+
+class ParamsError(PerflibError, ValueError):
+    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140)."""
+
+    code = "E140"
+
+    def __init__(self, message: str):
+        super().__init__(f"[E140 错误] {message}")
+
+
+class TemplateProblem(PerflibError):
+    """A county template that cannot be used; the message (Chinese) names the file and line."""
+
+    code = "E143"
+
+
+class RunFailed(PerflibError):
+    """A report run failed; ``reason`` is one paragraph for the user, ``failed_notebook`` the kept copy."""
+
+    code = "E144"
+
+    def __init__(self, reason: str, failed_notebook: Path | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.failed_notebook = failed_notebook
+
+
+class BatchError(PerflibError):
+    """The batch cannot start (nothing selected, scheduler unreachable); the message is for the user."""
+
+    code = "E146"
+
+
+class ManifestError(PerflibError, ValueError):
+    """A manifest that cannot be read; the message (Chinese) names the file."""
+
+    code = "E147"
+
+
+class UnreadableText(PerflibError, ValueError):
+    """The file cannot be read as a report; the message (Chinese) says why."""
+
+    code = "E145"
+
+
+class DataError(PerflibError):
+    """The data or params have errors: the report is not made. Carries the findings
+    (perflib.findings); its code is the first error's."""
+
+    def __init__(self, findings: list):
+        self.findings = findings
+        errors = [f for f in findings if f.is_error]
+        listed = "\n".join(str(f) for f in errors)
+        super().__init__(f"数据有 {len(errors)} 处错误，未生成报告：\n{listed}", errors[0].code if errors else None)
+
+
+def is_user_error(class_name: str) -> bool:
+    """Whether an exception raised in a kernel, known to the runner by its class name only, is one
+    of perflib's user errors (its message is written for the user)."""
+    found = globals().get(class_name)
+    return isinstance(found, type) and issubclass(found, PerflibError)
