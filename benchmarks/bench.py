@@ -80,8 +80,7 @@ t = [time.perf_counter()]
 marks = {}
 def mark(name):
     t.append(time.perf_counter()); marks[name] = t[-1] - t[-2]
-import perflib, perflib.display, perflib.manifest, perflib.ledger
-from perflib import yoy
+import perflib, perflib.display, perflib.manifest, perflib.ledger, perflib.outputs
 mark("imports (perflib, pandas, IPython display, jinja2)")
 root = pathlib.Path(sys.argv[1])
 params = perflib.load_params("heshuo", 2023, root)
@@ -89,11 +88,9 @@ perflib.manifest.provenance(params)
 mark("provenance (input hashes, sheet rows, versions, git)")
 dataset, findings = perflib.load_data(params)
 mark("load and check the data")
-figures = perflib.compute_figures(dataset, params)
-history = yoy.load_history(params)
-yoy.add_comparisons(figures, history, params)
+figures, history = perflib.compute(params, dataset)
 mark("figures, and the previous year loaded for 与上年对比")
-charts = perflib.draw_charts(figures)
+charts = perflib.draw_charts(figures, perflib.Printer(params.settings))
 mark("charts (importing matplotlib, the CJK font; 3 charts as PNG at 300 dpi and SVG)")
 document = perflib.build_document(figures, params, charts, perflib.findings.warnings(findings) + history.notes)
 mark("narrative and document")
@@ -105,7 +102,7 @@ from perflib.render_docx import render_docx
 mark("report.html")
 (out / "report.docx").write_bytes(render_docx(document))
 mark("report.docx")
-perflib.report.export_figures(document, out / "figures")
+perflib.outputs.export_figures(document, out / "figures")
 ledger = perflib.ledger.build_ledger(params, dataset, figures, document)
 perflib.ledger.write_figures_csv(ledger, out)
 mark("figures/ and the ledger")
@@ -368,7 +365,7 @@ def peak_mb():
     # VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec)
     return int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
 from perflib.params import load_params
-from perflib.report import load_data
+from perflib.validation import load_data
 from perflib.figures import compute_figures
 root, data = pathlib.Path(sys.argv[1]), sys.argv[2]
 params = load_params("heshuo", 2023, root, overrides={"data": data})

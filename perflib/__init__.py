@@ -10,17 +10,20 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "DataError": "findings", "Finding": "findings",
+    "PerflibError": "errors", "DataError": "errors", "ParamsError": "errors",
+    "Finding": "findings",
     "Dataset": "inputs", "load_dataset": "inputs",
     "Document": "document", "build_document": "document",
     "Figure": "figures", "Figures": "figures", "compute_figures": "figures",
-    "Params": "params", "ParamsError": "params", "load_params": "params",
-    "Report": "report", "export": "report", "load_data": "report", "make_report": "report", "stop_on_errors": "report",
-    "draw_charts": "charts",
+    "Params": "params", "load_params": "params",
+    "load_data": "validation", "stop_on_errors": "validation",
+    "Report": "pipeline", "compute": "pipeline", "compose": "pipeline", "make_report": "pipeline",
+    "export": "outputs", "output_folder": "outputs",
+    "draw_charts": "charts", "Printer": "formatting",
     "render_html": "render_html",
     "read_figures": "ledger",
 }
-_SUBMODULES = {"ledger", "manifest", "display", "report", "figures", "run"}  # reached as perflib.<name>
+_SUBMODULES = {"ledger", "manifest", "display", "pipeline", "outputs", "figures", "run", "history"}  # reached as perflib.<name>
 __all__ = sorted(_PUBLIC)
 
 

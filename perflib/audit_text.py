@@ -24,7 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from .figures import Figure, Figures, _row_ranges
+from .figures import row_ranges
+from .ledger import Entry, Ledger
 from .money import WAN_PER_YI
 from .errors import UnreadableText
 
@@ -208,18 +209,6 @@ def parse_text(lines: Iterable[str]) -> ParsedText:
 _MARK = re.compile("\ue000(\\d+)\ue001(.*?)\ue002")
 
 
-def _remap(value: Any, mapping: dict[Figure, Figure]) -> Any:
-    if isinstance(value, Figure):
-        return mapping.get(value, value)
-    if isinstance(value, dict):
-        return {k: _remap(v, mapping) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_remap(v, mapping) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_remap(v, mapping) for v in value)
-    return value
-
-
 def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
     """A marked line without its marks, and each mark's (figure index, start, end) in it."""
     clean, found, last = [], [], 0
@@ -235,21 +224,16 @@ def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
 
 def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
     """The generated report's lines, normalized as a hand-written text is, and in each line the
-    span of every figure (key, start, end).
+    span of every figure (key, start, end). The document knows where it prints each figure (its
+    runs); the spans are carried through normalization by marks around each printed figure."""
+    keys: list[str] = []
 
-    The document is built again with each figure's printed form wrapped in private-use marks;
-    taken out again, the marks must give back exactly the report's text."""
-    from .document import Chart, build_document
+    def mark(key: str, printed: str) -> str:
+        keys.append(key)
+        return f"\ue000{len(keys) - 1}\ue001{printed}\ue002"
 
-    keys = list(report.figures.items)
-    mapping = {f: dataclasses.replace(f, printed=f"\ue000{i}\ue001{f.printed}\ue002") for i, f in enumerate(report.figures.items.values())}
-    marked = Figures({k: mapping[f] for k, f in report.figures.items.items()}, _remap(report.figures.lists, mapping))
-    charts = {b.key: b for s in report.document.walk() for b in s.blocks if isinstance(b, Chart)}
-    text = build_document(marked, report.params, charts, list(report.document.notes)).text()
-    if "\n".join(_unmark(line)[0] for line in text.split("\n")) != report.document.text():
-        raise RuntimeError("marked document differs from the report's text")  # a template used a figure in a way we cannot trace
     lines, spans = [], []
-    for line in text.split("\n"):
+    for line in report.document.text(mark).split("\n"):
         clean, found = _unmark(normalize(line).strip())
         lines.append(clean)
         spans.append([(keys[i], start, end) for i, start, end in found])
@@ -258,14 +242,14 @@ def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
 
 @dataclass(frozen=True)
 class Candidate:
-    figure: Figure
+    figure: Entry
     before: str
     clause: str
     after: str
     heading: str
 
 
-def reference_candidates(report, ledger: Figures) -> list[Candidate]:
+def reference_candidates(report, ledger: Ledger) -> list[Candidate]:
     """Every figure of the ledger that a text could state, with its context in the generated report."""
     lines, spans = marked_text(report)
     candidates, seen = [], set()
@@ -287,7 +271,7 @@ def reference_candidates(report, ledger: Figures) -> list[Candidate]:
     return candidates
 
 
-def _family_of(f: Figure) -> str | None:
+def _family_of(f: Entry) -> str | None:
     return FAMILIES.get(f.unit)
 
 
@@ -310,7 +294,7 @@ def score(figure: TextFigure, c: Candidate) -> int:
 MIN_SCORE = 6  # below this, no figure of the data is said in the same words
 
 
-def expected_value(figure: TextFigure, source: Figure) -> Decimal:
+def expected_value(figure: TextFigure, source: Entry) -> Decimal:
     """The data's value in the text's unit, rounded (四舍五入) to the decimals the text shows."""
     value = Decimal(source.value)
     if figure.family == "元":
@@ -321,11 +305,11 @@ def expected_value(figure: TextFigure, source: Figure) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-figure.decimals), rounding=ROUND_HALF_UP)
 
 
-def agrees(figure: TextFigure, source: Figure) -> bool:
+def agrees(figure: TextFigure, source: Entry) -> bool:
     return expected_value(figure, source) == figure.number
 
 
-def best_match(figure: TextFigure, candidates: list[Candidate]) -> tuple[Figure | None, int]:
+def best_match(figure: TextFigure, candidates: list[Candidate]) -> tuple[Entry | None, int]:
     scored = [(score(figure, c), c) for c in candidates if _family_of(c.figure) == figure.family]
     if not scored:
         return None, 0
@@ -366,7 +350,7 @@ class TextAudit:
     county_name: str
     year: int
     problems: list[Problem] = field(default_factory=list)
-    agreements: list[tuple[TextFigure, Figure]] = field(default_factory=list)
+    agreements: list[tuple[TextFigure, Entry]] = field(default_factory=list)
 
     def report(self) -> str:
         lines = [f"核对文本：{self.source}（对照 {self.county_name} {self.year} 年数据）"]
@@ -391,7 +375,7 @@ def _excerpt(figure: TextFigure) -> str:
     return f"{figure.before}{figure.raw}{figure.after if not figure.before else ''}"
 
 
-def check_against_ledger(parsed: ParsedText, candidates: list[Candidate]) -> tuple[list[Problem], list[tuple[TextFigure, Figure]]]:
+def check_against_ledger(parsed: ParsedText, candidates: list[Candidate]) -> tuple[list[Problem], list[tuple[TextFigure, Entry]]]:
     problems, agreements = [], []
     for figure in parsed.figures:
         source, _ = best_match(figure, candidates)
@@ -401,7 +385,7 @@ def check_against_ledger(parsed: ParsedText, candidates: list[Candidate]) -> tup
         elif agrees(figure, source):
             agreements.append((figure, source))
         else:
-            rows = _row_ranges(source.rows)
+            rows = row_ranges(source.rows)
             where = f"工作表「{source.source}」第 {rows} 行，{source.how}" if rows else f"{source.source}，{source.how}"
             expected = expected_value(figure, source)
             shown = f"{expected:,}" if "," in figure.raw else str(expected)
@@ -543,10 +527,8 @@ def check_headings(parsed: ParsedText) -> list[Problem]:
 
 
 def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
-    """Audit a text (its lines) against a report made from the data (``report.make_report``)."""
-    from .ledger import build_ledger
-
-    ledger = build_ledger(report.params, report.dataset, report.figures, report.document)
+    """Audit a text (its lines) against a report made from the data (``pipeline.make_report``)."""
+    ledger = report.ledger
     parsed = parse_text(lines)
     audit = TextAudit(source, report.params.county_name, report.params.year)
     data_problems, audit.agreements = check_against_ledger(parsed, reference_candidates(report, ledger))
@@ -558,7 +540,7 @@ def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
 def audit_file(path: Path, county: str, year: int, root: Path | None = None) -> TextAudit:
     """``perflib audit-text``: the ledger is computed in this process (no kernel)."""
     from .params import load_params
-    from .report import make_report
+    from .pipeline import make_report
 
     lines = read_lines(Path(path))
     report = make_report(load_params(county, year, root))

@@ -154,7 +154,7 @@ def _check(county: str, year: int, root: Path, data_root) -> tuple[str, int | No
     (for a report whose notebook recorded no findings: its kernel never ran)."""
     from .findings import errors
     from .params import ParamsError, load_params
-    from .report import load_data
+    from .validation import load_data
 
     try:
         params = load_params(county, year, root, data_root=data_root)

@@ -100,7 +100,7 @@ def _run(args) -> int:
 def _say_if_pdf_skipped(result) -> None:
     """A run without report.pdf says why (the notebook's export cell printed it too)."""
     from .render_pdf import unavailable_reason
-    from .report import REPORT_PDF
+    from .outputs import REPORT_PDF
 
     if not (result.output_dir / REPORT_PDF).exists():
         reason = unavailable_reason() or "LibreOffice 转换失败，原因见 annual_report.ipynb 的导出单元格。"
@@ -110,14 +110,14 @@ def _say_if_pdf_skipped(result) -> None:
 def _check(args) -> int:
     from .findings import errors
     from .params import load_params
-    from .report import load_data
+    from .validation import load_data
 
-    from .yoy import load_history
+    from .history import load_history
 
     params = load_params(args.county, args.year, data_root=args.data_root)
     dataset, findings = load_data(params)
     if not errors(findings):  # earlier years that cannot be compared (W220)
-        findings += load_history(params, data_root=args.data_root).notes
+        findings += load_history(params).notes
     for finding in findings:
         print(finding)
     n_errors = len(errors(findings))

@@ -1,7 +1,10 @@
-"""What the notebook shows: input rows with their Excel row numbers and Chinese headers,
-findings, figures, paragraphs and the rendered report. Display only; no computation."""
+"""What the notebook shows (IPython display, the notebook's only output module): input rows with
+their Excel row numbers and Chinese headers, findings, figures, paragraphs and the rendered report,
+part by part as the outline lists them. Display only; no computation. (perflib.records stores
+data in the notebook for programs; this module shows it to people.)"""
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -9,11 +12,13 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from . import records
-from .document import Document
-from .figures import Figures
+from .document import Document, Section
 from .findings import Finding
 from .inputs import Dataset
 from .manifest import summarize_findings
+from .narrative import load_outline
+from .outline import Part
+from .pipeline import Report
 from .render_html import render_body
 from .schema import TABLES_BY_NAME
 
@@ -46,42 +51,47 @@ def show_findings(findings: list[Finding]) -> None:
         display(findings_frame(findings))
 
 
-def show_section(dataset: Dataset, figures: Figures, document: Document, tables: list[str], prefixes: list[str], heading: str) -> None:
-    """One part of the report for the auditor: the rows it used, its figures, its text."""
-    for table in tables:
-        display(Markdown(f"**输入：工作表「{TABLES_BY_NAME[table].sheet}」**（{len(dataset.tables[table])} 行）"))
-        display(rows_frame(dataset, table))
-    ledger = pd.concat([figures.frame(p) for p in prefixes], ignore_index=True)
-    display(Markdown("**计算得到的数字**"))
-    display(ledger)
-    part = next(s for s in document.walk() if s.title == heading)
-    display(Markdown("**报告文字**"))
-    display(HTML(render_body(Document("", (part,)), notes=False).split("\n", 1)[1]))
-
-
 def show_document(document: Document) -> None:
+    """The whole report as the HTML page shows it, with the analyst's notes at the end."""
     display(HTML(render_body(document, notes=True)))
 
 
-# Which input tables and which figures each part of the report draws on (for the notebook).
-SECTION_SOURCES: dict[str, tuple[list[str], list[str]]] = {
-    "公开重大政策和重点项目绩效执行结果": (["key_evaluations"], ["report.", "key_evaluations."]),
-    "制度建设方面": (["policy_documents"], ["documents.", "indicators."]),
-    "事前绩效评估情况": (["pre_assessments"], ["pre_assessments."]),
-    "预算绩效目标情况": (["department_target_reviews", "project_target_reviews"], ["target_reviews."]),
-    "预算绩效监控情况": (["department_monitoring", "project_monitoring"], ["monitoring."]),
-    "预算绩效评价情况": (["department_self_evaluations", "project_self_evaluations", "third_party_evaluations"], ["self_evaluations.", "third_party."]),
-    "预算绩效结果应用情况": (["result_applications"], ["results."]),
-    "预算绩效真实性核查工作情况": (["authenticity_checks"], ["authenticity."]),
-    "预算绩效管理培训工作": (["trainings"], ["trainings."]),
-    "第三方执业质量核查工作": ([], ["third_party_quality."]),
-}
+def _part_html(document: Document, section: Section) -> str:
+    """One section of the document as HTML, without the page's title."""
+    return render_body(dataclasses.replace(document, title="", sections=(section,)), notes=False).split("\n", 1)[1]
 
 
-def section(dataset: Dataset, figures: Figures, document: Document, title: str) -> None:
-    """One part of the report, by its title: rows used, figures computed, text."""
-    tables, prefixes = SECTION_SOURCES[title]
-    show_section(dataset, figures, document, tables, prefixes, title)
+def show_part(report: Report, part: Part, section: Section, heading: str) -> None:
+    """One part of the report for the auditor: the rows it used, its figures, its text."""
+    display(Markdown(f"### {md(heading)}"))
+    for table in part.tables:
+        if table in report.dataset.tables:
+            display(Markdown(f"**输入：工作表「{TABLES_BY_NAME[table].sheet}」**（{len(report.dataset.tables[table])} 行）"))
+            display(rows_frame(report.dataset, table))
+    if part.figures:
+        display(Markdown("**计算得到的数字**"))
+        display(report.figures.frame(report.document.printer, part.figures))
+    display(Markdown("**报告文字**"))
+    display(HTML(_part_html(report.document, section)))
+
+
+def show_parts(report: Report) -> None:
+    """Every part of the report that draws on data, in the outline's order (parts of params text
+    alone are shown in the whole report below; 与上年对比 by ``year_over_year``)."""
+    outline = load_outline(report.params)
+    for section, parent in _sections_with_parents(report.document):
+        part = outline[section.key] if section.key else None
+        if part is None or not (part.tables or part.figures) or part.appendix:
+            continue
+        heading = f"{parent.number.rstrip('、')}{section.heading}" if parent is not None else section.heading
+        show_part(report, part, section, heading)
+
+
+def _sections_with_parents(document: Document):
+    for top in document.sections:
+        yield top, None
+        for child in top.children:
+            yield child, top
 
 
 def params_summary(params) -> None:
@@ -95,19 +105,20 @@ def params_summary(params) -> None:
     ))
 
 
-def year_over_year(history, figures: Figures, document: Document) -> None:
+def year_over_year(report: Report) -> None:
     """与上年对比 for the auditor: which earlier years were loaded, the notes on those left out,
-    the comparison figures, and the appendix (perflib.yoy)."""
+    the comparison figures, and the appendix (perflib.history)."""
+    history = report.history
     loaded = "、".join(f"{y.year}年（{y.source}）" for y in history.years)
     display(Markdown(f"**以前年度数据：** {loaded or '无（本报告不作与上年对比）'}"))
     if history.notes:
         display(findings_frame(history.notes))
-    ledger = figures.frame("yoy.")
+    ledger = report.figures.frame(report.document.printer, ("yoy.",))
     if ledger.empty:
         return
     display(Markdown("**计算得到的数字**"))
     display(ledger)
-    part = next((s for s in document.walk() if s.number == "附："), None)
+    part = next((s for s in report.document.walk() if s.number == "附："), None)
     if part is not None:
         display(Markdown("**报告附录**"))
-        display(HTML(render_body(Document("", (part,)), notes=False).split("\n", 1)[1]))
+        display(HTML(_part_html(report.document, part)))

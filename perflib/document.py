@@ -1,29 +1,41 @@
-"""One document model for every output: sections with generated numbers, paragraphs, tables
-and charts. Renderers (notebook display, HTML, DOCX) read it and add nothing of their own."""
+"""One document model for every output: sections with generated numbers, paragraphs, tables and
+charts. A paragraph is a sequence of text runs and figure references; a table cell is text or a
+figure reference. Figures stay values until a renderer prints them through ``Document.printed``
+(the county's ``formatting.Printer``). Renderers (notebook display, HTML, DOCX) read the model and
+add nothing of their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Union
+from typing import Any, Callable, Mapping, Union
 
 from . import formatting as fmt
-from .figures import Figures
+from .figures import Figure, FigureRef, Figures
 from .findings import Finding
 from .layout import Layout, load_layout
 from .narrative import context, environment, load_outline, render_paragraphs, render_text
+from .outline import Part
 from .params import Params
+
+Run = Union[str, FigureRef]  # a run of text, or a figure printed in its place
+Cell = Union[str, FigureRef]
 
 
 @dataclass(frozen=True)
 class Paragraph:
-    text: str
+    runs: tuple[Run, ...]
+
+    @classmethod
+    def of(cls, text: str) -> "Paragraph":
+        """A paragraph of plain text (params text, a rollup sentence)."""
+        return cls((text,))
 
 
 @dataclass(frozen=True)
 class Table:
     caption: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class Section:
     title: str
     blocks: tuple[Block, ...] = ()
     children: tuple["Section", ...] = ()
+    key: str = ""  # the outline part it comes from (perflib.outline), or "" for params items
 
     @property
     def heading(self) -> str:
@@ -57,6 +70,8 @@ class Document:
     notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
     period_end: date | None = None  # the date written into files' metadata (see render_docx)
     layout: Layout | None = field(default=None, repr=False, compare=False)  # page layout of the DOCX/PDF (layout.yaml)
+    figures: Mapping[str, Figure] = field(default_factory=dict, repr=False, compare=False)  # what FigureRefs name
+    printer: fmt.Printer = field(default_factory=fmt.Printer, repr=False, compare=False)  # the county's number settings
 
     def walk(self):
         """Every section, depth first."""
@@ -66,21 +81,34 @@ class Document:
             yield section
             stack.extend(reversed(section.children))
 
+    def section(self, key: str) -> Section | None:
+        """The section made from the outline part ``key`` (None if the report has no such part)."""
+        return next((s for s in self.walk() if s.key == key), None)
+
     def charts(self) -> list[Chart]:
         """Every chart, in reading order."""
         return [b for s in self.walk() for b in s.blocks if isinstance(b, Chart)]
 
-    def text(self) -> str:
-        """The report as plain text (title, headings, paragraphs, table cells)."""
+    def printed(self, run: Run) -> str:
+        """A run or a table cell as the report prints it."""
+        return self.printer(self.figures[run.key]) if isinstance(run, FigureRef) else run
+
+    def text_of(self, runs: tuple[Run, ...], mark: Callable[[str, str], str] | None = None) -> str:
+        """Runs as text; ``mark(key, printed)`` may wrap each printed figure (audit-text locates them so)."""
+        return "".join(mark(r.key, self.printed(r)) if mark and isinstance(r, FigureRef) else self.printed(r) for r in runs)
+
+    def text(self, mark: Callable[[str, str], str] | None = None) -> str:
+        """The report as plain text (title, headings, paragraphs, table cells), one block a line."""
         lines = [self.title]
         for section in self.walk():
             lines.append(section.heading)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    lines.append(block.text)
+                    lines.append(self.text_of(block.runs, mark))
                 elif isinstance(block, Table):
                     lines.append(block.caption)
-                    lines.extend("\t".join(row) for row in (block.columns, *block.rows))
+                    lines.append("\t".join(block.columns))
+                    lines.extend("\t".join(self.text_of((cell,), mark) for cell in row) for row in block.rows)
                 elif isinstance(block, Chart):
                     lines.append(block.caption)
         return "\n".join(lines)
@@ -90,8 +118,8 @@ def report_tables(figures: Figures, params: Params) -> dict[str, Table]:
     """The tables the outline can place, by name."""
     titles = figures.lists["key_evaluations.published"]
     tables = {}
-    if figures.lists.get("yoy.years"):  # 与上年对比 (perflib.yoy): only with the previous year's data
-        from .yoy import history_rows
+    if figures.lists.get("yoy.years"):  # 与上年对比 (perflib.history): only with the previous year's data
+        from .history import history_rows
 
         columns, rows = history_rows(figures, params)
         tables["history"] = Table(f"{params.county_name}近年预算绩效管理主要指标", columns, tuple(rows))
@@ -113,28 +141,29 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                                       **{f"chart:{k}": v for k, v in charts.items()}}
     items = {"problems": params.problems, "measures": params.measures}
 
-    def build(entries: list[dict], level: int) -> tuple[Section, ...]:
+    def build(parts: tuple[Part, ...], level: int) -> tuple[Section, ...]:
         sections = []
         n = 0
-        for entry in entries:
-            if entry.get("when") and not values.get(entry["when"]):
+        for part in parts:
+            if part.when and not values.get(part.when):
                 continue  # a part that only exists with some data (when: history_span)
-            n += 0 if entry.get("appendix") else 1
+            n += 0 if part.appendix else 1
             blocks: list[Block] = []
             children: tuple[Section, ...] = ()
-            if entry.get("template"):
-                blocks += [Paragraph(p) for p in render_paragraphs(env, entry["template"], values)]
-            blocks += [blocks_by_name[name] for name in entry.get("blocks", [])]
-            if entry.get("items"):
+            if part.template:
+                blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values)]
+            blocks += [blocks_by_name[name] for name in part.blocks]
+            if part.items:
                 children = tuple(
-                    Section(level + 1, fmt.heading_number(level + 1, i), item.title, (Paragraph(item.text),))
-                    for i, item in enumerate(items[entry["items"]], start=1)
+                    Section(level + 1, fmt.heading_number(level + 1, i), item.title, (Paragraph.of(item.text),))
+                    for i, item in enumerate(items[part.items], start=1)
                 )
-            if entry.get("sections"):
-                children = build(entry["sections"], level + 1)
-            number = "附：" if entry.get("appendix") else fmt.heading_number(level, n)  # an appendix is not numbered
-            sections.append(Section(level, number, render_text(env, entry["title"], values), tuple(blocks), children))
+            if part.parts:
+                children = build(part.parts, level + 1)
+            number = "附：" if part.appendix else fmt.heading_number(level, n)  # an appendix is not numbered
+            sections.append(Section(level, number, render_text(env, part.title, values), tuple(blocks), children, part.key))
         return tuple(sections)
 
-    return Document(render_text(env, outline["title"], values), build(outline["sections"], 1), tuple(notes),
-                    period_end=date(params.year, 12, 31), layout=load_layout(params))
+    return Document(render_text(env, outline.title, values), build(outline.parts, 1), tuple(notes),
+                    period_end=date(params.year, 12, 31), layout=load_layout(params),
+                    figures=dict(figures.items), printer=fmt.Printer(params.settings))

@@ -1,8 +1,10 @@
 """Figures: every number the report prints, computed from the validated tables.
 
-Each figure is named (``monitoring.5月.amount``), carries its exact value, unit and printed form,
-and says where it came from (sheet, Excel rows, aggregation), so that an auditor can trace any
-printed number back to its input rows. Templates receive only printed forms from here.
+Each figure is named (``monitoring.2023-05.amount``), carries its exact value, its unit and the
+style it prints in (a count, an amount in 万元 or 亿元, a percentage), and says where it came from
+(sheet, Excel rows, aggregation), so that an auditor can trace any printed number back to its
+input rows. A figure is a value until a renderer prints it with ``formatting.Printer`` and the
+county's settings; templates cite figures, they never receive their text.
 """
 from __future__ import annotations
 
@@ -22,19 +24,24 @@ from .schema import CHECK_KINDS, EVALUATION_TYPES, PUBLICATION_STATES, TABLES_BY
 
 @dataclass(frozen=True)
 class Figure:
-    """One printed number and its provenance."""
+    """One number of the report (or a quoted text), its unit, how it prints, and its provenance."""
 
     key: str
     label: str  # what it is, in Chinese
     value: Any  # int, Decimal, or text for scalars from params
     unit: str
-    printed: str
+    style: str  # how it prints: fmt.COUNT, fmt.WAN, fmt.YI, fmt.PERCENT, … (perflib.formatting)
     source: str  # sheet name, or "参数" for a params scalar
     rows: tuple[int, ...] = ()
     how: str = ""  # aggregation: 计数, 求和, 比率, 参数
+    decimals: int | None = None  # fixed decimals for this figure; None: the county's setting for its style
 
-    def __str__(self) -> str:
-        return self.printed
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A figure cited in the report's text or tables, by name: printed only by a renderer."""
+
+    key: str
 
 
 @dataclass
@@ -56,17 +63,18 @@ class Figures:
         self.items[figure.key] = figure
         return figure
 
-    def frame(self, prefix: str = "") -> pd.DataFrame:
-        """The ledger (or the part under ``prefix``) as a table for display and export."""
+    def frame(self, printer: fmt.Printer, prefixes: Iterable[str] = ("",)) -> pd.DataFrame:
+        """The figures (or those under ``prefixes``) as a table for display, printed by ``printer``."""
+        prefixes = tuple(prefixes)
         rows = [
-            {"名称": f.key, "含义": f.label, "数值": str(f.value), "单位": f.unit, "印刷形式": f.printed,
-             "来源": f.source, "计算": f.how, "行号": _row_ranges(f.rows)}
-            for f in self.items.values() if f.key.startswith(prefix)
+            {"名称": f.key, "含义": f.label, "数值": str(f.value), "单位": f.unit, "印刷形式": printer(f),
+             "来源": f.source, "计算": f.how, "行号": row_ranges(f.rows)}
+            for f in self.items.values() if f.key.startswith(prefixes)
         ]
         return pd.DataFrame(rows, columns=["名称", "含义", "数值", "单位", "印刷形式", "来源", "计算", "行号"])
 
 
-def _row_ranges(rows: Iterable[int]) -> str:
+def row_ranges(rows: Iterable[int]) -> str:
     """Excel rows as ranges: ``2-6, 9``."""
     rows = sorted(rows)
     if not rows:
@@ -88,39 +96,33 @@ def _excel_rows(rows: pd.DataFrame) -> tuple[int, ...]:
 class _Calculator:
     """Counts and sums over table rows, each recorded as a figure with its rows."""
 
-    def __init__(self, params: Params, figures: Figures):
-        self.s = params.settings
+    def __init__(self, figures: Figures):
         self.figures = figures
 
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
-        n = len(rows)
-        return self.figures.add(Figure(key, label, n, unit, fmt.fmt_count(n, unit, self.s.zero_count_style),
-                                       TABLES_BY_NAME[table].sheet, _excel_rows(rows), "计数"))
+        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), "计数"))
 
     def sum_count(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str, unit: str) -> Figure:
         n = int(sum(rows[column]))
-        return self.figures.add(Figure(key, label, n, unit, fmt.fmt_count(n, unit, self.s.zero_count_style),
-                                       TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
+        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows),
+                                       f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
         value = total(rows[column])
         header = TABLES_BY_NAME[table].column(column).header
         if yi:
-            printed = fmt.fmt_yi(value, self.s.yi_decimals, self.s.thousands_separator)
-            return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", printed, TABLES_BY_NAME[table].sheet,
+            return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
                                            _excel_rows(rows), f"求和（{header}）÷10000"))
-        printed = fmt.fmt_wan(value, self.s.amount_decimals, self.s.thousands_separator)
-        return self.figures.add(Figure(key, label, value, "万元", printed, TABLES_BY_NAME[table].sheet,
-                                       _excel_rows(rows), f"求和（{header}）"))
+        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{header}）"))
 
-    def scalar(self, key: str, label: str, value: Any, unit: str = "", printed: str | None = None) -> Figure:
-        return self.figures.add(Figure(key, label, value, unit, printed if printed is not None else f"{value}{unit}", "参数", (), "参数"))
+    def scalar(self, key: str, label: str, value: Any, unit: str = "") -> Figure:
+        return self.figures.add(Figure(key, label, value, unit, fmt.PLAIN, "参数", (), "参数"))
 
 
 def compute_figures(dataset: Dataset, params: Params) -> Figures:
     """All figures of the report, from the tables of ``dataset`` and the scalars of ``params``."""
     figures = Figures()
-    calc = _Calculator(params, figures)
+    calc = _Calculator(figures)
     t = dataset.tables
     calc.scalar("report.year", "报告年度", params.year, "年")
     calc.scalar("report.evaluation_year", "重点评价开展年度（报告年度次年）", params.year + 1, "年")
@@ -146,7 +148,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     calc.count("authenticity.region", "协助自治区核查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[1]])
     calc.count("trainings.sessions", "培训次数", "trainings", t["trainings"], unit="次")
     calc.sum_count("trainings.attendees", "培训人次", "trainings", t["trainings"], "attendees", "人次")
-    calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating, printed=params.third_party_quality_rating)
+    calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating)
     return figures
 
 
@@ -189,11 +191,11 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
         budget = calc.amount(f"{key}.amount", f"{batch}项目绩效监控预算金额", table, part, "budget")
         executed = calc.amount(f"{key}.executed", f"{batch}项目绩效监控执行金额", table, part, "executed")
         ratio = executed.value / budget.value if budget.value else Decimal(0)
-        progress = calc.figures.add(Figure(f"{key}.progress", f"{batch}总体执行进度", ratio, "%", fmt.fmt_percent(ratio, s.percent_decimals),
+        progress = calc.figures.add(Figure(f"{key}.progress", f"{batch}总体执行进度", ratio, "%", fmt.PERCENT,
                                            TABLES_BY_NAME[table].sheet, count.rows, "比率（执行金额÷预算金额）"))
         schedule = schedule_progress(as_of)
         calc.figures.add(Figure(f"{key}.schedule", f"{batch}序时进度（截至{as_of.isoformat()}）", schedule, "%",
-                                fmt.fmt_percent(schedule, 2), TABLES_BY_NAME[table].sheet, count.rows, "规则（截止日期÷全年）"))
+                                fmt.PERCENT, TABLES_BY_NAME[table].sheet, count.rows, "规则（截止日期÷全年）", decimals=2))
         batches.append({
             "label": batch, "month": as_of.month, "as_of": as_of, "projects": count, "amount": budget,
             "executed": executed, "progress": progress, "schedule": calc.figures[f"{key}.schedule"],

@@ -6,6 +6,7 @@ through one of these, so a county's house style is a matter of arguments.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Protocol
 
 from .money import round_half_up, wan_to_yi
 
@@ -64,3 +65,99 @@ def heading_number(level: int, n: int) -> str:
     if level == 4:
         return f"（{n}）"
     raise ValueError(f"heading levels run from 1 to 4, not {level}")
+
+
+# -- figures: one formatter for every printed figure ---------------------------------------------
+
+# How a figure prints (its ``style``); the county's settings choose decimals, separators, zeros.
+COUNT = "count"  # 5个, 120人次; a zero as 0个 or 无 (zero_count_style)
+WAN = "wan"  # an amount in 万元: 24,066万元
+YI = "yi"  # an amount in 亿元 (the value is in 亿元): 0.34亿元
+PERCENT = "percent"  # a ratio: 46%
+CHANGE = "change"  # a difference in the unit of its figure: 增加1个, 减少360万元, 持平
+CHANGE_PERCENT = "change_percent"  # a relative change: 增长25.0%, 下降3.1%, 持平
+CHART_NUMBER = "chart_number"  # 图1
+PLAIN = "plain"  # value then unit as they are: 2023年, 28类, a quoted text
+
+
+class Printable(Protocol):
+    value: Any
+    unit: str
+    style: str
+    decimals: int | None
+
+
+class Printer:
+    """Turns a figure (a value with its unit and style) into the text the report prints, with the
+    county's number settings (``params.FormatSettings``). Renderers, the ledger, charts, the
+    year-over-year appendix and the rollup all print through one of these."""
+
+    def __init__(self, settings: Any = None):
+        if settings is None:
+            from .params import FormatSettings
+
+            settings = FormatSettings()
+        self.settings = settings
+
+    def __call__(self, figure: Printable) -> str:
+        s = self.settings
+        style, value, unit = figure.style, figure.value, figure.unit
+        if style == COUNT:
+            return fmt_count(int(value), unit, s.zero_count_style)
+        if style == WAN:
+            return fmt_wan(Decimal(value), self._decimals(figure, s.amount_decimals), s.thousands_separator)
+        if style == YI:
+            return fmt_number(Decimal(value), self._decimals(figure, s.yi_decimals), s.thousands_separator) + "亿元"
+        if style == PERCENT:
+            return fmt_percent(Decimal(value), self._decimals(figure, s.percent_decimals))
+        if style == CHANGE:
+            return self.change(Decimal(value), unit)
+        if style == CHANGE_PERCENT:
+            ratio = Decimal(value)
+            word = "增长" if ratio > 0 else "下降" if ratio < 0 else "持平"
+            return word + (fmt_percent(abs(ratio), self._decimals(figure, s.percent_decimals)) if ratio else "")
+        if style == CHART_NUMBER:
+            return f"图{value}"
+        if style == PLAIN:
+            return f"{value}{unit}"
+        raise ValueError(f"unknown figure style {style!r}")
+
+    def number(self, figure: Printable) -> str:
+        """The figure as printed but without its unit (a chart whose axis or title names the unit)."""
+        s = self.settings
+        if figure.style == COUNT:
+            return fmt_count(int(figure.value), "", s.zero_count_style)
+        if figure.style == WAN:
+            return fmt_wan(Decimal(figure.value), self._decimals(figure, s.amount_decimals), s.thousands_separator, unit=False)
+        if figure.style == YI:
+            return fmt_number(Decimal(figure.value), self._decimals(figure, s.yi_decimals), s.thousands_separator)
+        return self(figure)
+
+    @staticmethod
+    def _decimals(figure: Printable, default: int) -> int:
+        return default if figure.decimals is None else figure.decimals
+
+    def magnitude(self, value: Decimal | int, unit: str) -> str:
+        """A value in its unit (万元, 亿元, or a count's measure word) printed without the unit, for
+        a table column or a chart panel whose heading names the unit."""
+        s = self.settings
+        if unit == "万元":
+            return fmt_wan(Decimal(value), s.amount_decimals, s.thousands_separator, unit=False)
+        if unit == "亿元":
+            return fmt_number(Decimal(value), s.yi_decimals, s.thousands_separator)
+        return str(int(value))
+
+    def amount(self, value: Decimal, unit: str) -> str:
+        """A magnitude in a unit (万元, 亿元, or a count's measure word), as the county prints it."""
+        return self.magnitude(value, unit) + unit
+
+    def change(self, change: Decimal, unit: str) -> str:
+        """「增加1个」「减少360万元」「持平」; a change too small for 亿元 at its decimals is said in 万元."""
+        if change == 0:
+            return "持平"
+        word = "增加" if change > 0 else "减少"
+        printed = self.amount(abs(change), unit)
+        yi_decimals = self.settings.yi_decimals
+        if unit == "亿元" and fmt_number(abs(change), yi_decimals) == fmt_number(Decimal(0), yi_decimals):
+            printed = self.amount(abs(change) * 10000, "万元")  # 0.00亿元 says nothing: say it in 万元
+        return word + printed

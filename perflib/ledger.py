@@ -1,6 +1,7 @@
 """The ledger (数字台账): every number the report prints, with where it came from.
 
-``figures.compute_figures`` names each computed figure. The report also prints numbers that are
+``figures.compute_figures`` names each computed figure; the ledger records each with the text the
+report printed for it (``formatting.Printer`` with the county's settings). The report also prints numbers that are
 not computed: heading and table numbering (序号 1–5, 图1), and numbers quoted inside text that
 comes from the data or the params file (a report title 「2023年教科局……」, a document number
 「新党发〔2018〕30号」) or from the wording of a template (「财监〔2021〕4号」). ``build_ledger``
@@ -16,14 +17,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
+import pandas as pd
+
+from . import formatting as fmt
 from . import records
 from .document import Chart, Document, Table
-from .figures import Figure, Figures, _row_ranges
+from .figures import Figure, Figures, row_ranges
 from .inputs import Dataset
+from .outline import Outline
 from .params import Params
 from .schema import PUBLICATION_STATES, TABLES_BY_NAME
 
@@ -47,40 +53,97 @@ CSV_COLUMNS = ["名称", "类别", "含义", "数值", "单位", "印刷形式",
 _QUOTED_TOKEN = re.compile(r"[^\s，。；：、,;:（）()《》“”\"'【】]*\d[^\s，。；：、,;:（）()《》“”\"'【】]*")
 
 
-def kind_of(figure: Figure) -> str:
-    if figure.how == HOW_NUMBERING:
+@dataclass(frozen=True)
+class Entry:
+    """One line of the ledger: a figure (or a quoted or generated number) and the text printed for it."""
+
+    key: str
+    label: str
+    value: Any
+    unit: str
+    printed: str
+    source: str
+    rows: tuple[int, ...] = ()
+    how: str = ""
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self)
+
+
+@dataclass
+class Ledger:
+    """Every number the report prints, by name, in report order."""
+
+    items: dict[str, Entry] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Entry:
+        return self.items[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.items
+
+    def add(self, entry: Entry) -> Entry:
+        if entry.key in self.items:
+            raise KeyError(f"ledger entry {entry.key} added twice")
+        self.items[entry.key] = entry
+        return entry
+
+    def frame(self) -> pd.DataFrame:
+        """The ledger as a table for the notebook (the columns of figures.csv)."""
+        return pd.DataFrame(ledger_rows(self), columns=CSV_COLUMNS)
+
+
+def kind_of(entry: Entry | Figure) -> str:
+    if entry.how == HOW_NUMBERING:
         return NUMBERING
-    if figure.how.startswith("引文"):
+    if entry.how.startswith("引文"):
         return QUOTED
     return FIGURE
 
 
-def build_ledger(params: Params, dataset: Dataset, figures: Figures, document: Document) -> Figures:
+class _Recorder:
+    """Adds figures to a ledger, each printed as the report prints it."""
+
+    def __init__(self, ledger: Ledger, printer: fmt.Printer):
+        self.ledger, self.printer = ledger, printer
+
+    def add(self, figure: Figure) -> None:
+        self.ledger.add(Entry(figure.key, figure.label, figure.value, figure.unit, self.printer(figure),
+                              figure.source, figure.rows, figure.how))
+
+
+def build_ledger(params: Params, dataset: Dataset, figures: Figures, document: Document) -> Ledger:
     """The complete ledger: the computed figures, then numbering and quoted numbers, in report order."""
-    ledger = Figures(items=dict(figures.items), lists=figures.lists)
-    _monitoring_months(ledger, figures, dataset)
-    _quoted_data(ledger, figures, dataset)
-    _quoted_params(ledger, params)
-    _quoted_templates(ledger, params)
-    _numbering(ledger, document)
+    from .narrative import environment, load_outline
+
+    ledger = Ledger()
+    add = _Recorder(ledger, document.printer).add
+    for figure in figures.items.values():
+        add(figure)
+    _monitoring_months(add, figures, dataset)
+    _quoted_data(add, figures, dataset)
+    _quoted_params(add, params)
+    _quoted_templates(add, environment(params), load_outline(params))
+    _numbering(add, document)
     return ledger
 
 
-def _monitoring_months(ledger: Figures, figures: Figures, dataset: Dataset) -> None:
+def _monitoring_months(add, figures: Figures, dataset: Dataset) -> None:
     """「5、8月」 and each batch's label 「5月」: the monitoring batches as the data names them."""
     batches = figures.lists.get("monitoring.batches", [])
     sheet = TABLES_BY_NAME["project_monitoring"].sheet
     rows = tuple(sorted(r for b in batches for r in b["projects"].rows))
     if batches:
         months = "、".join(str(b["month"]) for b in batches)
-        ledger.add(Figure("monitoring.months", "项目绩效监控批次的月份", months, "月", f"{months}月", sheet, rows, "截止日期的月份"))
+        add(Figure("monitoring.months", "项目绩效监控批次的月份", months, "月", fmt.PLAIN, sheet, rows, "截止日期的月份"))
     for b in batches:
         if re.search(r"\d", b["label"]):
             key = f"monitoring.{b['as_of']:%Y-%m}.label"
-            ledger.add(Figure(key, "项目绩效监控批次名称（列「监控批次」）", b["label"], "", b["label"], sheet, b["projects"].rows, HOW_QUOTED_DATA))
+            add(Figure(key, "项目绩效监控批次名称（列「监控批次」）", b["label"], "", fmt.PLAIN, sheet, b["projects"].rows, HOW_QUOTED_DATA))
 
 
-def _quoted_data(ledger: Figures, figures: Figures, dataset: Dataset) -> None:
+def _quoted_data(add, figures: Figures, dataset: Dataset) -> None:
     """Texts from data cells that the report prints whole and that hold digits (report titles, document titles)."""
     evaluations = dataset.tables.get("key_evaluations")
     if evaluations is not None:
@@ -89,13 +152,13 @@ def _quoted_data(ledger: Figures, figures: Figures, dataset: Dataset) -> None:
         for i, title in enumerate(figures.lists.get("key_evaluations.published", []), start=1):
             if re.search(r"\d", str(title)):
                 rows = tuple(int(r) for r in published.loc[published["title"] == title, "excel_row"])
-                ledger.add(Figure(f"key_evaluations.published.{i}.title", "公开的评价报告名称（列「评价报告名称」）", title, "", title, sheet, rows, HOW_QUOTED_DATA))
+                add(Figure(f"key_evaluations.published.{i}.title", "公开的评价报告名称（列「评价报告名称」）", title, "", fmt.PLAIN, sheet, rows, HOW_QUOTED_DATA))
     documents = dataset.tables.get("policy_documents")
     if documents is not None:
         sheet = TABLES_BY_NAME["policy_documents"].sheet
         for i, record in enumerate(documents.to_dict("records"), start=1):
             if re.search(r"\d", str(record["title"])):
-                ledger.add(Figure(f"documents.{i}.title", "制度文件名称（列「文件名称」）", record["title"], "", record["title"], sheet, (int(record["excel_row"]),), HOW_QUOTED_DATA))
+                add(Figure(f"documents.{i}.title", "制度文件名称（列「文件名称」）", record["title"], "", fmt.PLAIN, sheet, (int(record["excel_row"]),), HOW_QUOTED_DATA))
 
 
 def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
@@ -110,11 +173,11 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
             yield f"text.{name}.{i}.text", item.text
 
 
-def _quoted_params(ledger: Figures, params: Params) -> None:
+def _quoted_params(add, params: Params) -> None:
     """Numbers inside free text of the params file (document numbers such as 新党发〔2018〕30号)."""
     for key, text in _params_texts(params):
         for n, token in enumerate(_QUOTED_TOKEN.findall(text or ""), start=1):
-            ledger.add(Figure(f"{key}.{n}", f"参数文件 {key} 中的文字", token, "", token, "参数", (), HOW_QUOTED_PARAMS))
+            add(Figure(f"{key}.{n}", f"参数文件 {key} 中的文字", token, "", fmt.PLAIN, "参数", (), HOW_QUOTED_PARAMS))
 
 
 def _template_literals(source: str) -> str:
@@ -122,54 +185,41 @@ def _template_literals(source: str) -> str:
     return re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "\n", source, flags=re.S)
 
 
-def _quoted_templates(ledger: Figures, params: Params) -> None:
-    """Numbers typed in the wording of the narrative templates (a cited document number, never a figure)."""
-    from .narrative import environment, load_outline
-
-    env = environment(params)
-    outline = load_outline(params)
-    names: list[str] = []
-
-    def walk(entries):
-        for entry in entries:
-            if entry.get("template"):
-                names.append(entry["template"])
-            walk(entry.get("sections", []))
-
-    walk(outline["sections"])
-    for name in dict.fromkeys(names):
+def _quoted_templates(add, env, outline: Outline) -> None:
+    """Numbers typed in the wording of the outline's narrative templates (a cited document number, never a figure)."""
+    for name in outline.templates():
         source, _, _ = env.loader.get_source(env, f"narrative/{name}")
         for n, token in enumerate(_QUOTED_TOKEN.findall(_template_literals(source)), start=1):
             key = f"template.{name.removesuffix('.j2')}.{n}"
-            ledger.add(Figure(key, f"模板 narrative/{name} 的固定文字", token, "", token, f"模板 {name}", (), HOW_QUOTED_TEMPLATE))
+            add(Figure(key, f"模板 narrative/{name} 的固定文字", token, "", fmt.PLAIN, f"模板 {name}", (), HOW_QUOTED_TEMPLATE))
 
 
-def _numbering(ledger: Figures, document: Document) -> None:
+def _numbering(add, document: Document) -> None:
     """Generated numbers: headings with digits, table 序号, chart numbers (图1)."""
     tables = charts = 0
     for section in document.walk():
         if re.search(r"\d", section.number):
-            ledger.add(Figure(f"heading.{section.number}{section.title}", "标题编号", section.number, "", section.number, "文档结构", (), HOW_NUMBERING))
+            add(Figure(f"heading.{section.number}{section.title}", "标题编号", section.number, "", fmt.PLAIN, "文档结构", (), HOW_NUMBERING))
         for block in section.blocks:
             if isinstance(block, Table):
                 tables += 1
                 if block.columns and block.columns[0] == "序号":
                     for row in block.rows:
-                        ledger.add(Figure(f"table.{tables}.row.{row[0]}", f"表「{block.caption}」的序号", int(row[0]), "", row[0], "文档结构", (), HOW_NUMBERING))
+                        add(Figure(f"table.{tables}.row.{row[0]}", f"表「{block.caption}」的序号", int(row[0]), "", fmt.PLAIN, "文档结构", (), HOW_NUMBERING))
             elif isinstance(block, Chart):
                 charts += 1
                 number = re.match(r"图\d+", block.caption)
                 if number:
-                    ledger.add(Figure(f"chart.{block.key}.number", f"图的编号：{block.caption}", int(number.group()[1:]), "", number.group(), "文档结构", (), HOW_NUMBERING))
+                    add(Figure(f"chart.{block.key}.number", f"图的编号：{block.caption}", int(number.group()[1:]), "", fmt.CHART_NUMBER, "文档结构", (), HOW_NUMBERING))
 
 
 # -- figures.csv -------------------------------------------------------------------------------
 
-def ledger_rows(ledger: Figures) -> list[list[str]]:
-    return [[f.key, kind_of(f), f.label, str(f.value), f.unit, f.printed, f.source, f.how, _row_ranges(f.rows)] for f in ledger.items.values()]
+def ledger_rows(ledger: Ledger) -> list[list[str]]:
+    return [[e.key, kind_of(e), e.label, str(e.value), e.unit, e.printed, e.source, e.how, row_ranges(e.rows)] for e in ledger.items.values()]
 
 
-def figures_csv(ledger: Figures) -> bytes:
+def figures_csv(ledger: Ledger) -> bytes:
     """The ledger as CSV bytes: UTF-8 with BOM, CRLF line ends (what Excel expects)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -178,7 +228,7 @@ def figures_csv(ledger: Figures) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def write_figures_csv(ledger: Figures, output_dir: Path) -> Path:
+def write_figures_csv(ledger: Ledger, output_dir: Path) -> Path:
     from .files import write_atomic
 
     path = Path(output_dir) / FIGURES_CSV
@@ -198,7 +248,7 @@ def _value_type(value: Any) -> str:
     return "str"
 
 
-def ledger_payload(ledger: Figures) -> dict[str, Any]:
+def ledger_payload(ledger: Ledger) -> dict[str, Any]:
     """The ledger as JSON-able data (exact values as strings, with their type)."""
     return {
         "version": LEDGER_VERSION,
@@ -210,7 +260,7 @@ def ledger_payload(ledger: Figures) -> dict[str, Any]:
     }
 
 
-def record(ledger: Figures) -> None:
+def record(ledger: Ledger) -> None:
     """Record the ledger in the executed notebook: one display output with perflib's MIME type
     (the data, for ``read_figures``) and a short text form (what a reader without perflib sees)."""
     counts = {}
@@ -228,14 +278,14 @@ def _value_from(entry: dict[str, Any]) -> Any:
     return entry["value"]
 
 
-def read_figures(notebook_path: str | Path) -> Figures:
+def read_figures(notebook_path: str | Path) -> Ledger:
     """The ledger recorded in an executed notebook (the last one, if several cells recorded one)."""
     payload = records.read(notebook_path, MIME_TYPE)
     if payload is None:
         raise LookupError(f"笔记本 {Path(notebook_path).name} 中没有记录数字台账（{MIME_TYPE}）：它可能不是 perflib 执行过的报告笔记本。")
-    ledger = Figures()
+    ledger = Ledger()
     for e in payload["figures"]:
-        ledger.add(Figure(e["key"], e["label"], _value_from(e), e["unit"], e["printed"], e["source"], tuple(e["rows"]), e["how"]))
+        ledger.add(Entry(e["key"], e["label"], _value_from(e), e["unit"], e["printed"], e["source"], tuple(e["rows"]), e["how"]))
     return ledger
 
 
@@ -258,7 +308,7 @@ def _occurrences(text: str, printed: str) -> Iterable[tuple[int, int]]:
         start = text.find(printed, start + 1)
 
 
-def unsourced_numbers(blocks: Iterable[str], ledger: Figures) -> list[str]:
+def unsourced_numbers(blocks: Iterable[str], ledger: Ledger) -> list[str]:
     """Numbers in ``blocks`` (the report's paragraphs, headings, captions, table cells) that no
     ledger entry accounts for, each shown in its context. An entry accounts for the digits
     covered by an occurrence of its printed form; a printed form made of digits only (a table's

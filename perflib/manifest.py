@@ -148,7 +148,7 @@ def provenance(params: Params) -> dict[str, Any]:
 
 
 def findings_summary(params: Params) -> dict[str, Any]:
-    from .report import load_data
+    from .validation import load_data
 
     _, findings = load_data(params)
     return summarize_findings(findings)

@@ -6,33 +6,11 @@ before becoming decimals, and sums are sums of decimals.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 WAN_PER_YI = Decimal(10000)  # 1 亿元 = 10,000 万元
 MAX_DECIMALS = 4  # the budget system keeps amounts to 0.0001 万元 (1 元)
-
-
-def to_decimal(value: object) -> Decimal:
-    """A cell value (int, float, str, Decimal) as an exact ``Decimal``; raises ``ValueError``."""
-    if isinstance(value, bool):
-        raise ValueError(f"not an amount: {value!r}")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        result = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation as exc:
-            raise ValueError(f"not an amount: {value!r}") from exc
-    else:
-        raise ValueError(f"not an amount: {value!r}")
-    if not result.is_finite():
-        raise ValueError(f"not an amount: {value!r}")
-    return result
 
 
 def decimals_of(amount: Decimal) -> int:

@@ -1,4 +1,8 @@
-"""Narrative: the report's wording, from Jinja2 templates that receive figures already printed.
+"""Narrative: the report's wording, from Jinja2 templates that cite figures.
+
+A template writes ``{{ f["trainings.sessions"] }}``; what it renders there is a reference to the
+figure, not its text, and a paragraph comes out as a sequence of text runs and figure references
+(``Paragraph.runs``). Renderers print the figures with the county's settings.
 
 The default templates (``perflib/templates``) follow the reference report's wording. A county
 overrides any of them by putting a file of the same name in its own templates folder (params:
@@ -7,15 +11,16 @@ never evaluated: a project named ``{{ 7*7 }}`` prints as that.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
-import yaml
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .figures import Figures
+from .figures import Figure, FigureRef, Figures
+from .indicators import MAIN_INDICATORS
+from .outline import Outline, parse_outline
 from .params import Params
-from .yoy import COMPARED
 from .errors import TemplateProblem
 
 
@@ -31,18 +36,65 @@ def environment(params: Params) -> SandboxedEnvironment:
     )
 
 
-def load_outline(params: Params) -> dict[str, Any]:
+def load_outline(params: Params) -> Outline:
     """The outline (``outline.yaml``): the county's if it has one, else perflib's."""
     env = environment(params)
-    source, _, _ = env.loader.get_source(env, "outline.yaml")
-    return yaml.safe_load(source)
+    source, filename, _ = env.loader.get_source(env, "outline.yaml")
+    return parse_outline(source)
+
+
+# A figure cited in rendered text: private-use characters around its name, taken out again by
+# ``runs`` (the only place that reads them). Data and params text never carry these characters.
+_CITE_OPEN, _CITE_CLOSE = "\ue000", "\ue001"
+_CITED = re.compile(f"{_CITE_OPEN}([^{_CITE_OPEN}{_CITE_CLOSE}]+){_CITE_CLOSE}")
+
+
+class Cite:
+    """A figure as a template sees it: ``{{ f["x"] }}`` cites it; ``f["x"].value`` and ``.unit``
+    are there for conditions (``{% if f["x"].value %}``)."""
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    def __str__(self) -> str:
+        return f"{_CITE_OPEN}{self.figure.key}{_CITE_CLOSE}"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.figure, name)
+
+
+def cited(value: Any) -> Any:
+    """``value`` with every figure inside it (lists, dicts, tuples) turned into a ``Cite``."""
+    if isinstance(value, Figure):
+        return Cite(value)
+    if isinstance(value, dict):
+        return {k: cited(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cited(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(cited(v) for v in value)
+    return value
+
+
+def runs(text: str) -> tuple[str | FigureRef, ...]:
+    """Rendered text as runs: plain text, and a ``FigureRef`` wherever a figure was cited."""
+    parts: list[str | FigureRef] = []
+    last = 0
+    for match in _CITED.finditer(text):
+        if match.start() > last:
+            parts.append(text[last:match.start()])
+        parts.append(FigureRef(match.group(1)))
+        last = match.end()
+    if last < len(text):
+        parts.append(text[last:])
+    return tuple(parts)
 
 
 def type_breakdown(types: list, zero_style: str) -> str:
     """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」."""
     shown = types if zero_style == "zero" else [(k, f) for k, f in types if f.value]
     absent = [] if zero_style == "zero" else [k for k, f in types if not f.value]
-    parts = [f"{kind}{figure}" for kind, figure in shown]
+    parts = [f"{kind}{Cite(figure)}" for kind, figure in shown]
     text = "、".join(parts[:-1]) + "，以及" + parts[-1] if len(parts) > 1 else "".join(parts)
     if absent:
         text += ("；" if text else "") + "无" + "、".join(absent)
@@ -50,21 +102,21 @@ def type_breakdown(types: list, zero_style: str) -> str:
 
 
 def context(figures: Figures, params: Params) -> dict[str, Any]:
-    """What every template may use: printed figures ``f``, lists, and params' text."""
+    """What every template may use: cited figures ``f``, lists, and params' text."""
     return {
-        "f": figures.items,
+        "f": {key: Cite(figure) for key, figure in figures.items.items()},
         "county_name": params.county_name,
         "year": params.year,
         "type_breakdown": type_breakdown(figures.lists["key_evaluations.types"], params.settings.zero_count_style),
         "documents": figures.lists["documents.titles"],
-        "batches": figures.lists["monitoring.batches"],
+        "batches": cited(figures.lists["monitoring.batches"]),
         "indicator_system": params.indicator_system.name,
         "pre_assessment_rule": params.pre_assessment_rule,
         "policy_basis": params.policy_basis,
         "third_party_scope": params.third_party_scope,
         "evaluation_remarks": params.evaluation_remarks,
-        # 与上年对比 (perflib.yoy): comparison items by report part, empty without the previous year
-        "yoy": {part: figures.lists.get("yoy.parts", {}).get(part, []) for part, _, _ in COMPARED},
+        # 与上年对比 (perflib.history): comparison items by report part, empty without the previous year
+        "yoy": {i.part: cited(figures.lists.get("yoy.parts", {}).get(i.part, [])) for i in MAIN_INDICATORS},
         "history_span": _span(figures.lists.get("yoy.years") or []),
     }
 
@@ -90,11 +142,11 @@ def render_text(env: SandboxedEnvironment, source: str, values: dict[str, Any]) 
         raise _problem(f"outline.yaml 中的标题「{source}」", error) from None
 
 
-def render_paragraphs(env: SandboxedEnvironment, template: str, values: dict[str, Any]) -> list[str]:
-    """A narrative template's output as paragraphs (blank lines separate them)."""
+def render_paragraphs(env: SandboxedEnvironment, template: str, values: dict[str, Any]) -> list[tuple[str | FigureRef, ...]]:
+    """A narrative template's output as paragraphs (blank lines separate them), each as runs."""
     name = f"narrative/{template}"
     try:
         text = env.get_template(name).render(values)
     except TemplateError as error:
         raise _problem(name, error) from None
-    return [" ".join(p.split("\n")).strip() for p in text.split("\n\n") if p.strip()]
+    return [runs(" ".join(p.split("\n")).strip()) for p in text.split("\n\n") if p.strip()]

@@ -72,7 +72,7 @@ class Params:
     stated_totals: Mapping[str, Decimal]  # figure name -> total as stated by the analyst, checked (E142)
     root: Path
     source: Path | None
-    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    data_root: Path | None = None  # where data paths may point besides the project (--data-root); earlier years use it too
 
     @property
     def title(self) -> str:
@@ -171,7 +171,7 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         stated_totals=_stated_totals(raw.get("stated_totals"), where),
         root=root,
         source=source,
-        raw=dict(raw),
+        data_root=data_root,
     )
 
 

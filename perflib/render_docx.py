@@ -54,7 +54,7 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
     for _ in range(layout["title"]["lines_after"]):
         word.add_paragraph("", style="Normal")
     for section in doc.sections:
-        _section(word, section, layout)
+        _section(word, section, layout, doc)
     buffer = io.BytesIO()
     word.save(buffer)
     return normalize_zip(buffer.getvalue())
@@ -62,7 +62,7 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
 
 # --- content ---------------------------------------------------------------------------------
 
-def _section(word, section: Section, layout: Layout) -> None:
+def _section(word, section: Section, layout: Layout, doc: Document) -> None:
     if section.level == 1:
         word.add_paragraph(section.heading, style=STYLE_HEADING1)
         run_in = None
@@ -74,18 +74,18 @@ def _section(word, section: Section, layout: Layout) -> None:
             if run_in:
                 paragraph.add_run(f"{run_in}。", style=STYLE_RUN_IN)
                 run_in = None
-            paragraph.add_run(block.text)
+            paragraph.add_run(doc.text_of(block.runs))
         elif isinstance(block, Table):
-            _table(word, block, layout)
+            _table(word, block, layout, doc)
         elif isinstance(block, Chart):
             _chart(word, block, layout)
     if run_in:  # a level-2 section without text: its heading alone
         word.add_paragraph(style="Normal").add_run(run_in, style=STYLE_RUN_IN)
     for child in section.children:
-        _section(word, child, layout)
+        _section(word, child, layout, doc)
 
 
-def _table(word, block: Table, layout: Layout) -> None:
+def _table(word, block: Table, layout: Layout, doc: Document) -> None:
     caption = word.add_paragraph(block.caption, style=STYLE_CAPTION)
     caption.paragraph_format.keep_with_next = True
     table = word.add_table(rows=1 + len(block.rows), cols=len(block.columns))
@@ -95,7 +95,8 @@ def _table(word, block: Table, layout: Layout) -> None:
     widths = _column_widths(block, layout)
     for column, width in zip(table.columns, widths):
         column.width = width  # w:gridCol, which LibreOffice reads
-    for r, values in enumerate((block.columns, *block.rows)):
+    for r, cells in enumerate((block.columns, *block.rows)):
+        values = [doc.printed(cell) for cell in cells]
         row = table.rows[r]
         _row_properties(row, header=r == 0)
         for c, value in enumerate(values):
@@ -112,7 +113,7 @@ def _table(word, block: Table, layout: Layout) -> None:
 def _column_widths(block: Table, layout: Layout) -> list:
     """A narrow first column for 序号, the rest shares the text width."""
     total = layout.text_width_mm
-    if len(block.columns) > 1 and all(row[0].isdigit() for row in block.rows):
+    if len(block.columns) > 1 and all(isinstance(row[0], str) and row[0].isdigit() for row in block.rows):
         first = 16.0
         rest = (total - first) / (len(block.columns) - 1)
         return [Mm(first)] + [Mm(rest)] * (len(block.columns) - 1)

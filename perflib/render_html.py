@@ -15,7 +15,8 @@ from markupsafe import Markup, escape
 from .document import Chart, Document, Paragraph, Section, Table
 
 
-# A number and its unit stay on one line (「6,012万元」 never breaks as 「6,012万」/「元」).
+# Typography: a number and its unit stay on one line (「6,012万元」 never breaks as 「6,012万」/「元」),
+# whether the number is a figure or part of quoted text (a document number, a report title).
 _NUMBER_WITH_UNIT = re.compile(r"\d[\d,.]*(?:万元|亿元|元|%|个|人次|次|类|条)")
 
 
@@ -24,15 +25,16 @@ def _keep_together(text: str) -> Markup:
     return Markup(_NUMBER_WITH_UNIT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', escaped))
 
 
-def _paragraph(block: Paragraph, run_in: str | None = None) -> str:
+def _paragraph(doc: Document, block: Paragraph, run_in: str | None = None) -> str:
     lead = f'<span class="run-in">{escape(run_in)}。</span>' if run_in else ""
-    return f"<p>{lead}{_keep_together(block.text)}</p>"
+    return f"<p>{lead}{''.join(_keep_together(doc.printed(run)) for run in block.runs)}</p>"
 
 
-def _table(block: Table) -> str:
+def _table(doc: Document, block: Table) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in block.columns)
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{escape(v)}</td>' if i == 0 and v.isdigit() else f"<td>{escape(v)}</td>" for i, v in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f'<td class="num">{escape(v)}</td>' if i == 0 and v.isdigit() else f"<td>{escape(v)}</td>"
+                         for i, v in enumerate(doc.printed(cell) for cell in row)) + "</tr>"
         for row in block.rows
     )
     return (f'<div class="table-block"><p class="caption"><strong>{escape(block.caption)}</strong></p>'
@@ -45,33 +47,33 @@ def _chart(block: Chart) -> str:
             f"<figcaption>{escape(block.caption)}</figcaption></figure>")
 
 
-def _block(block, run_in: str | None = None) -> str:
+def _block(doc: Document, block, run_in: str | None = None) -> str:
     if isinstance(block, Paragraph):
-        return _paragraph(block, run_in)
+        return _paragraph(doc, block, run_in)
     if isinstance(block, Table):
-        return _table(block)
+        return _table(doc, block)
     return _chart(block)
 
 
-def _section(section: Section) -> str:
+def _section(doc: Document, section: Section) -> str:
     if section.level == 1:
-        parts = [f"<h2>{escape(section.heading)}</h2>"] + [_block(b) for b in section.blocks]
+        parts = [f"<h2>{escape(section.heading)}</h2>"] + [_block(doc, b) for b in section.blocks]
     else:  # level 2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
         parts = []
         run_in = section.heading
         for block in section.blocks:
-            parts.append(_block(block, run_in if isinstance(block, Paragraph) else None))
+            parts.append(_block(doc, block, run_in if isinstance(block, Paragraph) else None))
             if isinstance(block, Paragraph):
                 run_in = None
         if run_in:
             parts.insert(0, f'<p><span class="run-in">{escape(run_in)}</span></p>')
-    parts += [_section(child) for child in section.children]
+    parts += [_section(doc, child) for child in section.children]
     return "\n".join(parts)
 
 
 def render_body(doc: Document, notes: bool = False) -> Markup:
     """The report's HTML without page chrome (also what the notebook displays)."""
-    parts = [f'<h1 class="title">{escape(doc.title)}</h1>'] + [_section(s) for s in doc.sections]
+    parts = [f'<h1 class="title">{escape(doc.title)}</h1>'] + [_section(doc, s) for s in doc.sections]
     if notes and doc.notes:
         items = "".join(f"<p>{escape(str(n))}</p>" for n in doc.notes)
         parts.append(f'<section class="notes"><p><strong>附：数据核对提示（供编制人员参阅，发布前请删除或处理）</strong></p>{items}</section>')

@@ -18,6 +18,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import project
 from .document import Chart, Document, Paragraph, Section, Table
+from .indicators import headline_indicators
 
 INCLUDED, MISSING, FAILED = "已汇总", "缺少", "生成失败"
 ROLLUP_FOLDER = "rollup"
@@ -137,16 +138,21 @@ def collect(root: Path, counties: Sequence[str] | None = None, years: Sequence[i
 
 # ---- tables ------------------------------------------------------------------------------------
 
+# The rollup prints in perflib's default number format (the reference report's): one format for
+# every county, so that its columns add up as printed whatever each county's own settings are.
+PRINTER = fmt.Printer()
+
+
 def wan(value) -> str:
-    return fmt.fmt_wan(Decimal(value), 0, True, unit=False)
+    return PRINTER.magnitude(Decimal(value), "万元")
 
 
 def yi(value) -> str:
-    return fmt.fmt_number(Decimal(value), 2)
+    return PRINTER.magnitude(Decimal(value), "亿元")
 
 
 def count(value) -> str:
-    return str(int(value))
+    return PRINTER.magnitude(value, "个")
 
 
 def monitoring_batches(entry: Entry) -> list[dict]:
@@ -166,14 +172,6 @@ KEY_EVALUATION_COLUMNS = ("县（市）", "评价对象（个）", "评价资金
 FUNDS_COLUMNS = ("县（市）", "目标审核项目（个）", "目标审核金额（万元）", "自评项目（个）", "自评资金（万元）", "第三方评价资金（万元）", "结果应用调减（万元）")
 MONITORING_COLUMNS = ("县（市）", "批次", "项目（个）", "金额（万元）", "执行进度", "序时进度", "差（百分点）")
 TRAINING_COLUMNS = ("县（市）", "培训（次）", "培训（人次）", "真实性核查抽查项目（个）")
-TREND_KEYS = (  # (figure name, label, printed as)
-    ("key_evaluations.objects", "重点评价对象（个）", count),
-    ("key_evaluations.amount", "重点评价资金（亿元）", yi),
-    ("target_reviews.amount", "目标审核金额（万元）", wan),
-    ("self_evaluations.projects", "自评项目（个）", count),
-    ("results.budget_cut", "结果应用调减（万元）", wan),
-    ("trainings.attendees", "培训（人次）", count),
-)
 
 
 def _with_total(rows: list[tuple[str, ...]], sums: list) -> list[tuple[str, ...]]:
@@ -198,7 +196,7 @@ def monitoring_table(entries: list[Entry]) -> list[tuple[str, ...]]:
     rows = []
     for e in entries:
         for b in monitoring_batches(e):
-            rows.append((e.county_name, b["label"], count(b["projects"]), wan(b["amount"]), fmt.fmt_percent(b["progress"], 0),
+            rows.append((e.county_name, b["label"], count(b["projects"]), wan(b["amount"]), fmt.fmt_percent(b["progress"], PRINTER.settings.percent_decimals),
                          fmt.fmt_percent(b["schedule"], 2), f"{fmt.fmt_number(b['gap'], 1, False)}"))
     return rows
 
@@ -215,8 +213,9 @@ def trend_table(collection: Collection) -> tuple[tuple[str, ...], list[tuple[str
     rows = []
     for county, name in collection.counties():
         by_year = {e.year: e for e in collection.included if e.county == county}
-        for key, label, show in TREND_KEYS:
-            rows.append((name, label, *[show(by_year[y].value(key)) if y in by_year else "—" for y in years]))
+        for indicator in headline_indicators():
+            rows.append((name, indicator.title, *[PRINTER.magnitude(by_year[y].value(indicator.key), indicator.unit) if y in by_year else "—"
+                                                  for y in years]))
     return columns, rows
 
 
@@ -251,10 +250,10 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
     intro += (f"缺少或生成失败的{len(left_out)}份未纳入汇总，见下表：" + "；".join(f"{e.county_name}{e.year}年（{e.status}）" for e in left_out) + "。"
               if left_out else "所有报告均已生成并纳入汇总。")
     sections = [Section(1, fmt.heading_number(1, 1), "汇总范围和报告生成情况", (
-        Paragraph(intro), Table("表1　各县年度报告生成情况", ("县（市）", "年度", "状态", "说明"), tuple(status_table(collection)))))]
+        Paragraph.of(intro), Table("表1　各县年度报告生成情况", ("县（市）", "年度", "状态", "说明"), tuple(status_table(collection)))))]
     if now:
         def section(title, text, table_caption, columns, rows, chart_key=None):
-            blocks = [Paragraph(text), Table(table_caption, columns, tuple(rows))]
+            blocks = [Paragraph.of(text), Table(table_caption, columns, tuple(rows))]
             if chart_key and chart_key in charts:
                 blocks.append(charts[chart_key])
             sections.append(Section(1, fmt.heading_number(1, len(sections) + 1), title, tuple(blocks)))
@@ -305,33 +304,9 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
                progress: bool = True) -> list[Path]:
     """Execute ``notebooks/rollup.ipynb`` with papermill and publish ``outputs/rollup/`` atomically
     (the executed notebook, ``rollup.html`` and, with a DOCX renderer, ``rollup.docx``)."""
-    import shutil
-
-    from filelock import FileLock
-
-    from .files import publish
-    from .run import RunFailed, _failure_reason, _keep_failed, execute_notebook, make_deterministic
+    from .run import execute_and_publish
 
     root = (root or project.find_root()).resolve()
-    final = root / "outputs" / ROLLUP_FOLDER
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".{ROLLUP_FOLDER}.staging"
     parameters = {"counties": list(counties) or None, "years": [int(y) for y in years] or None, "region_name": region_name, "output_dir": "."}
-    with FileLock(str(final.parent / f".{ROLLUP_FOLDER}.lock")):
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        notebook = staging / "rollup.ipynb"
-        try:
-            execute_notebook(project.notebook_path(root, "rollup"), notebook, root, parameters, progress)
-        except KeyboardInterrupt:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        except Exception as exc:
-            kept = _keep_failed(notebook, final)
-            if kept is not None:
-                kept = kept.rename(kept.with_name("rollup.ipynb"))
-            shutil.rmtree(staging, ignore_errors=True)
-            raise RunFailed(_failure_reason(exc), kept) from exc
-        make_deterministic(notebook)
-        publish(staging, final)
-    return sorted(p for p in final.rglob("*") if p.is_file())
+    return execute_and_publish(project.notebook_path(root, "rollup"), "rollup.ipynb", root / "outputs" / ROLLUP_FOLDER,
+                               root, parameters, progress)

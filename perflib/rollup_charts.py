@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import matplotlib
 
-from .charts import STYLE, _save, plt, use_cjk_font
+from .charts import STYLE, plt, save_chart, use_cjk_font
 from .document import Chart
-from .rollup import TREND_KEYS, Collection, monitoring_batches, wan
+from .indicators import headline_indicators
+from .rollup import Collection, monitoring_batches, wan
 
 RED, GREY = "#b22222", "#9e9e9e"
 
@@ -22,7 +23,7 @@ def _bars(names: list[str], values: list[float], title: str, unit: str, key: str
     ax.set_xlim(0, max(values + [1.0]) * 1.25)
     ax.set_xlabel(unit)
     ax.set_title(title)
-    return _save(fig, key, caption)
+    return save_chart(fig, key, caption)
 
 
 def monitoring_chart(collection: Collection, year: int) -> Chart:
@@ -40,14 +41,15 @@ def monitoring_chart(collection: Collection, year: int) -> Chart:
     ax.set_xlabel("%")
     ax.legend(frameon=False, loc="lower right", fontsize=8)
     ax.set_title(f"{year}年各县项目绩效监控执行进度与序时进度")
-    return _save(fig, "monitoring", f"图3　{year}年各县项目绩效监控执行进度与序时进度")
+    return save_chart(fig, "monitoring", f"图3　{year}年各县项目绩效监控执行进度与序时进度")
 
 
 def trends_chart(collection: Collection) -> Chart:
     """One panel per main figure, one line per county, over the years."""
     years = collection.years
     fig, axes = plt.subplots(2, 3, figsize=(7.6, 4.8))
-    for ax, (key, label, _) in zip(axes.flat, TREND_KEYS):
+    for ax, indicator in zip(axes.flat, headline_indicators()):
+        key, label = indicator.key, indicator.title
         for county, name in collection.counties():
             by_year = {e.year: e for e in collection.included if e.county == county}
             points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year]
@@ -59,7 +61,7 @@ def trends_chart(collection: Collection) -> Chart:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(5, max(1, len(labels))), frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return _save(fig, "trends", f"图5　各县{years[0]}—{years[-1]}年主要指标趋势")
+    return save_chart(fig, "trends", f"图5　各县{years[0]}—{years[-1]}年主要指标趋势")
 
 
 def draw_rollup_charts(collection: Collection) -> dict[str, Chart]:

@@ -199,17 +199,28 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
     root = (root or project.find_root()).resolve()
     params = load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
     final = Path(output_dir).resolve() if output_dir else project.output_dir(root, county, year)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".{year}.staging"
     parameters = {"county": county, "year": int(year), "output_dir": "."}
     if data_root is not None:
         parameters["data_root"] = str(Path(data_root).resolve())
-    with FileLock(str(final.parent / f".{year}.lock")):
+    files = execute_and_publish(project.notebook_path(root), NOTEBOOK_OUT, final, root, parameters, progress, start_timeout,
+                                before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))
+    return RunResult(county, int(year), final, files)
+
+
+def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Path, parameters: dict, progress: bool,
+                        start_timeout: int = 60, before_publish=None) -> list[Path]:
+    """Execute a notebook into a staging folder beside ``final`` and, only if it succeeded, put the
+    staging folder in place of ``final`` (under a lock). A failed run keeps its notebook in
+    ``final/failed/`` and raises ``RunFailed``; an interrupted one leaves nothing. The report run and
+    the rollup both go through here. ``before_publish(staging, notebook)`` adds files last (the manifest)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".{final.name}.staging"
+    with FileLock(str(final.parent / f".{final.name}.lock")):
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        notebook = staging / NOTEBOOK_OUT
+        notebook = staging / notebook_name
         try:
-            execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout)
+            execute_notebook(source, notebook, root, parameters, progress, start_timeout)
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -218,10 +229,10 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
             shutil.rmtree(staging, ignore_errors=True)
             raise RunFailed(_failure_reason(exc), kept) from exc
         make_deterministic(notebook)
-        write_manifest(staging, params, notebook)  # provenance and output hashes, before the outputs go public
+        if before_publish is not None:
+            before_publish(staging, notebook)  # provenance and output hashes, before the outputs go public
         publish(staging, final)
-    files = sorted(p for p in final.rglob("*") if p.is_file())
-    return RunResult(county, int(year), final, files)
+    return sorted(p for p in final.rglob("*") if p.is_file())
 
 
 def _keep_failed(notebook: Path, final: Path) -> Path | None:
@@ -229,7 +240,7 @@ def _keep_failed(notebook: Path, final: Path) -> Path | None:
         return None
     failed = final / "failed"
     failed.mkdir(parents=True, exist_ok=True)
-    kept = failed / NOTEBOOK_OUT
+    kept = failed / notebook.name
     shutil.copyfile(notebook, kept)
     try:
         make_deterministic(kept)

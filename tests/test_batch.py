@@ -68,7 +68,7 @@ def test_batch_of_all_sample_reports_with_one_broken(project_copy, monkeypatch, 
     # Counts and names as each executed notebook recorded them, equal to what `perflib check` finds.
     from perflib.findings import errors
     from perflib.params import load_params
-    from perflib.report import load_data
+    from perflib.validation import load_data
 
     for (county, year), outcome in summary.items():
         params = load_params(county, year, project_copy)

@@ -8,7 +8,8 @@ from fontTools.ttLib import TTFont
 
 from perflib.charts import cjk_font_path, draw_charts
 from perflib.figures import compute_figures
-from perflib.report import load_data
+from perflib.formatting import Printer
+from perflib.validation import load_data
 
 
 def test_charts_render_chinese_without_missing_glyph_warnings(tmp_path):
@@ -17,7 +18,7 @@ def test_charts_render_chinese_without_missing_glyph_warnings(tmp_path):
     figures = compute_figures(dataset, params)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
-        charts = draw_charts(figures)
+        charts = draw_charts(figures, Printer(params.settings))
     assert set(charts) == {"monitoring_progress", "evaluation_funds"}
     for chart in charts.values():
         assert chart.png.startswith(b"\x89PNG") and "<svg" in chart.svg
@@ -41,7 +42,7 @@ def test_charts_are_deterministic(tmp_path):
     params = make_params(tmp_path)
     dataset, _ = load_data(params)
     figures = compute_figures(dataset, params)
-    first, second = draw_charts(figures), draw_charts(figures)
+    first, second = draw_charts(figures, Printer(params.settings)), draw_charts(figures, Printer(params.settings))
     assert all(first[k].png == second[k].png and first[k].svg == second[k].svg for k in first)
 
 
@@ -55,18 +56,18 @@ def test_a_chart_is_redrawn_only_when_what_it_shows_or_the_settings_change(tmp_p
     params = make_params(tmp_path)
     dataset, _ = load_data(params)
     figures = compute_figures(dataset, params)
-    first = draw_charts(figures)
-    again = draw_charts(compute_figures(dataset, params))  # equal figures, new objects
+    first = draw_charts(figures, Printer(params.settings))
+    again = draw_charts(compute_figures(dataset, params), Printer(params.settings))  # equal figures, new objects
     assert all(again[k] is first[k] for k in first)
     # One more monitoring row changes the monitoring chart, and only it.
     monitoring = dataset.tables["project_monitoring"]
     extra = monitoring.iloc[[0]].assign(excel_row=monitoring["excel_row"].max() + 1, project="新增项目",
                                         budget=Decimal(100000), executed=Decimal(0))
     changed = replace(dataset, tables={**dataset.tables, "project_monitoring": pd.concat([monitoring, extra], ignore_index=True)})
-    redrawn = draw_charts(compute_figures(changed, params))
+    redrawn = draw_charts(compute_figures(changed, params), Printer(params.settings))
     assert redrawn["evaluation_funds"] is first["evaluation_funds"]
     assert redrawn["monitoring_progress"].png != first["monitoring_progress"].png
     # A matplotlib setting the analyst changes is drawn with.
     with matplotlib.rc_context({"axes.grid": True}):
-        gridded = draw_charts(figures)
+        gridded = draw_charts(figures, Printer(params.settings))
     assert gridded["evaluation_funds"].png != first["evaluation_funds"].png

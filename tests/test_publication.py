@@ -134,7 +134,7 @@ def test_printed_html_repeats_a_long_tables_header_on_every_page(tmp_path):
     from perflib.document import Table
     from perflib.params import load_params
     from perflib.render_html import render_html
-    from perflib.report import make_report
+    from perflib.pipeline import make_report
 
     missing = has("pdftotext")
     if missing:

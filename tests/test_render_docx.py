@@ -19,7 +19,7 @@ from test_end_to_end import REFERENCE_FIGURES, REFERENCE_TITLES
 from perflib.layout import load_layout
 from perflib.params import ParamsError, load_params
 from perflib.render_docx import render_docx
-from perflib.report import make_report
+from perflib.pipeline import make_report
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,18 @@ from conftest import ROOT
 from perflib.layout import load_layout
 from perflib.params import load_params
 from perflib.render_pdf import fix_pdf_metadata, fontconfig_file, unavailable_reason
-from perflib.report import export, make_report
+from perflib.outputs import export
+from perflib.pipeline import make_report
 
 
 def test_without_libreoffice_the_pdf_is_skipped_with_the_reason_and_the_rest_is_written(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PERFLIB_SOFFICE", str(tmp_path / "no-such-soffice"))
-    document = make_report(load_params("heshuo", 2023, ROOT)).document
-    written = export(document, tmp_path / "out")
+    report = make_report(load_params("heshuo", 2023, ROOT))
+    written = export(report, tmp_path / "out")
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
     charts = ["evaluation_funds", "history", "monitoring_progress"]  # history: the appendix, 和硕县 has 2022
     figures = [f"figures/{c}.{kind}" for c in charts for kind in ("png", "svg")]
-    assert names == figures + ["report.docx", "report.html"]
+    assert names == sorted(figures + ["figures.csv", "report.docx", "report.html"])
     assert not (tmp_path / "out" / "report.pdf").exists()
     said = capsys.readouterr().out
     assert "未生成 report.pdf" in said and "未找到 LibreOffice" in said and "apt-get install" in said

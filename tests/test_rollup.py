@@ -13,16 +13,16 @@ from test_batch import add_broken_county
 from perflib import rollup
 from perflib.batch import Job, run_batch
 from perflib.params import load_params
-from perflib.report import make_report
+from perflib.pipeline import make_report
 
 
 def test_ledger_csv_round_trips_the_figures(tmp_path):
     from conftest import ROOT
 
-    from perflib.ledger import build_ledger, write_figures_csv
+    from perflib.ledger import write_figures_csv
 
     report = make_report(load_params("example3", 2023, ROOT))
-    write_figures_csv(build_ledger(report.params, report.dataset, report.figures, report.document), tmp_path)
+    write_figures_csv(report.ledger, tmp_path)
     ledger = rollup.read_ledger(tmp_path)
     values = dict(zip(ledger["名称"], ledger["数值"]))
     assert {k: v for k, v in values.items() if k in report.figures} == {f.key: str(f.value) for f in report.figures.items.values()}
