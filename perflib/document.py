@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping, Union
 
 from . import formatting as fmt
 from .figures import Figure, FigureRef, Figures
+from .errors import TemplateProblem
 from .findings import Finding
 from .layout import Layout, load_layout
 from .narrative import context, environment, load_outline, render_paragraphs, render_text
@@ -152,7 +153,11 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             children: tuple[Section, ...] = ()
             if part.template:
                 blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values)]
-            blocks += [blocks_by_name[name] for name in part.blocks]
+            for name in part.blocks:
+                if name not in blocks_by_name:
+                    known = "、".join(sorted(blocks_by_name))
+                    raise TemplateProblem(f"模板 outline.yaml 中「{part.title}」的 blocks 有未知的表或图「{name}」（本报告可用：{known}）。")
+                blocks.append(blocks_by_name[name])
             if part.items:
                 children = tuple(
                     Section(level + 1, fmt.heading_number(level + 1, i), item.title, (Paragraph.of(item.text),))
