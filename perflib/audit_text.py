@@ -99,7 +99,9 @@ def normalize(line: str) -> str:
 # -- figures in a text ------------------------------------------------------------------------
 
 # 「图2」「表1」「第3次」 are numbering and ordinals, not figures
-_FIGURE = re.compile(r"(?<![\d.,图表第])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(万元|亿元|%|人次|个|项|家|次|类|条)")
+# A figure may follow any punctuation, an ASCII comma included; a comma between digits is a
+# thousands separator, so 「5,6个」 is not read as 「6个」.
+_FIGURE = re.compile(r"(?<![\d.图表第])(?<!\d,)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(万元|亿元|%|人次|个|项|家|次|类|条)")
 FAMILIES = {"个": "个", "项": "个", "家": "个", "次": "次", "人次": "人次", "类": "类", "条": "条",
             "万元": "元", "亿元": "元", "%": "%"}
 _SENTENCE_END = "。；！？：\t"
@@ -309,16 +311,29 @@ def agrees(figure: TextFigure, source: Entry) -> bool:
     return expected_value(figure, source) == figure.number
 
 
+def distinctive(figure: TextFigure) -> bool:
+    """A value that says by itself which figure it is: an amount, a percentage, a count of 10 or
+    more or with decimals. 「4个」 agrees with too many figures to be matched by value alone."""
+    return figure.family in ("元", "%") or figure.number >= 10 or figure.decimals > 0
+
+
 def best_match(figure: TextFigure, candidates: list[Candidate]) -> tuple[Entry | None, int]:
+    """The ledger figure a text's figure states. By value and unit first: among the figures it
+    agrees with (万元/亿元 converted, rounded as the text prints it), the one said in the closest
+    words; a small count must also be said in similar words. Failing that, by the words around it
+    alone (the figure the text gets wrong)."""
     scored = [(score(figure, c), c) for c in candidates if _family_of(c.figure) == figure.family]
     if not scored:
         return None, 0
+    agreeing = [(s, c) for s, c in scored if agrees(figure, c.figure)]
+    if agreeing:
+        top, best = max(agreeing, key=lambda sc: sc[0])  # the first of equals: report order
+        if top >= MIN_SCORE or distinctive(figure):
+            return best.figure, top
     top = max(s for s, _ in scored)
     if top < MIN_SCORE:
         return None, top
-    tied = [c for s, c in scored if s == top]
-    agreeing = [c for c in tied if agrees(figure, c.figure)]
-    return (agreeing or tied)[0].figure, top
+    return next(c for s, c in scored if s == top).figure, top
 
 
 # -- findings ---------------------------------------------------------------------------------
@@ -433,7 +448,7 @@ def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> li
         total = before[-1]
         closing = masked.find("）", marker.end()) if marker.group(0).startswith("（") else -1
         end = closing if closing >= 0 else min([i for i in (masked.find(c, marker.end()) for c in "。；") if i >= 0] + [len(masked)])
-        parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family]
+        parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family and _is_part(f)]
         if len(parts) < 2:
             continue
         added = sum((_same_quantity_value(p) for p in parts), Decimal(0))
@@ -445,6 +460,15 @@ def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> li
             problems.append(Problem(ARITHMETIC, number, f"{total.before}{total.raw}{total.after}",
                                     f"所列各部分相加为 {sum_text}={_fmt(added)}{unit}，与所述总数{total.raw}不符{also}。"))
     return problems
+
+
+# Words that make a figure in a list of parts a figure of another kind: 「（包括项目8个、部门整体2个，
+# 涉及部门单位7个）」 counts departments, not evaluation objects.
+_NOT_A_PART = ("涉及", "覆盖", "共", "合计", "累计", "占")
+
+
+def _is_part(f: TextFigure) -> bool:
+    return not f.before.startswith(_NOT_A_PART)
 
 
 def _units_in_brackets(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:

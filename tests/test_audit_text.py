@@ -126,3 +126,45 @@ def test_unsupported_file_is_a_clear_message(tmp_path, capsys):
     path.write_bytes(b"%PDF-1.4")
     assert main(["audit-text", str(path), "--county", "heshuo", "--year", "2023"]) == 1
     assert "不支持的文件类型" in capsys.readouterr().err
+
+
+def _matched(audit) -> dict[str, str]:
+    return {t.raw: f.key for t, f in audit.agreements}
+
+
+def test_a_correct_figure_in_other_words_agrees_by_value_and_unit(heshuo):
+    """Matching by value first: a right amount said in words unlike the report's is no false alarm,
+    in 亿元 or converted to 万元 as printed."""
+    amount = heshuo.figures["key_evaluations.amount"].value  # 亿元
+    yi = f"{amount.quantize(__import__('decimal').Decimal('0.01'), rounding='ROUND_HALF_UP')}亿元"
+    wan = f"{(amount * 10000).quantize(__import__('decimal').Decimal('1'), rounding='ROUND_HALF_UP'):,}万元"
+    audit = audit_lines([f"本年度财政部门牵头组织的各类评估事项，投入{yi}；折合{wan}。"], heshuo)
+    assert audit.problems == []
+    assert _matched(audit) == {yi: "key_evaluations.amount", wan: "key_evaluations.amount"}
+
+
+def test_a_figure_after_an_ascii_comma_is_checked(heshuo):
+    attendees = heshuo.figures["trainings.attendees"].value
+    right = audit_lines([f"组织培训,共{attendees}人次参加。"], heshuo)
+    assert _matched(right) == {f"{attendees}人次": "trainings.attendees"} and right.problems == []
+    sessions = heshuo.figures["trainings.sessions"].value
+    wrong = audit_lines([f"积极组织各部门单位领导、财务及项目人员开展财政业务培训{sessions}次,{attendees + 7}人次。"], heshuo)
+    assert [(p.kind, p.figure) for p in wrong.problems] == [(DATA_MISMATCH, "trainings.attendees")]
+
+
+def test_a_small_wrong_count_is_not_taken_for_another_figure_of_that_value(heshuo):
+    """「其他重大项目4个」 where the data has 3: some other count may be 4, but the words say which figure it is."""
+    others = heshuo.figures["key_evaluations.type.7"].value
+    audit = audit_lines([f"重点绩效评价共选取评价对象，以及其他重大项目{others + 1}个。"], heshuo)
+    assert [(p.kind, p.figure) for p in audit.problems] == [(DATA_MISMATCH, "key_evaluations.type.7")]
+
+
+def test_a_sum_of_types_leaves_out_a_figure_of_another_kind():
+    """「涉及部门单位7个」 inside the bracket counts departments: it is not one of the parts."""
+    from perflib.audit_text import check_arithmetic, parse_text
+
+    right = parse_text(["共选取10个评价对象（包括项目8个、部门整体2个，涉及部门单位7个）。"])
+    assert check_arithmetic(right) == []
+    wrong = parse_text(["共选取11个评价对象（包括项目8个、部门整体2个，涉及部门单位7个）。"])
+    assert [p.kind for p in check_arithmetic(wrong)] == [ARITHMETIC]
+    assert "8+2=10个" in check_arithmetic(wrong)[0].message
