@@ -433,6 +433,7 @@ def check_arithmetic(parsed: ParsedText) -> list[Problem]:
         problems += _parts_and_totals(number, masked, figures)
         problems += _units_in_brackets(number, masked, figures)
         problems += _percent_of_amounts(number, masked, figures)
+        problems += _changes_against_values(number, figures)
     problems += _reports_against_table(parsed)
     return problems
 
@@ -507,6 +508,39 @@ def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> 
     return problems
 
 
+_MORE, _LESS = ("增加", "增长"), ("减少", "下降")
+
+
+def _changes_against_values(number: int, figures: list[TextFigure]) -> list[Problem]:
+    """「0.29亿元 0.34亿元 增加0.05亿元 增长17.2%」 (a row of the 与上年对比 table, or a sentence that
+    prints both years): the change is the difference of the two values printed before it, and the
+    rate is the change over the earlier value, both as printed (四舍五入 at the decimals shown)."""
+    problems = []
+    for i, change in enumerate(figures):
+        if not change.before.endswith(_MORE[:1] + _LESS[:1]) or change.family == "%" or i < 2:
+            continue
+        earlier, later = figures[i - 2], figures[i - 1]
+        if not (earlier.family == later.family == change.family) or earlier.before.endswith(_MORE + _LESS):
+            continue
+        sign = 1 if change.before.endswith("增加") else -1
+        difference = (_same_quantity_value(later) - _same_quantity_value(earlier)) * sign
+        stated = _same_quantity_value(change)
+        in_its_unit = difference / WAN_PER_YI if change.unit == "亿元" else difference
+        if in_its_unit.quantize(Decimal(1).scaleb(-change.decimals), rounding=ROUND_HALF_UP) != change.number:
+            unit = "万元" if change.family == "元" else change.unit
+            problems.append(Problem(ARITHMETIC, number, f"{earlier.raw}…{later.raw}…{change.before[-2:]}{change.raw}",
+                                    f"{later.raw}与{earlier.raw}相差 {_fmt(abs(difference))}{unit}，与所述{change.before[-2:]}{change.raw}不符。"))
+            continue
+        rate = figures[i + 1] if i + 1 < len(figures) else None
+        if rate is None or rate.family != "%" or not rate.before.endswith(("增长", "下降")) or not _same_quantity_value(earlier):
+            continue
+        expected = (stated / _same_quantity_value(earlier) * 100).quantize(Decimal(1).scaleb(-rate.decimals), rounding=ROUND_HALF_UP)
+        if expected != rate.number:
+            problems.append(Problem(PERCENT, number, f"{change.raw}…{rate.before[-2:]}{rate.raw}",
+                                    f"{change.raw}÷{earlier.raw} 为 {expected}%，与文中{rate.before[-2:]}{rate.raw}不符。"))
+    return problems
+
+
 def _reports_against_table(parsed: ParsedText) -> list[Problem]:
     """「形成了5个评价报告」 = the reports listed in the table (序号 rows) + those withheld (不予公开)."""
     stated = next((f for f in parsed.figures if f.family == "个" and f.after.startswith("评价报告")), None)
@@ -559,6 +593,12 @@ def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
     problems = data_problems + check_arithmetic(parsed) + check_headings(parsed)
     audit.problems = sorted(problems, key=lambda p: p.line)
     return audit
+
+
+def self_audit(report) -> TextAudit:
+    """The generated report audited as if it were written by hand: every run does this before it
+    writes a file (perflib.outputs), so a report whose printed numbers disagree is never published."""
+    return audit_lines(report.document.text().split("\n"), report, "生成的报告")
 
 
 def audit_file(path: Path, county: str, year: int, root: Path | None = None) -> TextAudit:

@@ -66,6 +66,18 @@ class UnreadableText(PerflibError, ValueError):
     code = "E145"
 
 
+class ReportInconsistent(PerflibError):
+    """The generated report, audited as hand-written text is (perflib.audit_text), says something
+    its own numbers or data contradict; nothing is written. Carries the audit's problems."""
+
+    code = "E148"
+
+    def __init__(self, problems: list):
+        self.problems = problems
+        listed = "\n".join(f"- {p}" for p in problems)
+        super().__init__(f"报告自检发现 {len(problems)} 处数字前后不一致，未写出报告文件（多由县的模板中直接写入的数字引起）：\n{listed}")
+
+
 class DataError(PerflibError):
     """The data or params have errors: the report is not made. Carries the findings
     (perflib.findings); its code is the first error's."""

@@ -75,6 +75,7 @@ WAN = "wan"  # an amount in 万元: 24,066万元
 YI = "yi"  # an amount in 亿元 (the value is in 亿元): 0.34亿元
 PERCENT = "percent"  # a ratio: 46%
 CHANGE = "change"  # a difference in the unit of its figure: 增加1个, 减少360万元, 持平
+NEARLY_UNCHANGED = "nearly_unchanged"  # a difference that rounds to nothing as printed: 基本持平
 CHANGE_PERCENT = "change_percent"  # a relative change: 增长25.0%, 下降3.1%, 持平
 CHART_NUMBER = "chart_number"  # 图1
 PLAIN = "plain"  # value then unit as they are: 2023年, 28类, a quoted text
@@ -111,7 +112,9 @@ class Printer:
         if style == PERCENT:
             return fmt_percent(Decimal(value), self._decimals(figure, s.percent_decimals))
         if style == CHANGE:
-            return self.change(Decimal(value), unit)
+            return self.change(Decimal(value), unit, figure.decimals)
+        if style == NEARLY_UNCHANGED:
+            return "基本持平"
         if style == CHANGE_PERCENT:
             ratio = Decimal(value)
             word = "增长" if ratio > 0 else "下降" if ratio < 0 else "持平"
@@ -137,27 +140,35 @@ class Printer:
     def _decimals(figure: Printable, default: int) -> int:
         return default if figure.decimals is None else figure.decimals
 
-    def magnitude(self, value: Decimal | int, unit: str) -> str:
+    def unit_decimals(self, unit: str, decimals: int | None = None) -> int:
+        """The decimals a value in ``unit`` prints with: ``decimals`` if given, else the county's setting."""
+        if decimals is not None:
+            return decimals
+        return {"万元": self.settings.amount_decimals, "亿元": self.settings.yi_decimals}.get(unit, 0)
+
+    def magnitude(self, value: Decimal | int, unit: str, decimals: int | None = None) -> str:
         """A value in its unit (万元, 亿元, or a count's measure word) printed without the unit, for
         a table column or a chart panel whose heading names the unit."""
         s = self.settings
         if unit == "万元":
-            return fmt_wan(Decimal(value), s.amount_decimals, s.thousands_separator, unit=False)
+            return fmt_wan(Decimal(value), self.unit_decimals(unit, decimals), s.thousands_separator, unit=False)
         if unit == "亿元":
-            return fmt_number(Decimal(value), s.yi_decimals, s.thousands_separator)
+            return fmt_number(Decimal(value), self.unit_decimals(unit, decimals), s.thousands_separator)
         return str(int(value))
 
-    def amount(self, value: Decimal, unit: str) -> str:
+    def amount(self, value: Decimal, unit: str, decimals: int | None = None) -> str:
         """A magnitude in a unit (万元, 亿元, or a count's measure word), as the county prints it."""
-        return self.magnitude(value, unit) + unit
+        return self.magnitude(value, unit, decimals) + unit
 
-    def change(self, change: Decimal, unit: str) -> str:
-        """「增加1个」「减少360万元」「持平」; a change too small for 亿元 at its decimals is said in 万元."""
+    def change(self, change: Decimal, unit: str, decimals: int | None = None) -> str:
+        """「增加1个」「减少360万元」「持平」."""
         if change == 0:
             return "持平"
-        word = "增加" if change > 0 else "减少"
-        printed = self.amount(abs(change), unit)
-        yi_decimals = self.settings.yi_decimals
-        if unit == "亿元" and fmt_number(abs(change), yi_decimals) == fmt_number(Decimal(0), yi_decimals):
-            printed = self.amount(abs(change) * 10000, "万元")  # 0.00亿元 says nothing: say it in 万元
-        return word + printed
+        return ("增加" if change > 0 else "减少") + self.amount(abs(change), unit, decimals)
+
+    def as_printed(self, figure: Printable) -> Decimal:
+        """The figure's value rounded (四舍五入) as it prints: differences and ratios that the report
+        prints beside the figures are computed from these, so that they agree as printed."""
+        if figure.style in (WAN, YI, COUNT):
+            return round_half_up(Decimal(figure.value), self.unit_decimals(figure.unit, figure.decimals))
+        return Decimal(figure.value)

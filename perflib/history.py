@@ -79,6 +79,7 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
     if previous is None:
         return
     figures.lists["yoy.years"] = [(y.year, y.figures) for y in history.years] + [(params.year, figures)]
+    printer = fmt.Printer(params.settings)
     for year in history.years:  # earlier years printed in the appendix (the year before is report.previous_year)
         if year.year == params.year - 1:
             continue
@@ -93,15 +94,19 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
         then = figures.add(Figure(
             f"yoy.{key}.previous", f"上年（{previous.year}年）{before.label}", before.value, before.unit,
             before.style, f"{previous.source}：{before.source}", before.rows, f"上年数据，{before.how}"))
-        delta = Decimal(now.value) - Decimal(then.value)
+        # Differences from printed values: the change and its rate agree with the two figures as the
+        # report prints them (0.29亿元 → 0.34亿元 is 增加0.05亿元, not the exact 0.06).
+        shown_now, shown_before = printer.as_printed(now), printer.as_printed(then)
+        delta = shown_now - shown_before
+        nearly = delta == 0 and Decimal(now.value) != Decimal(then.value)
         change = figures.add(Figure(
-            f"yoy.{key}.change", f"{now.label}比上年增减", delta, now.unit, fmt.CHANGE,
-            "计算", (), f"{key} − yoy.{key}.previous"))
+            f"yoy.{key}.change", f"{now.label}比上年增减", delta, now.unit, fmt.NEARLY_UNCHANGED if nearly else fmt.CHANGE,
+            "计算", (), f"{key} − yoy.{key}.previous（按印刷数字相减）", decimals=now.decimals))
         percent = None
-        if then.value:
+        if shown_before:
             percent = figures.add(Figure(
-                f"yoy.{key}.percent", f"{now.label}比上年增减幅度", delta / Decimal(then.value), "%", fmt.CHANGE_PERCENT,
-                "计算", (), f"yoy.{key}.change ÷ yoy.{key}.previous", decimals=PERCENT_DECIMALS))
+                f"yoy.{key}.percent", f"{now.label}比上年增减幅度", delta / shown_before, "%", fmt.CHANGE_PERCENT,
+                "计算", (), f"yoy.{key}.change ÷ yoy.{key}.previous（按印刷数字）", decimals=PERCENT_DECIMALS))
         figures.lists["yoy.parts"].setdefault(indicator.part, []).append(
             {"label": indicator.short, "key": key, "change": change, "percent": percent if delta else None})
 

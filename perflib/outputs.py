@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .document import Document
+from .errors import ReportInconsistent
 from .files import write_atomic
 from .layout import load_layout
 from .ledger import write_figures_csv
@@ -22,11 +23,17 @@ FIGURES_DIR = "figures"
 
 
 def export(report: Report, output_dir: Path) -> list[Path]:
-    """Write every publication file of a report into ``output_dir``. Without LibreOffice the PDF is
+    """Write every publication file of a report into ``output_dir``, once the report has passed its
+    own audit (``audit_text.self_audit``: sums, differences, shares and data as printed); a report
+    that fails it raises ``ReportInconsistent`` and writes nothing. Without LibreOffice the PDF is
     skipped with its reason printed, and the other files stand."""
+    from .audit_text import self_audit
     from .render_docx import render_docx
     from .render_pdf import PdfSkipped, convert_docx_to_pdf
 
+    audit = self_audit(report)
+    if audit.problems:
+        raise ReportInconsistent(audit.problems)
     document = report.document
     output_dir = Path(output_dir)
     html = output_dir / REPORT_HTML

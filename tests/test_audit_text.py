@@ -168,3 +168,19 @@ def test_a_sum_of_types_leaves_out_a_figure_of_another_kind():
     wrong = parse_text(["共选取11个评价对象（包括项目8个、部门整体2个，涉及部门单位7个）。"])
     assert [p.kind for p in check_arithmetic(wrong)] == [ARITHMETIC]
     assert "8+2=10个" in check_arithmetic(wrong)[0].message
+
+
+@pytest.mark.parametrize("row, kind", [
+    ("评价资金\t0.29亿元\t0.34亿元\t增加0.06亿元\t增长20.7%", ARITHMETIC),  # the exact difference, not the printed one
+    ("培训人次\t320人次\t380人次\t增加60人次\t增长20.0%", PERCENT),  # 60÷320 is 18.8%
+    ("调减资金\t130万元\t95万元\t增加35万元\t增长26.9%", ARITHMETIC),  # it went down
+])
+def test_a_change_that_disagrees_with_the_values_printed_beside_it_is_found(heshuo, row, kind):
+    assert kind in {p.kind for p in audit_lines([row], heshuo).problems}
+
+
+def test_changes_that_agree_as_printed_are_not_flagged(heshuo):
+    rows = ["评价资金\t0.29亿元\t0.34亿元\t增加0.05亿元\t增长17.2%", "培训人次\t320人次\t380人次\t增加60人次\t增长18.8%",
+            "调减资金\t130万元\t95万元\t减少35万元\t下降26.9%", "培训次数\t5次\t5次\t持平\t—"]
+    kinds = {p.kind for p in audit_lines(rows, heshuo).problems}
+    assert not kinds & {ARITHMETIC, PERCENT}

@@ -116,7 +116,19 @@ def test_no_percentage_when_the_previous_year_was_zero(tmp_path):
     after = rows_for(2023, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 40, 91, "优", "公开"]]})
     f = two_years(tmp_path, before, after)
     assert "yoy.key_evaluations.amount.percent" not in f
-    assert PRINT(f["yoy.key_evaluations.amount.change"]) == "增加40万元"  # 0.00亿元 would say nothing: 万元
+    # 0.00亿元 then and now as printed: the change, computed from the printed values, is nothing
+    # to print, but the amounts did change
+    assert PRINT(f["yoy.key_evaluations.amount.change"]) == "基本持平"
+
+
+def test_a_change_agrees_with_the_two_amounts_as_printed(tmp_path):
+    """0.29亿元 → 0.34亿元 is 「增加0.05亿元」 (exactly 2873→3442万元 would round to 0.06) and 增长17.2% (0.05÷0.29)."""
+    before = rows_for(2022, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 2873, 91, "优", "公开"]]})
+    after = rows_for(2023, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 3442, 91, "优", "公开"]]})
+    f = two_years(tmp_path, before, after)
+    assert (PRINT(f["yoy.key_evaluations.amount.previous"]), PRINT(f["key_evaluations.amount"])) == ("0.29亿元", "0.34亿元")
+    assert PRINT(f["yoy.key_evaluations.amount.change"]) == "增加0.05亿元"
+    assert PRINT(f["yoy.key_evaluations.amount.percent"]) == "增长17.2%"
 
 
 def test_copied_example_params_are_marked_illustrative():

@@ -168,3 +168,22 @@ def test_an_outline_without_keys_or_with_an_unknown_block_is_refused_with_the_en
     outline.write_text(outline.read_text(encoding="utf-8").replace("figures: [trainings.]\n", "figures: [trainings.]\n    blocks: [chart:nothing]\n", 1), encoding="utf-8")
     with pytest.raises(TemplateProblem, match="未知的表或图「chart:nothing」"):
         make_report(load_params("heshuo", 2023, project_copy))
+
+
+def test_every_export_audits_its_own_report_and_writes_nothing_when_it_disagrees(project_copy, tmp_path):
+    """A county template that types numbers of its own (0.29亿元 → 0.34亿元 「增加0.06亿元」, the exact
+    difference rather than the printed one) is caught before a file is written."""
+    import pytest
+
+    from perflib.errors import ReportInconsistent
+    from perflib.outputs import export
+    from perflib.params import load_params
+    from perflib.pipeline import make_report
+
+    templates = county_with_a_new_part(project_copy)
+    (templates / "narrative" / "performance_review.j2").write_text(
+        "复核资金由0.29亿元增至0.34亿元，增加0.06亿元。", encoding="utf-8")
+    report = make_report(load_params("heshuo", 2023, project_copy))
+    with pytest.raises(ReportInconsistent, match="增加0.06亿元"):
+        export(report, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
