@@ -26,7 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_batch_parser(sub)
     _add_rollup_parser(sub)
     _add_audit_commands(sub)
+    new = sub.add_parser("new", help="新县或新年度：写出带注释的参数文件和空白输入工作簿（不覆盖已有文件）")
+    new.add_argument("--county", required=True, help="县目录名（小写英文字母、数字、- 或 _），如 heshuo")
+    new.add_argument("--year", required=True, help="报告年度，如 2024")
+    given = new.add_mutually_exclusive_group(required=True)
+    given.add_argument("--name", help="新县：县（市、区）名称，如 和硕县")
+    given.add_argument("--from", dest="from_year", help="新年度：沿用本县哪一年的参数，如 2023")
     return parser
+
+
+def _new(args) -> int:
+    from .project import find_root
+    from .scaffold import new_county, new_year
+
+    root = find_root()
+    if args.from_year is not None:
+        written = new_year(root, args.county, args.year, args.from_year)
+    else:
+        written = new_county(root, args.county, args.year, args.name)
+    print(written.message(root, args.county, int(args.year)))
+    return 0
 
 
 def _add_audit_commands(sub) -> None:
@@ -176,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup}
+COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup, "new": _new}
 
 
 if __name__ == "__main__":

@@ -78,6 +78,12 @@ class ReportInconsistent(PerflibError):
         super().__init__(f"报告自检发现 {len(problems)} 处数字前后不一致，未写出报告文件（多由县的模板中直接写入的数字引起）：\n{listed}")
 
 
+class ScaffoldError(PerflibError):
+    """``perflib new`` cannot write a new county or year (a file exists, a name is unusable); nothing was written."""
+
+    code = "E149"
+
+
 class DataError(PerflibError):
     """The data or params have errors: the report is not made. Carries the findings
     (perflib.findings); its code is the first error's."""

@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from perflib.scaffold import write_table_sheet  # noqa: E402
 from perflib.schema import TABLES_BY_NAME  # noqa: E402
 
 NOTE = "示例数据：本工作簿依据《2023年和硕县预算绩效管理工作情况》所载合计数编制，项目明细为示意数据，仅用于演示和测试。"
@@ -147,19 +147,8 @@ def build() -> Workbook:
     sheets["authenticity_checks"] = [[p, d, "本级抽查" if i < 20 else "协助自治区核查"] for i, (d, p) in enumerate(checked)]
     sheets["trainings"] = [list(t) for t in TRAININGS]
 
-    for name, rows in sheets.items():
-        spec = TABLES_BY_NAME[name]
-        ws = wb.create_sheet(spec.sheet)
-        ws.append(list(spec.headers))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
-        for column, spec_column in zip(ws.iter_cols(min_row=1, max_row=1), spec.columns):
-            ws.column_dimensions[column[0].column_letter].width = max(12, len(spec_column.header) * 2 + 2)
-            if spec_column.kind == "date":
-                for cells in ws.iter_rows(min_row=2, min_col=column[0].column, max_col=column[0].column):
-                    cells[0].number_format = "yyyy-mm-dd"
+    for name, rows in sheets.items():  # the same sheets as `perflib new` writes (perflib.scaffold)
+        write_table_sheet(wb, TABLES_BY_NAME[name], rows, data_rows=0)
     fixed = dt.datetime(2024, 3, 1)
     wb.properties.creator = "perflib 示例数据"
     wb.properties.created = wb.properties.modified = fixed
