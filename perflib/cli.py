@@ -129,9 +129,9 @@ def _say_if_pdf_skipped(result) -> None:
 def _check(args) -> int:
     from .findings import errors
     from .params import load_params
-    from .validation import load_data
-
     from .history import load_history
+    from .mapping import mapped_specs, suggest_mapping
+    from .validation import load_data
 
     params = load_params(args.county, args.year, data_root=args.data_root)
     dataset, findings = load_data(params)
@@ -141,6 +141,10 @@ def _check(args) -> int:
         print(finding)
     n_errors = len(errors(findings))
     print(f"检查完成：{n_errors} 处错误，{len(findings) - n_errors} 条提示。")
+    suggestion = suggest_mapping(findings, mapped_specs(params.columns))
+    if suggestion:
+        print("\n表头与数据格式不一致。若这些是本县导出表的列名，可把下面的对应关系加入参数文件 "
+              f"params/{args.county}/{args.year}.yaml（请逐项核对；已有 columns 时合并进去）：\n\n{suggestion}")
     return 1 if n_errors else 0
 
 

@@ -234,6 +234,8 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         position = index.get(column.name)
         raws = _column_cells(sheet, keep, position)
         parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
+        if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
+            parsed = [None if value is None else value / column.divisor for value in parsed]
         at = dict(column=column.header, **where)
         for i, error in errors:
             findings.append(Finding(error.code, error.message, row=excel_rows[i], value=cells.text_of(raws[i]), expected=error.expected, **at))

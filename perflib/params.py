@@ -73,13 +73,14 @@ class Params:
     root: Path
     source: Path | None
     data_root: Path | None = None  # where data paths may point besides the project (--data-root); earlier years use it too
+    columns: Mapping[str, Any] = field(default_factory=dict)  # the county's export names (perflib.mapping)
 
     @property
     def title(self) -> str:
         return f"{self.year}年{self.county_name}预算绩效管理工作情况"
 
 
-PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals")
+PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals", "columns")
 
 
 def load_params(
@@ -172,7 +173,14 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         root=root,
         source=source,
         data_root=data_root,
+        columns=_columns(raw.get("columns"), where),
     )
+
+
+def _columns(raw: Any, where: str) -> dict[str, Any]:
+    from .mapping import parse_mapping
+
+    return parse_mapping(raw, where)
 
 
 def confine(value: Any, root: Path, where: str, key: str) -> Path:

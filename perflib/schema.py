@@ -41,6 +41,8 @@ class Column:
     note: str = ""
     blank_code: str | None = None  # a more specific finding than E110 for a blank cell
     blank_message: str = ""
+    aliases: tuple[str, ...] = ()  # names budget-system exports commonly use (perflib check suggests the mapping)
+    divisor: int = 1  # an amount exported in 元 is divided by 10000 (params ``columns``, perflib.mapping)
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,16 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
+DEPARTMENT_ALIASES = ("单位名称", "预算单位", "部门名称", "主管部门", "主管单位", "单位", "部门")
+AMOUNT_ALIASES = ("金额", "资金", "资金金额", "项目资金")
+
+
 def _dept(header: str = "主管部门", example: str = "和硕县教育和科学技术局") -> Column:
-    return Column(header, "department", example=example)
+    return Column(header, "department", example=example, aliases=DEPARTMENT_ALIASES)
 
 
 def _project(header: str = "项目名称", example: str = "支持学前教育发展资金(新建幼儿园)") -> Column:
-    return Column(header, "project", example=example)
+    return Column(header, "project", example=example, aliases=("项目", "项目全称"))
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -113,7 +119,8 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec(
         "project_target_reviews", "项目目标审核", "年初预算项目绩效目标审核，每个项目一行",
-        (_dept(), _project(), Column("预算金额(万元)", "amount", "money", example="180.25")),
+        (_dept(), _project(), Column("预算金额(万元)", "amount", "money", example="180.25",
+                                     aliases=("年初预算数", "预算数", "年初预算", "预算金额", *AMOUNT_ALIASES))),
         key=("department", "project"), section="二（三）",
     ),
     TableSpec(
@@ -129,8 +136,9 @@ TABLES: tuple[TableSpec, ...] = (
                    blank_code="E134", blank_message="监控批次缺少截止日期，无法计算序时进度。"),
             _dept(),
             _project(),
-            Column("预算金额(万元)", "budget", "money", example="210.4"),
-            Column("执行金额(万元)", "executed", "money", example="96.8", note="不得大于预算金额"),
+            Column("预算金额(万元)", "budget", "money", example="210.4", aliases=("年初预算数", "预算数", "调整后预算数", "全年预算数")),
+            Column("执行金额(万元)", "executed", "money", example="96.8", note="不得大于预算金额",
+                   aliases=("执行数", "支出数", "实际支出", "已支付金额", "累计支出")),
             Column("执行率", "rate", "percent", required=False, example="46%", note="可不填；填写时须等于执行金额÷预算金额（误差 0.5 个百分点内）"),
         ),
         key=("batch", "department", "project"), section="二（四）",
@@ -185,7 +193,7 @@ TABLES: tuple[TableSpec, ...] = (
         (
             Column("培训日期", "date", "date", example="2023-06-12"),
             Column("培训内容", "topic", example="项目绩效目标编制"),
-            Column("参训人次", "attendees", "count", example="80"),
+            Column("参训人次", "attendees", "count", example="80", aliases=("人次", "参训人数", "培训人次")),
         ),
         section="二（八）",
     ),

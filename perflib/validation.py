@@ -9,12 +9,13 @@ from .errors import DataError
 from .figures import compute_figures
 from .findings import Finding, errors
 from .inputs import Dataset, load_dataset
+from .mapping import mapped_specs
 from .params import Params
 
 
 def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     """The county-year tables and every finding about them (loading and cross-table checks)."""
-    dataset = load_dataset(params.data, params.data_label)
+    dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
     findings = list(dataset.findings)
     if not errors(findings):  # cross-table checks need tables that typed cleanly
         findings += check_dataset(dataset, params)
