@@ -50,6 +50,7 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
     _styles(word, layout)
     _core_properties(word, doc)
     _footers(word, layout)
+    _font_table(word, layout)
     word.add_paragraph(doc.title, style=STYLE_TITLE)
     for _ in range(layout["title"]["lines_after"]):
         word.add_paragraph("", style="Normal")
@@ -318,6 +319,49 @@ def _page_field(paragraph) -> None:
             run.text = text
         else:
             run._r.append(_element("w:fldChar", fldCharType=kind))
+
+
+# --- font table ------------------------------------------------------------------------------
+
+# What Word and WPS need to substitute well where a font is missing: an alternative name (altName,
+# the common name of the same design, or for 方正小标宋简体 the 宋体 every Chinese Windows has), the
+# PANOSE class, the GB2312 character set (86) and the pitch. Values as Word records the fonts.
+FONT_TABLE = {
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "86", "modern", "fixed"),
+    "仿宋": ("FangSong", "02010609060101010101", "86", "modern", "fixed"),
+    "楷体_GB2312": ("楷体", "02010609030101010101", "86", "modern", "fixed"),
+    "楷体": ("KaiTi", "02010609060101010101", "86", "modern", "fixed"),
+    "方正小标宋简体": ("宋体", "02000000000000000000", "86", "auto", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "86", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "86", "auto", "variable"),
+    "Times New Roman": (None, "02020603050405020304", "00", "roman", "variable"),
+}
+
+
+def _font_table(word, layout: Layout) -> None:
+    """Every font the layout names, in word/fontTable.xml with its fallback hints (FONT_TABLE);
+    a font perflib does not know is listed as a Chinese (GB2312) font without hints."""
+    from lxml import etree
+
+    part = next(p for p in word.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    named = [layout[role]["font"] for role in ("title", "heading1", "heading2", "body", "table", "caption", "page_number")]
+    named += [layout["table"]["header_font"], layout["latin_font"]]
+    for name in dict.fromkeys(named):
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        alt, panose, charset, family, pitch = FONT_TABLE.get(name, (None, None, "86", "auto", "variable"))
+        font = _element("w:font", name=name)
+        if alt:
+            font.append(_element("w:altName", val=alt))
+        if panose:
+            font.append(_element("w:panose1", val=panose))
+        font.append(_element("w:charset", val=charset))
+        font.append(_element("w:family", val=family))
+        font.append(_element("w:pitch", val=pitch))
+        root.append(font)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # --- determinism -----------------------------------------------------------------------------

@@ -105,6 +105,14 @@ def test_pdf_from_libreoffice_is_a4_with_title_page_numbers_and_every_figure(two
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), "every font embedded"
     assert any("CJK" in line for line in fonts)
+    names = {line.split()[0].split("+", 1)[-1] for line in fonts}
+    families = subprocess.run(["fc-list", "--format", "%{family}\\n"], capture_output=True, text=True).stdout
+    if all(f in families for f in ("AR PL UKai CN", "AR PL UMing CN", "Liberation Serif", "Noto Serif CJK SC")):
+        # title (heavy Song), body (仿宋 → Noto Serif), 黑体, 楷体, 宋体 (page numbers), Times digits
+        expected = {"NotoSerifCJKjp-Bold-VKana", "NotoSerifCJKjp-Regular-VKana", "NotoSansCJKjp-Regular-VKana",
+                    "UKaiCN", "UMingCN", "LiberationSerif"}
+        assert names == expected, names
+        assert not [n for n in names if "DejaVu" in n]
     assert "未生成" not in logs[0]
 
 
