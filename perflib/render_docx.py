@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .document import Chart, Document, Paragraph, Section, Table
+from .document import Chart, Document, Paragraph, Section, Signature, Table
 from .layout import Layout, load_layout
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
@@ -54,7 +54,11 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
     word.add_paragraph(doc.title, style=STYLE_TITLE)
     for _ in range(layout["title"]["lines_after"]):
         word.add_paragraph("", style="Normal")
-    for section in doc.sections:
+    for section in doc.body_sections:
+        _section(word, section, layout)
+    if doc.signature:
+        _signature(word, doc.signature, layout)
+    for section in doc.appendix_sections:
         _section(word, section, layout)
     buffer = io.BytesIO()
     word.save(buffer)
@@ -65,7 +69,8 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
 
 def _section(word, section: Section, layout: Layout) -> None:
     if section.level == 1:
-        word.add_paragraph(section.heading, style=STYLE_HEADING1)
+        heading = word.add_paragraph(section.heading, style=STYLE_HEADING1)
+        heading.paragraph_format.page_break_before = section.number.startswith("附")  # an appendix starts a page
         run_in = None
     else:  # level-2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
         run_in = section.heading
@@ -87,7 +92,7 @@ def _section(word, section: Section, layout: Layout) -> None:
 
 
 def _table(word, block: Table, layout: Layout) -> None:
-    caption = word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    caption = word.add_paragraph(block.title, style=STYLE_CAPTION)
     caption.paragraph_format.keep_with_next = True
     table = word.add_table(rows=1 + len(block.rows), cols=len(block.columns))
     table.style = word.styles["Table Grid"]
@@ -96,6 +101,8 @@ def _table(word, block: Table, layout: Layout) -> None:
     widths = _column_widths(block, layout)
     for column, width in zip(table.columns, widths):
         column.width = width  # w:gridCol, which LibreOffice reads
+    keep_whole = len(block.rows) <= KEEP_WHOLE_ROWS
+    numeric = [block.is_numeric(c) for c in range(len(block.columns))]
     for r, values in enumerate((block.columns, *block.rows)):
         row = table.rows[r]
         _row_properties(row, header=r == 0)
@@ -106,18 +113,49 @@ def _table(word, block: Table, layout: Layout) -> None:
             paragraph.style = word.styles[STYLE_TABLE_HEADER if r == 0 else STYLE_TABLE]
             if r == 0 or (c == 0 and value.isdigit()):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif numeric[c]:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))  # a number stays with its unit
+            # A short table never splits: each row keeps with the next (Word; LibreOffice reads it as
+            # "keep with next paragraph" of the table); the caption already keeps with the table.
+            paragraph.paragraph_format.keep_with_next = keep_whole and r < len(block.rows)
             paragraph.add_run(value)
     word.add_paragraph("", style="Normal")
 
 
+KEEP_WHOLE_ROWS = 15  # a table of at most this many rows fits on one page and is never split
+
+
 def _column_widths(block: Table, layout: Layout) -> list:
-    """A narrow first column for 序号, the rest shares the text width."""
+    """Columns as wide as their longest cell (at the table's font size, digits half a character),
+    so that numbers never wrap; the text columns share what is left, or give up what is missing."""
     total = layout.text_width_mm
-    if len(block.columns) > 1 and all(row[0].isdigit() for row in block.rows):
-        first = 16.0
-        rest = (total - first) / (len(block.columns) - 1)
-        return [Mm(first)] + [Mm(rest)] * (len(block.columns) - 1)
-    return [Mm(total / len(block.columns))] * len(block.columns)
+    char_mm = layout["table"]["size_pt"] * 25.4 / 72
+    padding_mm = 4.0  # Word's default cell margins, 1.9 mm each side, and the borders
+    natural = [max(_text_width(v) for v in [name, *(row[c] for row in block.rows)]) * char_mm + padding_mm
+               for c, name in enumerate(block.columns)]
+    numeric = [c == 0 and all(row[0].isdigit() for row in block.rows) or block.is_numeric(c) for c in range(len(natural))]
+    text = [c for c, n in enumerate(numeric) if not n]
+    if not text or sum(natural[c] for c in range(len(natural)) if numeric[c]) >= total:
+        scale = total / sum(natural)  # only numbers, or numbers that fill the page: by their share
+        return [Mm(w * scale) for w in natural]
+    room = total - sum(w for w, n in zip(natural, numeric) if n)
+    # The text columns: short ones keep their width, the longest share what is left (they wrap).
+    level, left = room, sorted(text, key=lambda c: natural[c])
+    while left:
+        level = (room - sum(natural[c] for c in text if c not in left)) / len(left)
+        if natural[left[0]] > level:
+            break
+        left.pop(0)
+    widths = [natural[c] if numeric[c] else min(natural[c], level) for c in range(len(natural))]
+    spare = total - sum(widths)  # left over: to the text columns, by their width
+    share = sum(widths[c] for c in text)
+    return [Mm(w + (spare * w / share if c in text else 0)) for c, w in enumerate(widths)]
+
+
+def _text_width(text: str) -> float:
+    """Width in characters of the table font: Chinese 1, Latin letters and digits about 0.55 (Times)."""
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
 def _row_properties(row, header: bool) -> None:
@@ -126,6 +164,23 @@ def _row_properties(row, header: bool) -> None:
     tr_pr.append(OxmlElement("w:cantSplit"))
     if header:
         tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _signature(word, signature: Signature, layout: Layout) -> None:
+    """落款 (GB/T 9704-2012 7.3.5.2): one blank line after the text, the issuing office right-aligned
+    2 characters in, the date on the next line starting 2 characters right of the office."""
+    pitch = layout["body"]["size_pt"] + layout.char_spacing_pt
+    blank = word.add_paragraph("", style="Normal")
+    blank.paragraph_format.keep_with_next = True
+    lines = [(signature.office, right) for right in signature.right_indents()[:1]]
+    if signature.date:
+        lines.append((signature.date, signature.right_indents()[1]))
+    for n, (text, right_chars) in enumerate(lines):
+        paragraph = word.add_paragraph(text, style="Normal")
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        paragraph.paragraph_format.right_indent = Pt(right_chars * pitch)
+        paragraph.paragraph_format.keep_with_next = n < len(lines) - 1
 
 
 def _chart(word, block: Chart, layout: Layout) -> None:

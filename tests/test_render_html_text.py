@@ -16,3 +16,37 @@ def test_text_from_data_stays_escaped_around_kept_numbers():
     html = _paragraph(Paragraph('<script>alert(1)</script>&"5个"'))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
     assert '<span class="nobr">5个</span>' in html
+
+
+def test_table_numbers_keep_their_units_and_align_right():
+    from perflib.document import Table
+    from perflib.render_html import _table
+
+    table = Table("主要指标", ("指标", "2022年", "比上年增减"), (("重点绩效评价资金总额", "0.29亿元", "增加0.06亿元"),), number="表2")
+    html = _table(table)
+    assert "表2\u3000主要指标" in html
+    assert '<td class="num">0.29亿元</td>' in html  # right-aligned, white-space: nowrap
+    assert '<span class="nobr">0.06亿元</span>' in html  # inside text, the number and unit stay together
+
+
+def test_the_signature_comes_after_the_text_and_before_the_appendix():
+    from conftest import ROOT
+
+    from perflib.params import load_params
+    from perflib.render_html import render_body
+    from perflib.report import make_report
+
+    body = str(render_body(make_report(load_params("heshuo", 2023, ROOT)).document))
+    office = body.index('<p class="office" style="padding-right:4.5em">和硕县财政局</p>')
+    assert body.index("提高资金使用效益。") < office < body.index('<h2 class="appendix">附：')
+    assert '<p class="date" style="padding-right:2em">2024年3月15日</p>' in body
+
+
+def test_printed_pages_carry_a_page_number_and_no_browser_header():
+    from importlib.resources import files
+
+    css = files("perflib").joinpath("templates/report.css").read_text(encoding="utf-8")
+    page = css[css.index("@page"):]
+    assert 'content: "— " counter(page) " —"' in page
+    for box in ("@top-left", "@top-center", "@top-right", "@bottom-left", "@bottom-right"):
+        assert f'{box} {{ content: ""; }}' in page
