@@ -213,7 +213,10 @@ def show_provenance(params: Params) -> None:
              "| 输入文件 | 用途 | 大小（字节） | SHA-256 | 各工作表数据行数 |", "|---|---|---|---|---|"]
     for e in record["inputs"]:
         sheets = "、".join(f"{k} {v}" for k, v in e.get("sheets", {}).items())
-        lines.append(f"| `{e['path']}` | {e['role']} | {e['size']} | `{e['sha256']}` | {sheets} |")
+        # the short form keeps the table narrow (a 64-digit hash does not wrap); the full value is
+        # the cell's tooltip and listed below the table
+        lines.append(f"| `{e['path']}` | {e['role']} | {e['size']} | <code title=\"{e['sha256']}\">{e['sha256'][:12]}…</code> | {sheets} |")
+    lines += ["", "完整 SHA-256："] + [f"- `{e['path']}`：`{e['sha256']}`" for e in record["inputs"]]
     versions = "，".join(f"{k} {v}" for k, v in record["versions"].items())
     git = record["git"]
     code = (f"git 提交 `{git['commit']}`{'（工作区有未提交的改动）' if git['dirty'] else '（工作区无改动）'}"

@@ -50,3 +50,38 @@ def test_printed_pages_carry_a_page_number_and_no_browser_header():
     assert 'content: "— " counter(page) " —"' in page
     for box in ("@top-left", "@top-center", "@top-right", "@bottom-left", "@bottom-right"):
         assert f'{box} {{ content: ""; }}' in page
+
+
+def test_the_notebook_figures_table_is_whole_with_percentages_and_no_nan():
+    import pandas as pd
+
+    from perflib.display import figures_table
+
+    rows = [{"名称": f"x.{i}", "数值": "0.46" if i == 0 else str(i), "单位": "%" if i == 0 else "个", "行号": None}
+            for i in range(300)]
+    shown = figures_table(pd.DataFrame(rows)).data
+    assert "x.299" in shown and "…" not in shown and "..." not in shown  # every row
+    assert "<td>46%</td>" in shown and ">nan<" not in shown.lower() and ">None<" not in shown
+
+
+def test_the_provenance_table_shows_short_hashes_with_the_full_value_at_hand():
+    from conftest import ROOT
+
+    from perflib import manifest, records
+    from perflib.params import load_params
+
+    shown = {}
+    original = records.record
+    records.record = lambda kind, value, bundle, name: shown.update(bundle)
+    try:
+        manifest.show_provenance(load_params("heshuo", 2023, ROOT))
+    finally:
+        records.record = original
+    text = shown["text/markdown"]
+    table_rows = [line for line in text.splitlines() if line.startswith("| `data/")]
+    sha = manifest.provenance(load_params("heshuo", 2023, ROOT))["inputs"][0]["sha256"]
+    import re
+
+    visible = [re.sub(r'title="[0-9a-f]+"', "", line) for line in table_rows]
+    assert table_rows and not [v for v in visible if re.search(r"[0-9a-f]{20,}", v)]  # no unbreakable 64-digit cell
+    assert f'<code title="{sha}">{sha[:12]}…</code>' in text and f"`{sha}`" in text
