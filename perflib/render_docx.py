@@ -118,7 +118,9 @@ def _table(word, block: Table, layout: Layout) -> None:
                 cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))  # a number stays with its unit
             # A short table never splits: each row keeps with the next (Word; LibreOffice reads it as
             # "keep with next paragraph" of the table); the caption already keeps with the table.
-            paragraph.paragraph_format.keep_with_next = keep_whole and r < len(block.rows)
+            # A longer one never splits after its first row nor before its last.
+            paragraph.paragraph_format.keep_with_next = (r < len(block.rows) if keep_whole
+                                                         else r <= 1 or r == len(block.rows) - 1)
             paragraph.add_run(value)
     word.add_paragraph("", style="Normal")
 
@@ -127,30 +129,42 @@ KEEP_WHOLE_ROWS = 15  # a table of at most this many rows fits on one page and i
 
 
 def _column_widths(block: Table, layout: Layout) -> list:
-    """Columns as wide as their longest cell (at the table's font size, digits half a character),
-    so that numbers never wrap; the text columns share what is left, or give up what is missing."""
+    """Columns as wide as their longest cell (at the table's font size, digits about half a
+    character), so that numbers and short names (a county) never wrap; a header may take two lines.
+    The long text columns share what is left (they wrap), or what is over."""
     total = layout.text_width_mm
     char_mm = layout["table"]["size_pt"] * 25.4 / 72
     padding_mm = 4.0  # Word's default cell margins, 1.9 mm each side, and the borders
-    natural = [max(_text_width(v) for v in [name, *(row[c] for row in block.rows)]) * char_mm + padding_mm
-               for c, name in enumerate(block.columns)]
-    numeric = [c == 0 and all(row[0].isdigit() for row in block.rows) or block.is_numeric(c) for c in range(len(natural))]
-    text = [c for c, n in enumerate(numeric) if not n]
-    if not text or sum(natural[c] for c in range(len(natural)) if numeric[c]) >= total:
-        scale = total / sum(natural)  # only numbers, or numbers that fill the page: by their share
+
+    def need(c: int) -> float:
+        cells = [_text_width(row[c]) for row in block.rows if c < len(row)] or [0.0]
+        header = _text_width(block.columns[c])
+        return max(max(cells), header / 2 if header > 4 else header) * char_mm + padding_mm
+
+    natural = [need(c) for c in range(len(block.columns))]
+    # fixed: numbers, 序号, and short text (a county's name, 「增加1,256万元」); flexible: long text
+    fixed = [c == 0 and all(row[0].isdigit() for row in block.rows) or block.is_numeric(c)
+             or natural[c] <= SHORT_TEXT_CHARS * char_mm + padding_mm for c in range(len(natural))]
+    text = [c for c, f in enumerate(fixed) if not f]
+    fixed_sum = sum(w for w, f in zip(natural, fixed) if f)
+    if not text or fixed_sum >= total:  # no long text, or not enough room: every column by its share
+        scale = total / sum(natural)
         return [Mm(w * scale) for w in natural]
-    room = total - sum(w for w, n in zip(natural, numeric) if n)
-    # The text columns: short ones keep their width, the longest share what is left (they wrap).
+    room = total - fixed_sum
+    # The long text columns: the shorter keep their width, the longest share what is left (they wrap).
     level, left = room, sorted(text, key=lambda c: natural[c])
     while left:
         level = (room - sum(natural[c] for c in text if c not in left)) / len(left)
         if natural[left[0]] > level:
             break
         left.pop(0)
-    widths = [natural[c] if numeric[c] else min(natural[c], level) for c in range(len(natural))]
+    widths = [natural[c] if fixed[c] else min(natural[c], level) for c in range(len(natural))]
     spare = total - sum(widths)  # left over: to the text columns, by their width
     share = sum(widths[c] for c in text)
     return [Mm(w + (spare * w / share if c in text else 0)) for c, w in enumerate(widths)]
+
+
+SHORT_TEXT_CHARS = 8  # a text column no wider than this never wraps
 
 
 def _text_width(text: str) -> float:
