@@ -46,8 +46,9 @@ def figures_table(frame: pd.DataFrame) -> HTML:
                     return value
             return value
         frame["数值"] = [shown(v, u) for v, u in zip(frame["数值"], frame["单位"])]
-    return HTML(frame.to_html(index=False, na_rep="", max_rows=None, max_cols=None, escape=True, notebook=True,
-                              border=0).replace("<td>nan</td>", "<td></td>").replace("<td>None</td>", "<td></td>"))
+    with pd.option_context("display.max_colwidth", None, "display.max_rows", None, "display.max_columns", None):
+        table = frame.to_html(index=False, na_rep="", max_rows=None, max_cols=None, escape=True, notebook=True, border=0)
+    return HTML(table.replace("<td>nan</td>", "<td></td>").replace("<td>None</td>", "<td></td>"))
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
