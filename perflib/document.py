@@ -72,7 +72,10 @@ class Signature:
 
 
 def _width(text: str) -> float:
-    return sum(0.5 if ord(c) < 0x2E80 else 1.0 for c in text)
+    """Width in characters: Chinese 1, digits and Latin letters 0.5, and a quarter character where
+    the two meet (the space Word, WPS and LibreOffice put between Chinese and digits)."""
+    wide = [ord(c) >= 0x2E80 for c in text]
+    return sum(1.0 if w else 0.5 for w in wide) + 0.25 * sum(a != b for a, b in zip(wide, wide[1:]))
 
 
 def chinese_date(day: date) -> str:

@@ -222,7 +222,9 @@ def test_the_report_ends_its_text_with_the_issuing_office_and_date_right_aligned
     assert paragraphs[office - 1].text == "" and paragraphs[office - 2].text.endswith("提高资金使用效益。")
     assert paragraphs[office + 2].text.startswith("附：") and paragraphs[office + 2].paragraph_format.page_break_before
     pitch = 16 + load_layout().char_spacing_pt
-    for paragraph, chars in ((paragraphs[office], 4.5), (date, 2.0)):  # GB/T 9704 7.3.5.2, digits half a character
+    # GB/T 9704 7.3.5.2: the date (7.75 characters: digits half, a quarter where digits meet Chinese)
+    # starts 2 characters right of the office (6) and, being longer, ends 2 characters from the right
+    for paragraph, chars in ((paragraphs[office], 5.75), (date, 2.0)):
         assert paragraph.alignment == 2  # right
         assert abs(paragraph.paragraph_format.right_indent.pt - chars * pitch) < 0.1
         assert paragraph.paragraph_format.first_line_indent == 0

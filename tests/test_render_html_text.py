@@ -37,7 +37,7 @@ def test_the_signature_comes_after_the_text_and_before_the_appendix():
     from perflib.report import make_report
 
     body = str(render_body(make_report(load_params("heshuo", 2023, ROOT)).document))
-    office = body.index('<p class="office" style="padding-right:4.5em">和硕县财政局</p>')
+    office = body.index('<p class="office" style="padding-right:5.75em">和硕县财政局</p>')
     assert body.index("提高资金使用效益。") < office < body.index('<h2 class="appendix">附：')
     assert '<p class="date" style="padding-right:2em">2024年3月15日</p>' in body
 
