@@ -101,7 +101,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    title: str
+    title: str  # may hold "\n" where a long title's lines break (the rollup's); printed without it elsewhere
     sections: tuple[Section, ...]
     notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
     period_end: date | None = None  # the date written into files' metadata (see render_docx)
@@ -135,7 +135,7 @@ class Document:
 
     def text(self) -> str:
         """The report as plain text (title, headings, paragraphs, table cells)."""
-        lines = [self.title]
+        lines = [self.title.replace("\n", "")]
         signed = self.signature is None
         for section in self.walk():
             if not signed and section.level == 1 and section in self.appendix_sections:

@@ -51,7 +51,11 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
     _core_properties(word, doc)
     _footers(word, layout)
     _font_table(word, layout)
-    word.add_paragraph(doc.title, style=STYLE_TITLE)
+    title = word.add_paragraph(style=STYLE_TITLE)
+    for n, line in enumerate(doc.title.split("\n")):  # a title may name where its lines break
+        if n:
+            title.add_run().add_break()
+        title.add_run(line)
     for _ in range(layout["title"]["lines_after"]):
         word.add_paragraph("", style="Normal")
     for section in doc.body_sections:
@@ -74,9 +78,13 @@ def _section(word, section: Section, layout: Layout) -> None:
         run_in = None
     else:  # level-2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
         run_in = section.heading
-    for block in section.blocks:
+    for i, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
             paragraph = word.add_paragraph(style="Normal")
+            # A short paragraph that introduces a table (「…见下表。」) stays on the table's page.
+            following = section.blocks[i + 1] if i + 1 < len(section.blocks) else None
+            if isinstance(following, Table) and len(block.text) <= INTRO_CHARS:
+                paragraph.paragraph_format.keep_with_next = True
             if run_in:
                 paragraph.add_run(f"{run_in}。", style=STYLE_RUN_IN)
                 run_in = None
@@ -125,6 +133,7 @@ def _table(word, block: Table, layout: Layout) -> None:
     word.add_paragraph("", style="Normal")
 
 
+INTRO_CHARS = 84  # three lines of text
 KEEP_WHOLE_ROWS = 15  # a table of at most this many rows fits on one page and is never split
 
 
@@ -147,8 +156,13 @@ def _column_widths(block: Table, layout: Layout) -> list:
              or natural[c] <= SHORT_TEXT_CHARS * char_mm + padding_mm for c in range(len(natural))]
     text = [c for c, f in enumerate(fixed) if not f]
     fixed_sum = sum(w for w, f in zip(natural, fixed) if f)
-    if not text or fixed_sum >= total:  # no long text, or not enough room: every column by its share
-        scale = total / sum(natural)
+    if not text or fixed_sum >= total:  # no long text, or not enough room
+        body = [max([_text_width(row[c]) for row in block.rows if c < len(row)] + [1.0]) * char_mm + padding_mm
+                for c in range(len(natural))]
+        if sum(natural) > total and sum(body) <= total:  # headers wrap further; cells keep their width
+            k = (total - sum(body)) / (sum(natural) - sum(body))
+            return [Mm(b + (n - b) * k) for b, n in zip(body, natural)]
+        scale = total / sum(natural)  # every column by its share
         return [Mm(w * scale) for w in natural]
     room = total - fixed_sum
     # The long text columns: the shorter keep their width, the longest share what is left (they wrap).
@@ -438,7 +452,7 @@ def _font_table(word, layout: Layout) -> None:
 def _core_properties(word, doc: Document) -> None:
     props = word.core_properties
     when = document_date(doc)
-    props.title = doc.title
+    props.title = doc.title.replace("\n", "")
     props.subject = props.keywords = props.category = props.comments = ""
     props.author = props.last_modified_by = ""
     props.revision = 1

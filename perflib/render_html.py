@@ -92,7 +92,7 @@ def _section(section: Section) -> str:
 
 def render_body(doc: Document, notes: bool = False) -> Markup:
     """The report's HTML without page chrome (also what the notebook displays)."""
-    parts = [f'<h1 class="title">{escape(doc.title)}</h1>'] + [_section(s) for s in doc.body_sections]
+    parts = [f'<h1 class="title">{Markup("<br>").join(escape(line) for line in doc.title.split(chr(10)))}</h1>'] + [_section(s) for s in doc.body_sections]
     if doc.signature:
         parts.append(_signature(doc.signature))
     parts += [_section(s) for s in doc.appendix_sections]
@@ -106,4 +106,4 @@ def render_html(doc: Document, notes: bool = False) -> str:
     """The standalone page."""
     env = Environment(loader=PackageLoader("perflib", "templates"), autoescape=select_autoescape(["html", "j2"]))
     css = Markup(files("perflib").joinpath("templates/report.css").read_text(encoding="utf-8"))
-    return env.get_template("report.html.j2").render(doc=doc, css=css, body=render_body(doc, notes)) + "\n"
+    return env.get_template("report.html.j2").render(doc=doc, title=doc.title.replace("\n", ""), css=css, body=render_body(doc, notes)) + "\n"

@@ -480,7 +480,7 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
         add("结论", [Paragraph(p) for p in findings(collection, latest)] + [Paragraph(p) for p in params.conclusions])
     sections.append(Section(1, "附：", "各县年度报告生成情况",
                             (Table("各县年度报告生成情况", ("县（市）", "年度", "状态", "说明"), tuple(status_table(collection))),)))
-    title = f"{span}{region}预算绩效管理工作情况汇总"
+    title = f"{span}{region}\n预算绩效管理工作情况汇总"  # two lines, broken where the words part
     signature = (Signature(params.issuer, chinese_date(params.issue_date) if params.issue_date else "")
                  if params.issuer else None)
     return Document(title, number_tables(tuple(sections)), period_end=date(latest or 1980, 12, 31), layout=load_layout(),

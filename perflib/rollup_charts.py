@@ -40,8 +40,9 @@ def monitoring_chart(collection: Collection, year: int) -> Chart:
     schedule = [float(b["schedule"] * 100) for _, b in rows][::-1]
     ax.barh(names, progress, color=RED, label="预算执行进度")
     ax.scatter(schedule, names, marker="|", s=300, color="black", label="序时进度", zorder=3)
-    for i, value in enumerate(progress):
-        ax.annotate(f"{value:.0f}%", (value, i), va="center", ha="left", fontsize=TEXT_PT, xytext=(4, 0), textcoords="offset points")
+    for i, (value, mark) in enumerate(zip(progress, schedule)):  # the label clear of the schedule's tick
+        ax.annotate(f"{value:.0f}%", (max(value, mark), i), va="center", ha="left", fontsize=TEXT_PT, xytext=(6, 0),
+                    textcoords="offset points")
     ax.set_xlim(0, 120)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))

@@ -283,3 +283,28 @@ def test_every_number_column_is_wide_enough_for_its_longest_cell(heshuo):
     first, *_, change, rate = _column_widths(history, layout)
     assert first.mm > 40  # the indicator names wrap at most once
     assert change.mm >= _text_width("增加1,256万元") * char_mm and rate.mm >= _text_width("增长36.8%") * char_mm
+
+
+def test_a_short_paragraph_introducing_a_table_stays_on_its_page():
+    from perflib.document import Document as Model
+    from perflib.document import Paragraph, Section, Table
+
+    doc = Model("标题", (Section(1, "一、", "部分", (Paragraph("各县主要指标见下表。"), Table("表", ("甲", "乙"), (("1", "2"),)),
+                                                  Paragraph("长" * 200), Table("表", ("甲", "乙"), (("1", "2"),)))),))
+    word = read_docx(io.BytesIO(render_docx(doc)))
+    intro, long_ = [p for p in word.paragraphs if p.text.startswith(("各县", "长"))]
+    assert intro.paragraph_format.keep_with_next is True
+    assert not long_.paragraph_format.keep_with_next
+
+
+def test_a_title_breaks_where_it_says_and_prints_whole_elsewhere():
+    from perflib.document import Document as Model
+    from perflib.render_html import render_html
+
+    doc = Model("2022—2023年各县（市）\n预算绩效管理工作情况汇总", ())
+    word = read_docx(io.BytesIO(render_docx(doc)))
+    assert word.paragraphs[0].text == "2022—2023年各县（市）\n预算绩效管理工作情况汇总"  # a line break (w:br)
+    assert word.core_properties.title == "2022—2023年各县（市）预算绩效管理工作情况汇总"
+    html = render_html(doc)
+    assert "<title>2022—2023年各县（市）预算绩效管理工作情况汇总</title>" in html and "（市）<br>预算" in html
+    assert doc.text().startswith("2022—2023年各县（市）预算绩效管理工作情况汇总\n")
