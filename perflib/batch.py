@@ -324,7 +324,7 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = [f.name for f in fields(Outcome)]
+    names = [f.name for f in fields(Outcome) if f.name != "worker"]  # host:pid says nothing reproducible
     writer.writerow([SUMMARY_COLUMNS[n] for n in names])
     for outcome in sorted(outcomes, key=lambda o: (o.county, o.year)):
         row = asdict(outcome)
@@ -359,7 +359,9 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
     root = Path(root).resolve()
     options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
     before = _descendants()
-    bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    # No bar where stderr is not a terminal: a log would keep every carriage-return frame.
+    bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress or not sys.stderr.isatty(), file=sys.stderr,
+               dynamic_ncols=True)
 
     def on_done(outcome: Outcome) -> None:
         if progress:

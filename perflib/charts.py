@@ -7,6 +7,7 @@ SVG hash salt, glyphs as paths (an SVG needs no font on the reader's machine).
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from . import formatting as fmt  # noqa: E402
 from .document import Chart  # noqa: E402
 from .figures import Figures  # noqa: E402
 from .formatting import Printer  # noqa: E402
@@ -25,7 +29,7 @@ PRINT_DPI = 300
 STYLE = {
     "svg.hashsalt": "perflib",
     "svg.fonttype": "path",
-    "font.size": 10,
+    "font.size": 10,  # TEXT_PT
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.unicode_minus": False,
@@ -59,58 +63,76 @@ def save_chart(fig, key: str, caption: str) -> Chart:
     return Chart(key, caption, png.getvalue(), svg.getvalue())
 
 
+# Print size: charts are drawn at the width they print at (never enlarged in Word, at most
+# layout figure.width_mm), so a font size here is the printed size; 10 pt and more reads on paper
+# and, the SVG shrinking to a 390 px phone screen by about 0.8, still at about 11 px there.
+WIDTH_IN = 4.6
+TEXT_PT = 10
+
+
 def monitoring_chart(figures: Figures, printer: Printer) -> Chart:
-    """Execution progress of each monitoring batch beside 序时进度 at its as-of date."""
+    """Execution progress of each monitoring batch beside 序时进度 at its as-of date, both in the
+    precision of the report's percentages (the text prints the progress; 序时进度 follows it)."""
     batches = figures.lists["monitoring.batches"]
-    labels = [f"{b['label']}（截至{b['as_of'].month}月{b['as_of'].day}日）" for b in batches]
+    decimals = min(printer.decimals_of(b["progress"]) for b in batches)
+    labels = [f"{b['label']}\n（截至{b['as_of'].month}月{b['as_of'].day}日）" for b in batches]
     progress = [float(b["progress"].value * 100) for b in batches]
     schedule = [float(b["schedule"].value * 100) for b in batches]
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.0))
     x = range(len(batches))
     ax.bar([i - 0.18 for i in x], progress, width=0.36, label="预算执行进度", color="#b22222")
     ax.bar([i + 0.18 for i in x], schedule, width=0.36, label="序时进度", color="#9e9e9e")
     for i, b in enumerate(batches):
-        ax.annotate(printer(b["progress"]), (i - 0.18, progress[i]), ha="center", va="bottom", fontsize=9)
-        ax.annotate(printer(b["schedule"]), (i + 0.18, schedule[i]), ha="center", va="bottom", fontsize=9)
+        for offset, value in ((-0.18, b["progress"].value), (0.18, b["schedule"].value)):
+            ax.annotate(fmt.fmt_percent(value, decimals), (i + offset, float(value * 100)), ha="center", va="bottom",
+                        fontsize=TEXT_PT)
     ax.set_xticks(list(x), labels)
-    ax.set_ylabel("%")
     ax.set_ylim(0, 100)
-    ax.legend(frameon=False, loc="upper left")
-    ax.set_title("项目绩效监控：预算执行进度与序时进度")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, False) + "%"))
+    ax.legend(frameon=False, loc="upper left", ncols=2)
     return save_chart(fig, "monitoring_progress", "图2　项目绩效监控预算执行进度与序时进度")
 
 
 def evaluation_funds_chart(figures: Figures, printer: Printer) -> Chart:
-    """Key-evaluation funds (万元) by evaluation type, in the report's order of types."""
-    funds = figures.lists["key_evaluations.funds_by_type"][::-1]
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    """Key-evaluation funds (万元) by evaluation type, in the report's order of types; types
+    without funds are left out (the text lists them with their zero count)."""
+    funds = [(kind, amount) for kind, amount in figures.lists["key_evaluations.funds_by_type"][::-1] if amount.value]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.45 * max(len(funds), 1)))
     values = [float(amount.value) for _, amount in funds]
-    ax.barh([kind for kind, _ in funds], values, color="#b22222")
+    decimals = max([printer.decimals_of(a) for _, a in funds] + [0])
+    ax.barh([kind for kind, _ in funds], values, color="#b22222", height=0.6)
     for i, (_, amount) in enumerate(funds):
-        if amount.value:
-            ax.annotate(printer(amount), (values[i], i), va="center", ha="left", fontsize=9,
-                        xytext=(3, 0), textcoords="offset points")
+        ax.annotate(printer.number(amount), (values[i], i), va="center", ha="left", fontsize=TEXT_PT,
+                    xytext=(3, 0), textcoords="offset points")
     ax.set_xlabel("万元")
-    ax.set_xlim(0, max(values + [1.0]) * 1.25)
-    ax.set_title("重点绩效评价资金按评价类型")
+    ax.set_xlim(0, max(values + [1.0]) * 1.3)
+    ax.xaxis.set_major_locator(MaxNLocator(4, integer=decimals == 0))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, True)))
     return save_chart(fig, "evaluation_funds", "图1　重点绩效评价资金按评价类型分布")
 
 
 def history_chart(figures: Figures, printer: Printer) -> Chart:
-    """The county's main indicators over the years (perflib.history), one panel each; the panel
-    title carries the unit, so the bars are labelled with the number alone."""
+    """The county's main indicators over the years (perflib.history), one panel each, the unit in
+    the panel's title and the bars labelled with the number alone; each panel's ticks in the
+    precision and separators of its labels."""
     years = figures.lists["yoy.years"]
     labels = [str(year) for year, _ in years]
-    fig, axes = plt.subplots(2, 3, figsize=(7.2, 4.4))
+    fig, axes = plt.subplots(3, 2, figsize=(WIDTH_IN, 5.6))
     for ax, indicator in zip(axes.flat, headline_indicators()):
-        values = [float(f[indicator.key].value) for _, f in years]
+        key, title = indicator.key, indicator.title
+        values = [float(f[key].value) for _, f in years]
+        printed = [printer.number(f[key]) for _, f in years]
+        decimals = max(printer.decimals_of(f[key]) for _, f in years)
+        thousands = printer.settings.thousands_separator
         ax.bar(labels, values, color=["#9e9e9e"] * (len(values) - 1) + ["#b22222"], width=0.6)
-        for i, (_, f) in enumerate(years):
-            ax.annotate(printer.number(f[indicator.key]), (i, values[i]), ha="center", va="bottom", fontsize=8)
-        ax.set_title(indicator.title, fontsize=9)
-        ax.set_ylim(0, max(values + [1.0]) * 1.25)
-        ax.tick_params(labelsize=8)
-    fig.tight_layout()
+        for i, text in enumerate(printed):
+            ax.annotate(text, (i, values[i]), ha="center", va="bottom", fontsize=TEXT_PT)
+        ax.set_title(title, fontsize=TEXT_PT)
+        ax.set_ylim(0, max(values + [1.0]) * 1.3)
+        ax.yaxis.set_major_locator(MaxNLocator(3, integer=decimals == 0))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, d=decimals, t=thousands: fmt.fmt_number(Decimal(str(v)), d, t)))
+        ax.tick_params(labelsize=TEXT_PT)
+    fig.tight_layout(h_pad=0.8, w_pad=1.0)
     return save_chart(fig, "history", f"图3　{labels[0]}年至{labels[-1]}年主要指标")
 
 

@@ -33,7 +33,27 @@ def rows_frame(dataset: Dataset, table: str) -> pd.DataFrame:
     spec = TABLES_BY_NAME[table]
     frame = dataset.tables[table].set_index("excel_row")
     frame.index.name = "Excel 行号"
-    return frame.rename(columns={c.name: c.header for c in spec.columns}).astype(str).replace({"None": ""})
+    return frame.rename(columns={c.name: c.header for c in spec.columns}).astype(str).replace({"None": "", "nan": "", "NaN": "", "NaT": "", "<NA>": ""})
+
+
+def figures_table(frame: pd.DataFrame) -> HTML:
+    """A figures table (``Figures.frame()``) whole, for an auditor: every row and every cell in
+    full (no 「…」), NaN as an empty cell, a percentage's value as a percentage (0.46 → 46%)."""
+    from decimal import Decimal, InvalidOperation
+
+    frame = frame.copy()
+    if {"数值", "单位"} <= set(frame.columns):
+        def shown(value, unit):
+            if unit == "%":
+                try:
+                    return f"{(Decimal(str(value)) * 100).normalize():f}%"
+                except InvalidOperation:
+                    return value
+            return value
+        frame["数值"] = [shown(v, u) for v, u in zip(frame["数值"], frame["单位"])]
+    with pd.option_context("display.max_colwidth", None, "display.max_rows", None, "display.max_columns", None):
+        table = frame.to_html(index=False, na_rep="", max_rows=None, max_cols=None, escape=True, notebook=True, border=0)
+    return HTML(table.replace("<td>nan</td>", "<td></td>").replace("<td>None</td>", "<td></td>"))
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
@@ -70,7 +90,7 @@ def show_part(report: Report, part: Part, section: Section, heading: str) -> Non
             display(rows_frame(report.dataset, table))
     if part.figures:
         display(Markdown("**计算得到的数字**"))
-        display(report.figures.frame(report.document.printer, part.figures))
+        display(figures_table(report.figures.frame(report.document.printer, part.figures)))
     display(Markdown("**报告文字**"))
     display(HTML(_part_html(report.document, section)))
 
@@ -117,7 +137,7 @@ def year_over_year(report: Report) -> None:
     if ledger.empty:
         return
     display(Markdown("**计算得到的数字**"))
-    display(ledger)
+    display(figures_table(ledger))
     part = next((s for s in report.document.walk() if s.number == "附："), None)
     if part is not None:
         display(Markdown("**报告附录**"))

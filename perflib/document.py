@@ -5,7 +5,8 @@ figure reference. Figures stay values until a renderer prints them through ``Doc
 add nothing of their own."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Mapping, Union
 
@@ -37,6 +38,13 @@ class Table:
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    number: str = ""  # 表1, 表2 … in reading order, given by build_document (number_tables)
+    numeric: tuple[bool, ...] = ()  # per column: numbers, right-aligned (empty: judged from the printed cells)
+
+    @property
+    def title(self) -> str:
+        """The title printed above the table: 「表1　…」."""
+        return f"{self.number}\u3000{self.caption}" if self.number else self.caption
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,38 @@ class Chart:
     caption: str
     png: bytes = field(repr=False)  # print resolution, for Word
     svg: str = field(repr=False)  # for the web
+
+
+_NUMERIC_CELL = re.compile(r"^[-+−]?\d[\d,.]*\s*(%|万元|亿元|元|个|人次|次|项|条|类|批)?$")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """落款: the issuing office (发文机关署名) and the date (成文日期) at the end of the document."""
+
+    office: str
+    date: str  # as printed: 「2024年3月15日」
+
+    def right_indents(self) -> tuple[float, float]:
+        """Right indents, in characters, of the office line and of the date line below it, after
+        GB/T 9704-2012 7.3.5.2 (no seal): the office 2 characters from the right, the date starting
+        2 characters right of the office's first character; a date longer than that ends
+        2 characters from the right and the office moves left. Digits count half a character."""
+        office, date_ = _width(self.office), _width(self.date)
+        office_right = max(2.0, 4.0 + date_ - office)
+        return office_right, office_right + office - 2.0 - date_
+
+
+def _width(text: str) -> float:
+    """Width in characters: Chinese 1, digits and Latin letters 0.5, and a quarter character where
+    the two meet (the space Word, WPS and LibreOffice put between Chinese and digits)."""
+    wide = [ord(c) >= 0x2E80 for c in text]
+    return sum(1.0 if w else 0.5 for w in wide) + 0.25 * sum(a != b for a, b in zip(wide, wide[1:]))
+
+
+def chinese_date(day: date) -> str:
+    """A date as a 公文 prints it: 「2024年3月5日」 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 Block = Union[Paragraph, Table, Chart]
@@ -66,13 +106,14 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    title: str
+    title: str  # may hold "\n" where a long title's lines break (the rollup's); printed without it elsewhere
     sections: tuple[Section, ...]
     notes: tuple[Finding, ...] = ()  # warnings for the analyst: shown in the appendix, not the text
     period_end: date | None = None  # the date written into files' metadata (see render_docx)
     layout: Layout | None = field(default=None, repr=False, compare=False)  # page layout of the DOCX/PDF (layout.yaml)
     figures: Mapping[str, Figure] = field(default_factory=dict, repr=False, compare=False)  # what FigureRefs name
     printer: fmt.Printer = field(default_factory=fmt.Printer, repr=False, compare=False)  # the county's number settings
+    signature: Signature | None = None  # 落款 after the text (params text.issuer, text.issue_date)
 
     def walk(self):
         """Every section, depth first."""
@@ -81,6 +122,28 @@ class Document:
             section = stack.pop()
             yield section
             stack.extend(reversed(section.children))
+
+    @property
+    def body_sections(self) -> tuple[Section, ...]:
+        """The text's sections: those before the first appendix (附：…)."""
+        return self.sections[:self._appendix_start()]
+
+    @property
+    def appendix_sections(self) -> tuple[Section, ...]:
+        """The appendices (附：…): after the 落款, as a 公文's 附件 follow it."""
+        return self.sections[self._appendix_start():]
+
+    def _appendix_start(self) -> int:
+        return next((i for i, s in enumerate(self.sections) if s.number.startswith("附")), len(self.sections))
+
+    def is_numeric(self, table: Table, column: int) -> bool:
+        """Whether a table's column holds numbers (right-aligned): as the table says, else every
+        non-empty printed cell of the column is a number with its unit (「增长9.2%」 in words is text)."""
+        if table.numeric:
+            return column < len(table.numeric) and table.numeric[column]
+        cells = [self.printed(row[column]) for row in table.rows if column < len(row)]
+        cells = [c for c in cells if c.strip()]
+        return bool(cells) and all(_NUMERIC_CELL.match(c) for c in cells)
 
     def section(self, key: str) -> Section | None:
         """The section made from the outline part ``key`` (None if the report has no such part)."""
@@ -100,18 +163,24 @@ class Document:
 
     def text(self, mark: Callable[[str, str], str] | None = None) -> str:
         """The report as plain text (title, headings, paragraphs, table cells), one block a line."""
-        lines = [self.title]
+        lines = [self.title.replace("\n", "")]
+        signed = self.signature is None
         for section in self.walk():
+            if not signed and section.level == 1 and section in self.appendix_sections:
+                lines += [self.signature.office, self.signature.date]
+                signed = True
             lines.append(section.heading)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
                     lines.append(self.text_of(block.runs, mark))
                 elif isinstance(block, Table):
-                    lines.append(block.caption)
+                    lines.append(block.title)
                     lines.append("\t".join(block.columns))
                     lines.extend("\t".join(self.text_of((cell,), mark) for cell in row) for row in block.rows)
                 elif isinstance(block, Chart):
                     lines.append(block.caption)
+        if not signed:
+            lines += [self.signature.office, self.signature.date]
         return "\n".join(lines)
 
 
@@ -169,6 +238,24 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             sections.append(Section(level, number, render_text(env, part.title, values), tuple(blocks), children, part.key))
         return tuple(sections)
 
-    return Document(render_text(env, outline.title, values), build(outline.parts, 1), tuple(notes),
+    return Document(render_text(env, outline.title, values), number_tables(build(outline.parts, 1)), tuple(notes),
                     period_end=date(params.year, 12, 31), layout=load_layout(params),
-                    figures=dict(figures.items), printer=fmt.Printer(params.settings))
+                    figures=dict(figures.items), printer=fmt.Printer(params.settings), signature=signature_of(params))
+
+
+def signature_of(params: Params) -> Signature | None:
+    """The 落款 from the params (text.issuer, text.issue_date); none without an issuer."""
+    if not params.issuer:
+        return None
+    return Signature(params.issuer, chinese_date(params.issue_date) if params.issue_date else "")
+
+
+def number_tables(sections: tuple[Section, ...], start: int = 1) -> tuple[Section, ...]:
+    """Every table numbered 表1, 表2 … in reading order (a section's blocks, then its children)."""
+    counter = iter(range(start, 10_000))
+
+    def walk(section: Section) -> Section:
+        blocks = tuple(replace(b, number=f"表{next(counter)}") if isinstance(b, Table) else b for b in section.blocks)
+        return replace(section, blocks=blocks, children=tuple(walk(c) for c in section.children))
+
+    return tuple(walk(s) for s in sections)

@@ -78,6 +78,7 @@ CHANGE = "change"  # a difference in the unit of its figure: 增加1个, 减少3
 NEARLY_UNCHANGED = "nearly_unchanged"  # a difference that rounds to nothing as printed: 基本持平
 CHANGE_PERCENT = "change_percent"  # a relative change: 增长25.0%, 下降3.1%, 持平
 CHART_NUMBER = "chart_number"  # 图1
+TABLE_NUMBER = "table_number"  # 表1
 PLAIN = "plain"  # value then unit as they are: 2023年, 28类, a quoted text
 
 
@@ -121,6 +122,8 @@ class Printer:
             return word + (fmt_percent(abs(ratio), self._decimals(figure, s.percent_decimals)) if ratio else "")
         if style == CHART_NUMBER:
             return f"图{value}"
+        if style == TABLE_NUMBER:
+            return f"表{value}"
         if style == PLAIN:
             return f"{value}{unit}"
         raise ValueError(f"unknown figure style {style!r}")
@@ -135,6 +138,15 @@ class Printer:
         if figure.style == YI:
             return fmt_number(Decimal(figure.value), self._decimals(figure, s.yi_decimals), s.thousands_separator)
         return self(figure)
+
+    def decimals_of(self, figure: Printable) -> int:
+        """The decimals the figure prints with (a chart's axis ticks follow its labels)."""
+        s = self.settings
+        if figure.style == PERCENT:
+            return self._decimals(figure, s.percent_decimals)
+        if figure.style in (WAN, YI):
+            return self.unit_decimals(figure.unit, figure.decimals)
+        return 0
 
     @staticmethod
     def _decimals(figure: Printable, default: int) -> int:

@@ -171,6 +171,10 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
         for i, item in enumerate(items, start=1):
             yield f"text.{name}.{i}.title", item.title
             yield f"text.{name}.{i}.text", item.text
+    if params.issue_date:  # 落款的成文日期, as printed
+        from .document import chinese_date
+
+        yield "text.issue_date", chinese_date(params.issue_date)
 
 
 def _quoted_params(add, params: Params) -> None:
@@ -203,6 +207,8 @@ def _numbering(add, document: Document) -> None:
         for block in section.blocks:
             if isinstance(block, Table):
                 tables += 1
+                if block.number:
+                    add(Figure(f"table.{tables}.number", f"表的编号：{block.title}", int(block.number[1:]), "", fmt.TABLE_NUMBER, "文档结构", (), HOW_NUMBERING))
                 if block.columns and block.columns[0] == "序号":
                     for row in block.rows:
                         add(Figure(f"table.{tables}.row.{row[0]}", f"表「{block.caption}」的序号", int(row[0]), "", fmt.PLAIN, "文档结构", (), HOW_NUMBERING))

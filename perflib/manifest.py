@@ -210,10 +210,14 @@ def show_provenance(params: Params) -> None:
     """The provenance as the notebook's second cell shows it, recorded for the manifest."""
     record = provenance(params)
     lines = ["**来源记录**（与输出文件夹中的 `manifest.json` 一致；`perflib verify` 据此核验）", "",
-             "| 输入文件 | 用途 | 大小（字节） | SHA-256 | 各工作表数据行数 |", "|---|---|---|---|---|"]
+             "| 输入文件 | 用途 | 大小（字节） | SHA-256 |", "|---|---|---|---|"]
     for e in record["inputs"]:
-        sheets = "、".join(f"{k} {v}" for k, v in e.get("sheets", {}).items())
-        lines.append(f"| `{e['path']}` | {e['role']} | {e['size']} | `{e['sha256']}` | {sheets} |")
+        # the short form keeps the table narrow (a 64-digit hash does not wrap); the full value is
+        # the cell's tooltip and listed below the table
+        lines.append(f"| `{e['path']}` | {e['role']} | {e['size']} | <code title=\"{e['sha256']}\">{e['sha256'][:12]}…</code> |")
+    lines += ["", "各工作表数据行数："] + [f"- `{e['path']}`：" + "、".join(f"{k} {v}" for k, v in e["sheets"].items())
+                                     for e in record["inputs"] if e.get("sheets")]
+    lines += ["", "完整 SHA-256："] + [f"- `{e['path']}`：`{e['sha256']}`" for e in record["inputs"]]
     versions = "，".join(f"{k} {v}" for k, v in record["versions"].items())
     git = record["git"]
     code = (f"git 提交 `{git['commit']}`{'（工作区有未提交的改动）' if git['dirty'] else '（工作区无改动）'}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -74,6 +75,8 @@ class Params:
     source: Path | None
     data_root: Path | None = None  # where data paths may point besides the project (--data-root); earlier years use it too
     columns: Mapping[str, Any] = field(default_factory=dict)  # the county's export names (perflib.mapping)
+    issuer: str = ""  # 落款: the issuing office (text.issuer)
+    issue_date: date | None = None  # 成文日期 (text.issue_date)
 
     @property
     def title(self) -> str:
@@ -174,6 +177,8 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         source=source,
         data_root=data_root,
         columns=_columns(raw.get("columns"), where),
+        issuer=str(text.get("issuer") or "").strip(),
+        issue_date=issue_date_of(text.get("issue_date"), where),
     )
 
 
@@ -181,6 +186,23 @@ def _columns(raw: Any, where: str) -> dict[str, Any]:
     from .mapping import parse_mapping
 
     return parse_mapping(raw, where)
+
+
+def issue_date_of(value: Any, where: str) -> date | None:
+    """text.issue_date: a YAML date (2024-03-15) or the printed form 2024年3月15日."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:-|年)\s*(\d{1,2})\s*(?:-|月)\s*(\d{1,2})\s*日?\s*", str(value))
+    try:
+        if match:
+            return date(*map(int, match.groups()))
+    except ValueError:
+        pass
+    raise ParamsError(f"参数文件 {where} 中 text.issue_date 应为日期（如 2024-03-15 或 2024年3月15日），现为「{value}」。")
 
 
 def confine(value: Any, root: Path, where: str, key: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 from docx import Document as new_docx
@@ -22,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .document import Chart, Document, Paragraph, Section, Table
+from .document import Chart, Document, Paragraph, Section, Signature, Table
 from .layout import Layout, load_layout
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
@@ -50,10 +51,19 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
     _styles(word, layout)
     _core_properties(word, doc)
     _footers(word, layout)
-    word.add_paragraph(doc.title, style=STYLE_TITLE)
+    _font_table(word, layout)
+    title = word.add_paragraph(style=STYLE_TITLE)
+    for n, line in enumerate(doc.title.split("\n")):  # a title may name where its lines break
+        if n:
+            title.add_run().add_break()
+        title.add_run(line)
     for _ in range(layout["title"]["lines_after"]):
         word.add_paragraph("", style="Normal")
-    for section in doc.sections:
+    for section in doc.body_sections:
+        _section(word, section, layout, doc)
+    if doc.signature:
+        _signature(word, doc.signature, layout)
+    for section in doc.appendix_sections:
         _section(word, section, layout, doc)
     buffer = io.BytesIO()
     word.save(buffer)
@@ -64,13 +74,18 @@ def render_docx(doc: Document, layout: Layout | None = None) -> bytes:
 
 def _section(word, section: Section, layout: Layout, doc: Document) -> None:
     if section.level == 1:
-        word.add_paragraph(section.heading, style=STYLE_HEADING1)
+        heading = word.add_paragraph(section.heading, style=STYLE_HEADING1)
+        heading.paragraph_format.page_break_before = section.number.startswith("附")  # an appendix starts a page
         run_in = None
     else:  # level-2 headings run in: 「（一）制度建设方面。」 begins the first paragraph
         run_in = section.heading
-    for block in section.blocks:
+    for i, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
             paragraph = word.add_paragraph(style="Normal")
+            # A short paragraph that introduces a table (「…见下表。」) stays on the table's page.
+            following = section.blocks[i + 1] if i + 1 < len(section.blocks) else None
+            if isinstance(following, Table) and len(doc.text_of(block.runs)) <= INTRO_CHARS:
+                paragraph.paragraph_format.keep_with_next = True
             if run_in:
                 paragraph.add_run(f"{run_in}。", style=STYLE_RUN_IN)
                 run_in = None
@@ -85,8 +100,16 @@ def _section(word, section: Section, layout: Layout, doc: Document) -> None:
         _section(word, child, layout, doc)
 
 
+def printed_table(doc: Document, block: Table) -> Table:
+    """The table as printed: every cell as text, and which columns hold numbers."""
+    numeric = tuple(doc.is_numeric(block, c) for c in range(len(block.columns)))
+    return replace(block, rows=tuple(tuple(doc.printed(cell) for cell in row) for row in block.rows), numeric=numeric)
+
+
 def _table(word, block: Table, layout: Layout, doc: Document) -> None:
-    caption = word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    block = printed_table(doc, block)
+    numeric = block.numeric
+    caption = word.add_paragraph(block.title, style=STYLE_CAPTION)
     caption.paragraph_format.keep_with_next = True
     table = word.add_table(rows=1 + len(block.rows), cols=len(block.columns))
     table.style = word.styles["Table Grid"]
@@ -95,8 +118,8 @@ def _table(word, block: Table, layout: Layout, doc: Document) -> None:
     widths = _column_widths(block, layout)
     for column, width in zip(table.columns, widths):
         column.width = width  # w:gridCol, which LibreOffice reads
-    for r, cells in enumerate((block.columns, *block.rows)):
-        values = [doc.printed(cell) for cell in cells]
+    keep_whole = len(block.rows) <= KEEP_WHOLE_ROWS
+    for r, values in enumerate((block.columns, *block.rows)):
         row = table.rows[r]
         _row_properties(row, header=r == 0)
         for c, value in enumerate(values):
@@ -106,18 +129,69 @@ def _table(word, block: Table, layout: Layout, doc: Document) -> None:
             paragraph.style = word.styles[STYLE_TABLE_HEADER if r == 0 else STYLE_TABLE]
             if r == 0 or (c == 0 and value.isdigit()):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif numeric[c]:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))  # a number stays with its unit
+            # A short table never splits: each row keeps with the next (Word; LibreOffice reads it as
+            # "keep with next paragraph" of the table); the caption already keeps with the table.
+            # A longer one never splits after its first row nor before its last.
+            paragraph.paragraph_format.keep_with_next = (r < len(block.rows) if keep_whole
+                                                         else r <= 1 or r == len(block.rows) - 1)
             paragraph.add_run(value)
     word.add_paragraph("", style="Normal")
 
 
+INTRO_CHARS = 84  # three lines of text
+KEEP_WHOLE_ROWS = 15  # a table of at most this many rows fits on one page and is never split
+
+
 def _column_widths(block: Table, layout: Layout) -> list:
-    """A narrow first column for 序号, the rest shares the text width."""
+    """Columns as wide as their longest cell (at the table's font size, digits about half a
+    character), so that numbers and short names (a county) never wrap; a header may take two lines.
+    The long text columns share what is left (they wrap), or what is over."""
     total = layout.text_width_mm
-    if len(block.columns) > 1 and all(isinstance(row[0], str) and row[0].isdigit() for row in block.rows):
-        first = 16.0
-        rest = (total - first) / (len(block.columns) - 1)
-        return [Mm(first)] + [Mm(rest)] * (len(block.columns) - 1)
-    return [Mm(total / len(block.columns))] * len(block.columns)
+    char_mm = layout["table"]["size_pt"] * 25.4 / 72
+    padding_mm = 4.0  # Word's default cell margins, 1.9 mm each side, and the borders
+
+    def need(c: int) -> float:
+        cells = [_text_width(row[c]) for row in block.rows if c < len(row)] or [0.0]
+        header = _text_width(block.columns[c])
+        return max(max(cells), header / 2 if header > 4 else header) * char_mm + padding_mm
+
+    natural = [need(c) for c in range(len(block.columns))]
+    # fixed: numbers, 序号, and short text (a county's name, 「增加1,256万元」); flexible: long text
+    fixed = [c == 0 and all(row[0].isdigit() for row in block.rows) or block.numeric[c]
+             or natural[c] <= SHORT_TEXT_CHARS * char_mm + padding_mm for c in range(len(natural))]
+    text = [c for c, f in enumerate(fixed) if not f]
+    fixed_sum = sum(w for w, f in zip(natural, fixed) if f)
+    if not text or fixed_sum >= total:  # no long text, or not enough room
+        body = [max([_text_width(row[c]) for row in block.rows if c < len(row)] + [1.0]) * char_mm + padding_mm
+                for c in range(len(natural))]
+        if sum(natural) > total and sum(body) <= total:  # headers wrap further; cells keep their width
+            k = (total - sum(body)) / (sum(natural) - sum(body))
+            return [Mm(b + (n - b) * k) for b, n in zip(body, natural)]
+        scale = total / sum(natural)  # every column by its share
+        return [Mm(w * scale) for w in natural]
+    room = total - fixed_sum
+    # The long text columns: the shorter keep their width, the longest share what is left (they wrap).
+    level, left = room, sorted(text, key=lambda c: natural[c])
+    while left:
+        level = (room - sum(natural[c] for c in text if c not in left)) / len(left)
+        if natural[left[0]] > level:
+            break
+        left.pop(0)
+    widths = [natural[c] if fixed[c] else min(natural[c], level) for c in range(len(natural))]
+    spare = total - sum(widths)  # left over: to the text columns, by their width
+    share = sum(widths[c] for c in text)
+    return [Mm(w + (spare * w / share if c in text else 0)) for c, w in enumerate(widths)]
+
+
+SHORT_TEXT_CHARS = 8  # a text column no wider than this never wraps
+
+
+def _text_width(text: str) -> float:
+    """Width in characters of the table font: Chinese 1, Latin letters and digits about 0.55 (Times)."""
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
 def _row_properties(row, header: bool) -> None:
@@ -126,6 +200,23 @@ def _row_properties(row, header: bool) -> None:
     tr_pr.append(OxmlElement("w:cantSplit"))
     if header:
         tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _signature(word, signature: Signature, layout: Layout) -> None:
+    """落款 (GB/T 9704-2012 7.3.5.2): one blank line after the text, the issuing office right-aligned
+    2 characters in, the date on the next line starting 2 characters right of the office."""
+    pitch = layout["body"]["size_pt"] + layout.char_spacing_pt
+    blank = word.add_paragraph("", style="Normal")
+    blank.paragraph_format.keep_with_next = True
+    lines = [(signature.office, right) for right in signature.right_indents()[:1]]
+    if signature.date:
+        lines.append((signature.date, signature.right_indents()[1]))
+    for n, (text, right_chars) in enumerate(lines):
+        paragraph = word.add_paragraph(text, style="Normal")
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        paragraph.paragraph_format.right_indent = Pt(right_chars * pitch)
+        paragraph.paragraph_format.keep_with_next = n < len(lines) - 1
 
 
 def _chart(word, block: Chart, layout: Layout) -> None:
@@ -321,12 +412,55 @@ def _page_field(paragraph) -> None:
             run._r.append(_element("w:fldChar", fldCharType=kind))
 
 
+# --- font table ------------------------------------------------------------------------------
+
+# What Word and WPS need to substitute well where a font is missing: an alternative name (altName,
+# the common name of the same design, or for 方正小标宋简体 the 宋体 every Chinese Windows has), the
+# PANOSE class, the GB2312 character set (86) and the pitch. Values as Word records the fonts.
+FONT_TABLE = {
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "86", "modern", "fixed"),
+    "仿宋": ("FangSong", "02010609060101010101", "86", "modern", "fixed"),
+    "楷体_GB2312": ("楷体", "02010609030101010101", "86", "modern", "fixed"),
+    "楷体": ("KaiTi", "02010609060101010101", "86", "modern", "fixed"),
+    "方正小标宋简体": ("宋体", "02000000000000000000", "86", "auto", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "86", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "86", "auto", "variable"),
+    "Times New Roman": (None, "02020603050405020304", "00", "roman", "variable"),
+}
+
+
+def _font_table(word, layout: Layout) -> None:
+    """Every font the layout names, in word/fontTable.xml with its fallback hints (FONT_TABLE);
+    a font perflib does not know is listed as a Chinese (GB2312) font without hints."""
+    from lxml import etree
+
+    part = next(p for p in word.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    named = [layout[role]["font"] for role in ("title", "heading1", "heading2", "body", "table", "caption", "page_number")]
+    named += [layout["table"]["header_font"], layout["latin_font"]]
+    for name in dict.fromkeys(named):
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        alt, panose, charset, family, pitch = FONT_TABLE.get(name, (None, None, "86", "auto", "variable"))
+        font = _element("w:font", name=name)
+        if alt:
+            font.append(_element("w:altName", val=alt))
+        if panose:
+            font.append(_element("w:panose1", val=panose))
+        font.append(_element("w:charset", val=charset))
+        font.append(_element("w:family", val=family))
+        font.append(_element("w:pitch", val=pitch))
+        root.append(font)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 # --- determinism -----------------------------------------------------------------------------
 
 def _core_properties(word, doc: Document) -> None:
     props = word.core_properties
     when = document_date(doc)
-    props.title = doc.title
+    props.title = doc.title.replace("\n", "")
     props.subject = props.keywords = props.category = props.comments = ""
     props.author = props.last_modified_by = ""
     props.revision = 1

@@ -3,12 +3,14 @@
 Each conversion runs with its own temporary LibreOffice profile (``-env:UserInstallation``), so
 parallel runs never share one, and with a fontconfig file that maps the 公文 fonts the DOCX names
 (仿宋_GB2312, 黑体, …) to the first installed alternative of ``layout.yaml``'s
-``pdf_font_fallbacks`` (Noto CJK from Debian's fonts-noto-cjk at the end of each list).
+``pdf_font_fallbacks``: each to a different Simplified-Chinese font of Debian (Noto Serif/Sans
+CJK SC, AR PL UKai/UMing CN, Liberation Serif for Times New Roman; docs/publication.md).
 LibreOffice embeds the fonts it used. The PDF's dates and document id are then fixed, so the
 same DOCX converted by the same LibreOffice version gives the same bytes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -53,14 +55,55 @@ def unavailable_reason() -> str | None:
 
 
 def fontconfig_file(layout: Layout) -> str:
-    """A fontconfig file: the system's configuration plus the 公文 fonts' fallbacks."""
-    aliases = []
+    """A fontconfig file: the system's configuration plus one rule per 公文 font (and the Latin
+    font): the font's name is replaced by the first installed font of its ``pdf_font_fallbacks``
+    list, in the weight the entry names (``Noto Serif CJK SC:bold``: a heavy Song for 小标宋).
+    Where fontconfig's ``fc-list`` is not there, the whole list is given as preferred families."""
+    installed = installed_families()
+    rules = []
     for font, fallbacks in layout["pdf_font_fallbacks"].items():
-        prefer = "".join(f"<family>{escape(f)}</family>" for f in fallbacks)
-        aliases.append(f'  <alias binding="strong"><family>{escape(font)}</family><prefer>{prefer}</prefer></alias>')
+        entries = [_fallback(entry) for entry in fallbacks]
+        if installed is None:
+            prefer = "".join(f"<family>{escape(family)}</family>" for family, _ in entries)
+            rules.append(f'  <alias binding="strong"><family>{escape(font)}</family><prefer>{prefer}</prefer></alias>')
+            continue
+        chosen = next(((family, weight) for family, weight in entries if family.casefold() in installed), None)
+        if chosen is None:
+            continue  # none installed: LibreOffice's own substitution
+        family, weight = chosen
+        edit_weight = (f'<edit name="weight" mode="assign" binding="strong"><const>{weight}</const></edit>'
+                       if weight else "")
+        rules.append(f'  <match target="pattern"><test name="family"><string>{escape(font)}</string></test>'
+                     f'<edit name="family" mode="assign" binding="strong"><string>{escape(family)}</string></edit>'
+                     f"{edit_weight}</match>")
     return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
             '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-            + "\n".join(aliases) + "\n</fontconfig>\n")
+            + "\n".join(rules) + "\n</fontconfig>\n")
+
+
+_WEIGHTS = ("light", "regular", "medium", "demibold", "bold", "black")
+
+
+def _fallback(entry: str) -> tuple[str, str | None]:
+    """``Family`` or ``Family:weight`` (a fontconfig weight name: bold, black, …)."""
+    family, _, weight = str(entry).partition(":")
+    weight = weight.strip().lower()
+    return family.strip(), weight if weight in _WEIGHTS else None
+
+
+@functools.lru_cache(maxsize=1)
+def installed_families() -> frozenset[str] | None:
+    """Every installed font family name (case-folded, all its names), from ``fc-list``; None
+    where fontconfig's tools are not installed."""
+    if shutil.which("fc-list") is None:
+        return None
+    env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
+    try:
+        listed = subprocess.run(["fc-list", "--format", "%{family}\\n"], capture_output=True, text=True,
+                                timeout=60, env=env).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return frozenset(name.strip().casefold() for line in listed.splitlines() for name in line.split(",") if name.strip())
 
 
 def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:

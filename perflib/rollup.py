@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +19,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import project
 from .document import Chart, Document, Paragraph, Section, Table
-from .indicators import headline_indicators
+from .indicators import MAIN_INDICATORS, headline_indicators
 
 INCLUDED, MISSING, FAILED = "已汇总", "缺少", "生成失败"
 ROLLUP_FOLDER = "rollup"
@@ -136,7 +137,66 @@ def collect(root: Path, counties: Sequence[str] | None = None, years: Sequence[i
     return Collection(entries, sorted({e.year for e in entries}))
 
 
-# ---- tables ------------------------------------------------------------------------------------
+# ---- the prefecture's own params: params/rollup.yaml -------------------------------------------
+
+ROLLUP_PARAMS = "rollup.yaml"
+ROLLUP_KEYS = ("region_name", "issuer", "issue_date", "conclusions")
+
+
+@dataclass(frozen=True)
+class RollupParams:
+    """``params/rollup.yaml``: the region as printed, the 落款 and the conclusions' text (docs/batch.md)."""
+
+    region_name: str = ""
+    issuer: str = ""
+    issue_date: "date | None" = None
+    conclusions: tuple[str, ...] = ()
+
+
+def load_rollup_params(root: Path, region_name: str = "") -> RollupParams:
+    """``params/rollup.yaml`` if the project has one; ``region_name`` (the command line's) wins."""
+    import yaml
+
+    from .errors import ParamsError
+    from .params import issue_date_of
+
+    path = Path(root) / "params" / ROLLUP_PARAMS
+    raw = {}
+    if path.is_file():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ParamsError(f"汇总参数文件 params/{ROLLUP_PARAMS} 无法读取（应为 UTF-8 编码的 YAML）：{exc}") from None
+        if not isinstance(raw, dict):
+            raise ParamsError(f"汇总参数文件 params/{ROLLUP_PARAMS} 的顶层应为键值对（region_name: …）。")
+        unknown = sorted(set(raw) - set(ROLLUP_KEYS))
+        if unknown:
+            raise ParamsError(f"汇总参数文件 params/{ROLLUP_PARAMS} 中有未知的键：{', '.join(unknown)}（可用的键见 docs/batch.md）。")
+    conclusions = raw.get("conclusions") or ()
+    if isinstance(conclusions, str):
+        conclusions = [conclusions]
+    if not isinstance(conclusions, (list, tuple)) or not all(isinstance(c, str) and c.strip() for c in conclusions):
+        raise ParamsError(f"汇总参数文件 params/{ROLLUP_PARAMS} 中 conclusions 应为文字段落的列表。")
+    return RollupParams(region_name=(region_name or str(raw.get("region_name") or "")).strip(),
+                        issuer=str(raw.get("issuer") or "").strip(),
+                        issue_date=issue_date_of(raw.get("issue_date"), f"params/{ROLLUP_PARAMS}"),
+                        conclusions=tuple(re.sub(r"\s*\n\s*", "", c).strip() for c in conclusions))
+
+
+# ---- printed forms: the county reports' (thousands separators), totals of the printed parts -----
+
+# The rollup prints in perflib's default number format (the reference report's): one format for
+# every county, so that its columns add up as printed whatever each county's own settings are.
+DEFAULT_FORMAT = fmt.Printer().settings
+WAN_DECIMALS, YI_DECIMALS = DEFAULT_FORMAT.amount_decimals, DEFAULT_FORMAT.yi_decimals
+SHARE_DECIMALS, CHANGE_DECIMALS = 1, 1
+
+
+def _rounded(value, decimals: int) -> Decimal:
+    from .money import round_half_up
+
+    return round_half_up(Decimal(value), decimals)
+
 
 # The rollup prints in perflib's default number format (the reference report's): one format for
 # every county, so that its columns add up as printed whatever each county's own settings are.
@@ -144,15 +204,78 @@ PRINTER = fmt.Printer()
 
 
 def wan(value) -> str:
-    return PRINTER.magnitude(Decimal(value), "万元")
+    return fmt.fmt_number(Decimal(value), WAN_DECIMALS, True)
 
 
 def yi(value) -> str:
-    return PRINTER.magnitude(Decimal(value), "亿元")
+    """An amount given in 亿元 (the ledger's key_evaluations.amount), printed with 2 decimals."""
+    return fmt.fmt_number(Decimal(value), YI_DECIMALS, True)
 
 
 def count(value) -> str:
-    return PRINTER.magnitude(value, "个")
+    return fmt.fmt_number(Decimal(value), 0, True)
+
+
+# A column of figures: (figure name, header, printed form, decimals of the printed form)
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    header: str
+    show: object
+    decimals: int
+
+    def printed_value(self, entry: "Entry") -> Decimal:
+        """The value as printed (rounded to its printed decimals): what a total adds up."""
+        return _rounded(entry.value(self.key), self.decimals)
+
+
+OBJECTS = Measure("key_evaluations.objects", "评价对象（个）", count, 0)
+EVALUATION_AMOUNT = Measure("key_evaluations.amount", "重点评价资金（亿元）", yi, YI_DECIMALS)
+REPORTS = Measure("key_evaluations.reports", "评价报告（份）", count, 0)
+WITHHELD = Measure("key_evaluations.withheld", "不予公开（份）", count, 0)
+REVIEW_PROJECTS = Measure("target_reviews.projects", "目标审核项目（个）", count, 0)
+REVIEW_AMOUNT = Measure("target_reviews.amount", "目标审核金额（万元）", wan, WAN_DECIMALS)
+SELF_PROJECTS = Measure("self_evaluations.projects", "自评项目（个）", count, 0)
+SELF_AMOUNT = Measure("self_evaluations.project_amount", "自评资金（万元）", wan, WAN_DECIMALS)
+THIRD_PARTY = Measure("third_party.amount", "第三方评价资金（万元）", wan, WAN_DECIMALS)
+BUDGET_CUT = Measure("results.budget_cut", "结果应用调减（万元）", wan, WAN_DECIMALS)
+SESSIONS = Measure("trainings.sessions", "培训（次）", count, 0)
+ATTENDEES = Measure("trainings.attendees", "培训（人次）", count, 0)
+AUTHENTICITY = Measure("authenticity.own", "真实性核查抽查项目（个）", count, 0)
+
+# The main indicators: ranked, compared with the year before, shared out of the prefecture's total.
+MEASURES = {m.key: m for m in (OBJECTS, EVALUATION_AMOUNT, REPORTS, WITHHELD, REVIEW_PROJECTS, REVIEW_AMOUNT, SELF_PROJECTS,
+                                SELF_AMOUNT, THIRD_PARTY, BUDGET_CUT, SESSIONS, ATTENDEES, AUTHENTICITY)}
+# From the one list of main indicators (perflib.indicators): those ranked and compared, and the trend's.
+MAIN_MEASURES = tuple(MEASURES[i.key] for i in MAIN_INDICATORS if i.ranked)
+TREND_KEYS = tuple((MEASURES[i.key].key, MEASURES[i.key].header, MEASURES[i.key].show) for i in headline_indicators())
+TOTAL_NOTE = "注：合计为表中各县（市）所列数字之和。"
+
+
+def _table_with_total(entries: list[Entry], measures: Sequence[Measure]) -> list[tuple[str, ...]]:
+    """One row per county and a 合计 row that is the sum of the printed parts."""
+    rows = [(e.county_name, *[m.show(e.value(m.key)) for m in measures]) for e in entries]
+    if not rows:
+        return rows
+    return rows + [("合计", *[m.show(sum(m.printed_value(e) for e in entries)) for m in measures])]
+
+
+def key_evaluation_table(entries: list[Entry]) -> list[tuple[str, ...]]:
+    return _table_with_total(entries, (OBJECTS, EVALUATION_AMOUNT, REPORTS, WITHHELD))
+
+
+def funds_table(entries: list[Entry]) -> list[tuple[str, ...]]:
+    return _table_with_total(entries, (REVIEW_PROJECTS, REVIEW_AMOUNT, SELF_PROJECTS, SELF_AMOUNT, THIRD_PARTY, BUDGET_CUT))
+
+
+def training_table(entries: list[Entry]) -> list[tuple[str, ...]]:
+    return _table_with_total(entries, (SESSIONS, ATTENDEES, AUTHENTICITY))
+
+
+KEY_EVALUATION_COLUMNS = ("县（市）", OBJECTS.header, EVALUATION_AMOUNT.header, REPORTS.header, WITHHELD.header)
+FUNDS_COLUMNS = ("县（市）", *(m.header for m in (REVIEW_PROJECTS, REVIEW_AMOUNT, SELF_PROJECTS, SELF_AMOUNT, THIRD_PARTY, BUDGET_CUT)))
+MONITORING_COLUMNS = ("县（市）", "批次", "项目（个）", "金额（万元）", "执行进度", "序时进度", "差（百分点）")
+TRAINING_COLUMNS = ("县（市）", SESSIONS.header, ATTENDEES.header, AUTHENTICITY.header)
 
 
 def monitoring_batches(entry: Entry) -> list[dict]:
@@ -168,46 +291,87 @@ def monitoring_batches(entry: Entry) -> list[dict]:
     return batches
 
 
-KEY_EVALUATION_COLUMNS = ("县（市）", "评价对象（个）", "评价资金（亿元）", "评价报告（份）", "不予公开（份）")
-FUNDS_COLUMNS = ("县（市）", "目标审核项目（个）", "目标审核金额（万元）", "自评项目（个）", "自评资金（万元）", "第三方评价资金（万元）", "结果应用调减（万元）")
-MONITORING_COLUMNS = ("县（市）", "批次", "项目（个）", "金额（万元）", "执行进度", "序时进度", "差（百分点）")
-TRAINING_COLUMNS = ("县（市）", "培训（次）", "培训（人次）", "真实性核查抽查项目（个）")
-
-
-def _with_total(rows: list[tuple[str, ...]], sums: list) -> list[tuple[str, ...]]:
-    return rows + [("合计", *sums)] if rows else rows
-
-
-def key_evaluation_table(entries: list[Entry]) -> list[tuple[str, ...]]:
-    keys = ("key_evaluations.objects", "key_evaluations.amount", "key_evaluations.reports", "key_evaluations.withheld")
-    rows = [(e.county_name, count(e.value(keys[0])), yi(e.value(keys[1])), count(e.value(keys[2])), count(e.value(keys[3]))) for e in entries]
-    return _with_total(rows, [count(sum(e.value(keys[0]) for e in entries)), yi(sum(e.value(keys[1]) for e in entries)),
-                              count(sum(e.value(keys[2]) for e in entries)), count(sum(e.value(keys[3]) for e in entries))])
-
-
-def funds_table(entries: list[Entry]) -> list[tuple[str, ...]]:
-    keys = (("target_reviews.projects", count), ("target_reviews.amount", wan), ("self_evaluations.projects", count),
-            ("self_evaluations.project_amount", wan), ("third_party.amount", wan), ("results.budget_cut", wan))
-    rows = [(e.county_name, *[show(e.value(k)) for k, show in keys]) for e in entries]
-    return _with_total(rows, [show(sum(e.value(k) for e in entries)) for k, show in keys])
-
-
 def monitoring_table(entries: list[Entry]) -> list[tuple[str, ...]]:
+    """Progress and schedule in one precision (1 decimal), the gap the difference of the printed values."""
     rows = []
     for e in entries:
         for b in monitoring_batches(e):
-            rows.append((e.county_name, b["label"], count(b["projects"]), wan(b["amount"]), fmt.fmt_percent(b["progress"], PRINTER.settings.percent_decimals),
-                         fmt.fmt_percent(b["schedule"], 2), f"{fmt.fmt_number(b['gap'], 1, False)}"))
+            progress, schedule = _rounded(b["progress"] * 100, 1), _rounded(b["schedule"] * 100, 1)
+            rows.append((e.county_name, b["label"], count(b["projects"]), wan(b["amount"]), f"{progress}%", f"{schedule}%",
+                         fmt.fmt_number(progress - schedule, 1, False)))
     return rows
 
 
-def training_table(entries: list[Entry]) -> list[tuple[str, ...]]:
-    keys = ("trainings.sessions", "trainings.attendees", "authenticity.own")
-    rows = [(e.county_name, *[count(e.value(k)) for k in keys]) for e in entries]
-    return _with_total(rows, [count(sum(e.value(k) for e in entries)) for k in keys])
+def ranking_table(entries: list[Entry]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Counties ranked on each main indicator (1 = largest; equal printed values share a place),
+    ordered by the first indicator."""
+    columns = ["县（市）"]
+    places: dict[str, dict[str, int]] = {}
+    for m in MAIN_MEASURES[:3]:
+        columns += [m.header, "位次"]
+        values = sorted({m.printed_value(e) for e in entries}, reverse=True)
+        places[m.key] = {e.county: 1 + sum(1 for e2 in entries if m.printed_value(e2) > m.printed_value(e)) for e in entries}
+    first = MAIN_MEASURES[0]
+    ordered = sorted(entries, key=lambda e: (places[first.key][e.county], e.county))
+    rows = [(e.county_name, *[x for m in MAIN_MEASURES[:3] for x in (m.show(e.value(m.key)), str(places[m.key][e.county]))])
+            for e in ordered]
+    return tuple(columns), rows
+
+
+def change_text(current: Decimal, previous: Decimal | None) -> str:
+    """「增长19.5%」, 「下降3.0%」, 「持平」; 「—」 without the previous year or when it was 0."""
+    if previous is None:
+        return "—"
+    if current == previous:
+        return "持平"
+    if previous == 0:
+        return "—"
+    rate = (current - previous) / previous * 100
+    return ("增长" if rate > 0 else "下降") + fmt.fmt_number(abs(rate), CHANGE_DECIMALS, False) + "%"
+
+
+def change_table(collection: Collection, year: int) -> list[tuple[str, ...]]:
+    """Each county's change on the year before, in %, on the main indicators (exact values)."""
+    rows = []
+    for e in collection.of_year(year):
+        before = next((p for p in collection.included if p.county == e.county and p.year == year - 1), None)
+        rows.append((e.county_name, *[change_text(Decimal(e.value(m.key)), Decimal(before.value(m.key)) if before else None)
+                                      for m in MAIN_MEASURES]))
+    return rows
+
+
+def shares(values: list[Decimal], decimals: int = SHARE_DECIMALS) -> list[Decimal]:
+    """Percentages of the total, rounded so that they add up to exactly 100 as printed (largest
+    remainder: the rounding goes to the parts that lost most by truncation)."""
+    total = sum(values)
+    if total == 0:
+        return [Decimal(0)] * len(values)
+    unit = Decimal(1).scaleb(-decimals)
+    exact = [v / total * 100 for v in values]
+    floors = [(x // unit) * unit for x in exact]
+    left = int(round((Decimal(100) - sum(floors)) / unit))
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += unit
+    return [f.quantize(unit) for f in floors]
+
+
+def share_table(entries: list[Entry]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    measures = MAIN_MEASURES[:3]
+    columns = ["县（市）"]
+    for m in measures:
+        columns += [m.header, "占比"]
+    parts = {m.key: shares([m.printed_value(e) for e in entries]) for m in measures}
+    rows = [(e.county_name, *[x for m in measures for x in (m.show(e.value(m.key)), f"{parts[m.key][i]}%")])
+            for i, e in enumerate(entries)]
+    if rows:
+        rows.append(("合计", *[x for m in measures for x in (m.show(sum(m.printed_value(e) for e in entries)),
+                                                              f"{sum(parts[m.key]).quantize(Decimal(1).scaleb(-SHARE_DECIMALS))}%")]))
+    return tuple(columns), rows
 
 
 def trend_table(collection: Collection) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Wide form: one row per county and indicator, one column per year."""
     years = collection.years
     columns = ("县（市）", "指标", *[f"{y}年" for y in years])
     rows = []
@@ -236,53 +400,109 @@ def _span(years: list[int]) -> str:
     return f"{years[0]}—{years[-1]}年" if years[0] != years[-1] else f"{years[0]}年"
 
 
-def build_document(collection: Collection, charts: dict[str, Chart], region_name: str = "") -> Document:
-    """The rollup as the same document model as the annual report (rendered by render_html).
+def findings(collection: Collection, year: int) -> list[str]:
+    """What the tables show, in words (for 结论): the leading county on each main indicator and
+    the largest rise and fall on the year before. Every number is one the tables print."""
+    now = collection.of_year(year)
+    said = []
+    for m in MAIN_MEASURES[:3]:
+        top = max(m.printed_value(e) for e in now)
+        leaders = [e.county_name for e in now if m.printed_value(e) == top]
+        unit = m.header[m.header.index("（") + 1:-1]
+        said.append(f"{m.header[:m.header.index('（')]}最多的是{'、'.join(leaders)}（{m.show(top)}{unit}）")
+    changes = []
+    for e in now:
+        before = next((p for p in collection.included if p.county == e.county and p.year == year - 1), None)
+        if before and Decimal(before.value(EVALUATION_AMOUNT.key)) and Decimal(before.value(REVIEW_AMOUNT.key)):
+            changes.append((e, change_text(Decimal(e.value(REVIEW_AMOUNT.key)), Decimal(before.value(REVIEW_AMOUNT.key)))))
+    text = "；".join(said) + "。"
+    if changes:
+        text += "与上年相比，目标审核金额" + "，".join(f"{e.county_name}{c}" for e, c in changes) + "。"
+    return [text]
 
-    ``region_name``: the prefecture or region as printed (巴音郭楞蒙古自治州); empty: 「各县（市）」."""
+
+def build_document(collection: Collection, charts: dict[str, Chart], region_name: str = "",
+                   params: RollupParams | None = None) -> Document:
+    """The rollup as the same document model as the annual report (rendered to HTML, DOCX, PDF).
+
+    ``region_name``: the prefecture or region as printed (巴音郭楞蒙古自治州); empty: 「各县（市）」.
+    ``params``: ``params/rollup.yaml`` (落款, conclusions); its region_name unless one is given."""
+    from dataclasses import replace
+
+    from .document import Signature, chinese_date, number_tables
+    from .layout import load_layout
+
+    params = params or RollupParams(region_name=region_name)
+    region_name = region_name or params.region_name
+    region = region_name or "各县（市）"
     latest = collection.latest_year()
     now = collection.of_year(latest) if latest else []
     left_out = collection.left_out
     span = _span(collection.years)
     n_counties = len(collection.counties())
+    sections: list[Section] = []
+    chart_number = iter(range(1, 100))
+
+    def chart(key: str) -> list[Chart]:
+        if key not in charts:
+            return []
+        caption = re.sub(r"^图\d+\u3000", "", charts[key].caption)
+        return [replace(charts[key], caption=f"图{next(chart_number)}\u3000{caption}")]
+
+    def add(title: str, blocks: list) -> None:
+        sections.append(Section(1, fmt.heading_number(1, len(sections) + 1), title, tuple(blocks)))
+
     intro = (f"本汇总涵盖{region_name}{n_counties}个县（市）{span}共{len(collection.entries)}份年度预算绩效管理工作情况报告，"
              f"已汇总{len(collection.included)}份。各项数字均取自各县已生成报告的数字台账，未重新计算。")
-    intro += (f"缺少或生成失败的{len(left_out)}份未纳入汇总，见下表：" + "；".join(f"{e.county_name}{e.year}年（{e.status}）" for e in left_out) + "。"
+    intro += (f"缺少或生成失败的{len(left_out)}份未纳入汇总（见附）：" + "；".join(f"{e.county_name}{e.year}年（{e.status}）" for e in left_out) + "。"
               if left_out else "所有报告均已生成并纳入汇总。")
-    sections = [Section(1, fmt.heading_number(1, 1), "汇总范围和报告生成情况", (
-        Paragraph.of(intro), Table("表1　各县年度报告生成情况", ("县（市）", "年度", "状态", "说明"), tuple(status_table(collection)))))]
     if now:
-        def section(title, text, table_caption, columns, rows, chart_key=None):
-            blocks = [Paragraph.of(text), Table(table_caption, columns, tuple(rows))]
-            if chart_key and chart_key in charts:
-                blocks.append(charts[chart_key])
-            sections.append(Section(1, fmt.heading_number(1, len(sections) + 1), title, tuple(blocks)))
-
-        total_objects = sum(e.value("key_evaluations.objects") for e in now)
-        section("重点绩效评价", f"{latest + 1}年度，各县（市）对{latest}年度支出共选取{count(total_objects)}个重点绩效评价对象，"
-                f"评价资金合计{yi(sum(e.value('key_evaluations.amount') for e in now))}亿元。",
-                f"表2　{latest}年度各县重点绩效评价", KEY_EVALUATION_COLUMNS, key_evaluation_table(now), "key_evaluations")
-        section("绩效目标审核、绩效评价和结果应用资金", f"{latest}年各县年初预算项目绩效目标审核金额合计"
-                f"{wan(sum(e.value('target_reviews.amount') for e in now))}万元，通过结果应用调减预算资金合计"
-                f"{wan(sum(e.value('results.budget_cut') for e in now))}万元。",
-                f"表3　{latest}年各县绩效目标审核、评价和结果应用资金", FUNDS_COLUMNS, funds_table(now), "funds")
+        total_amount = sum(EVALUATION_AMOUNT.printed_value(e) for e in now)
+        intro += (f"{latest}年度，{len(now)}个县（市）共选取{count(sum(OBJECTS.printed_value(e) for e in now))}个重点绩效评价对象，"
+                  f"评价资金合计{yi(total_amount)}亿元；年初预算项目绩效目标审核金额合计"
+                  f"{wan(sum(REVIEW_AMOUNT.printed_value(e) for e in now))}万元。")
+    add("总体情况", [Paragraph.of(intro)])
+    if now:
+        columns, rows = ranking_table(now)
+        add("主要指标排名", [Paragraph.of(f"{latest}年各县（市）主要指标及位次见下表（按重点评价资金由多到少排列，数字相同者位次相同）。"),
+                         Table(f"{latest}年各县（市）主要指标及位次", columns, tuple(rows)), *chart("key_evaluations")])
+        if any(p.year == latest - 1 for p in collection.included):
+            add("与上年对比", [Paragraph.of(f"各县（市）{latest}年主要指标与{latest - 1}年相比的增减幅度见下表"
+                                     "（按各县报告台账中的精确数值计算；“—”表示无上年报告或上年为零）。"),
+                             Table(f"各县（市）{latest}年主要指标比上年增减", ("县（市）", *(m.header[:m.header.index("（")] for m in MAIN_MEASURES)),
+                                   tuple(change_table(collection, latest)))])
+        columns, rows = share_table(now)
+        whole = f"{region_name}合计" if region_name else "合计"
+        add(f"占{whole}的比重", [Paragraph.of(f"{latest}年各县（市）主要指标占{whole}的比重见下表。"),
+                                  Table(f"{latest}年各县（市）主要指标占比", columns, tuple(rows)),
+                                  Paragraph.of(TOTAL_NOTE + "占比保留一位小数，按最大余数法修约，使各县占比之和为100%。")])
+        add("重点绩效评价", [Table(f"{latest}年度各县（市）重点绩效评价", KEY_EVALUATION_COLUMNS, tuple(key_evaluation_table(now))),
+                          Paragraph.of(TOTAL_NOTE)])
+        add("绩效目标审核、绩效评价和结果应用资金", [Table(f"{latest}年各县（市）绩效目标审核、评价和结果应用资金", FUNDS_COLUMNS,
+                                                     tuple(funds_table(now))), Paragraph.of(TOTAL_NOTE), *chart("funds")])
         behind = [f"{e.county_name}{b['label']}" for e in now for b in monitoring_batches(e) if b["gap"] < Decimal("-0.5")]
-        section("预算绩效监控进度与序时进度", f"{latest}年各县项目绩效监控共{sum(len(monitoring_batches(e)) for e in now)}个批次，"
-                + (f"执行进度低于序时进度的有：{'、'.join(behind)}。" if behind else "各批次执行进度均不低于序时进度。"),
-                f"表4　{latest}年各县项目绩效监控执行进度", MONITORING_COLUMNS, monitoring_table(now), "monitoring")
-        section("预算绩效管理培训和真实性核查", f"{latest}年各县共开展预算绩效管理培训{count(sum(e.value('trainings.sessions') for e in now))}次、"
-                f"{count(sum(e.value('trainings.attendees') for e in now))}人次。",
-                f"表5　{latest}年各县培训和真实性核查", TRAINING_COLUMNS, training_table(now), "trainings")
+        add("预算绩效监控进度与序时进度", [Paragraph.of(f"{latest}年各县项目绩效监控共{sum(len(monitoring_batches(e)) for e in now)}个批次，"
+                                          + (f"执行进度低于序时进度的有：{'、'.join(behind)}。" if behind else "各批次执行进度均不低于序时进度。")),
+                                  Table(f"{latest}年各县（市）项目绩效监控执行进度", MONITORING_COLUMNS, tuple(monitoring_table(now))),
+                                  *chart("monitoring")])
+        add("预算绩效管理培训和真实性核查", [Table(f"{latest}年各县（市）培训和真实性核查", TRAINING_COLUMNS, tuple(training_table(now))),
+                                    Paragraph.of(TOTAL_NOTE), *chart("trainings")])
         if len(collection.years) > 1:
             columns, rows = trend_table(collection)
-            section("各县历年趋势", f"下表列出各县{span}主要指标（“—”表示该年度报告缺少或生成失败）。",
-                    f"表6　各县{span}主要指标", columns, rows, "trends")
-    title = f"{span}{region_name or '各县（市）'}预算绩效管理工作情况汇总"
-    return Document(title, tuple(sections))
+            add("各县历年主要指标", [Paragraph.of(f"下表列出各县{span}主要指标（“—”表示该年度报告缺少或生成失败）。"),
+                               Table(f"各县（市）{span}主要指标", columns, tuple(rows)), *chart("trends")])
+        add("结论", [Paragraph.of(p) for p in findings(collection, latest)] + [Paragraph.of(p) for p in params.conclusions])
+    sections.append(Section(1, "附：", "各县年度报告生成情况",
+                            (Table("各县年度报告生成情况", ("县（市）", "年度", "状态", "说明"), tuple(status_table(collection))),)))
+    title = f"{span}{region}\n预算绩效管理工作情况汇总"  # two lines, broken where the words part
+    signature = (Signature(params.issuer, chinese_date(params.issue_date) if params.issue_date else "")
+                 if params.issuer else None)
+    return Document(title, number_tables(tuple(sections)), period_end=date(latest or 1980, 12, 31), layout=load_layout(),
+                    signature=signature)
 
 
 def export(document: Document, output_dir: Path) -> list[Path]:
-    """``rollup.html``, and ``rollup.docx`` when perflib has a DOCX renderer (``perflib.render_docx``)."""
+    """``rollup.html``, ``rollup.docx`` and, with LibreOffice, ``rollup.pdf`` (as the annual report's)."""
     from .render_html import render_html
     from .files import write_atomic
 
@@ -295,6 +515,12 @@ def export(document: Document, output_dir: Path) -> list[Path]:
     path = output_dir / "rollup.docx"
     write_atomic(path, render_docx(document))
     written.append(path)
+    from .render_pdf import PdfSkipped, convert_docx_to_pdf
+
+    try:
+        written.append(convert_docx_to_pdf(path, output_dir / "rollup.pdf", document.layout))
+    except PdfSkipped as skipped:
+        print(f"未生成 rollup.pdf：{skipped.reason}")
     return written
 
 

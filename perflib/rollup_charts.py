@@ -4,50 +4,55 @@ Same style, font and deterministic output as the annual report's charts (``perfl
 """
 from __future__ import annotations
 
-
 import matplotlib
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .charts import STYLE, plt, save_chart, use_cjk_font
+from .charts import STYLE, TEXT_PT, WIDTH_IN, plt, save_chart, use_cjk_font
 from .document import Chart
 from .indicators import headline_indicators
-from .rollup import Collection, monitoring_batches, wan
+from .rollup import YI_DECIMALS, Collection, monitoring_batches, wan
 
 RED, GREY = "#b22222", "#9e9e9e"
 
 
-def _bars(names: list[str], values: list[float], title: str, unit: str, key: str, caption: str, labels: list[str]) -> Chart:
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * max(3, len(names))))
-    ax.barh(names[::-1], values[::-1], color=RED)
+def _bars(names: list[str], values: list[float], title: str, unit: str, key: str, caption: str, labels: list[str],
+          decimals: int = 0) -> Chart:
+    """Horizontal bars at print size; the caption (below the chart in the document) says what it
+    shows, so the chart has no title of its own; ticks in the labels' precision and separators."""
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.45 * max(3, len(names))))
+    ax.barh(names[::-1], values[::-1], color=RED, height=0.6)
     for i, (value, label) in enumerate(zip(values[::-1], labels[::-1])):
-        ax.annotate(label, (value, i), va="center", ha="left", fontsize=9, xytext=(3, 0), textcoords="offset points")
-    ax.set_xlim(0, max(values + [1.0]) * 1.25)
+        ax.annotate(label, (value, i), va="center", ha="left", fontsize=TEXT_PT, xytext=(3, 0), textcoords="offset points")
+    ax.set_xlim(0, max(values + [1.0]) * 1.45)
     ax.set_xlabel(unit)
-    ax.set_title(title)
+    ax.xaxis.set_major_locator(MaxNLocator(4, integer=decimals == 0))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.{decimals}f}"))
     return save_chart(fig, key, caption)
 
 
 def monitoring_chart(collection: Collection, year: int) -> Chart:
     """Each county's batches: execution progress (bars) against 序时进度 (ticks)."""
     rows = [(f"{e.county_name}{b['label']}", b) for e in collection.of_year(year) for b in monitoring_batches(e)]
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.4 * max(3, len(rows))))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.4 * max(3, len(rows))))
     names = [n for n, _ in rows][::-1]
     progress = [float(b["progress"] * 100) for _, b in rows][::-1]
     schedule = [float(b["schedule"] * 100) for _, b in rows][::-1]
     ax.barh(names, progress, color=RED, label="预算执行进度")
     ax.scatter(schedule, names, marker="|", s=300, color="black", label="序时进度", zorder=3)
-    for i, value in enumerate(progress):
-        ax.annotate(f"{value:.0f}%", (value, i), va="center", ha="left", fontsize=8, xytext=(4, 0), textcoords="offset points")
-    ax.set_xlim(0, 110)
-    ax.set_xlabel("%")
-    ax.legend(frameon=False, loc="lower right", fontsize=8)
-    ax.set_title(f"{year}年各县项目绩效监控执行进度与序时进度")
+    for i, (value, mark) in enumerate(zip(progress, schedule)):  # the label clear of the schedule's tick
+        ax.annotate(f"{value:.0f}%", (max(value, mark), i), va="center", ha="left", fontsize=TEXT_PT, xytext=(6, 0),
+                    textcoords="offset points")
+    ax.set_xlim(0, 120)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize=TEXT_PT)
     return save_chart(fig, "monitoring", f"图3　{year}年各县项目绩效监控执行进度与序时进度")
 
 
 def trends_chart(collection: Collection) -> Chart:
     """One panel per main figure, one line per county, over the years."""
     years = collection.years
-    fig, axes = plt.subplots(2, 3, figsize=(7.6, 4.8))
+    fig, axes = plt.subplots(3, 2, figsize=(WIDTH_IN, 6.4))
     for ax, indicator in zip(axes.flat, headline_indicators()):
         key, label = indicator.key, indicator.title
         for county, name in collection.counties():
@@ -55,12 +60,15 @@ def trends_chart(collection: Collection) -> Chart:
             points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year]
             if points:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
-        ax.set_title(label, fontsize=9)
-        ax.tick_params(labelsize=8)
+        ax.set_title(label, fontsize=TEXT_PT)
+        ax.tick_params(labelsize=TEXT_PT)
         ax.set_ylim(bottom=0)
+        decimals = YI_DECIMALS if indicator.unit == "亿元" else 0
+        ax.yaxis.set_major_locator(MaxNLocator(3, integer=decimals == 0))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, d=decimals: f"{v:,.{d}f}"))
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(5, max(1, len(labels))), frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), frameon=False, fontsize=TEXT_PT)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return save_chart(fig, "trends", f"图5　各县{years[0]}—{years[-1]}年主要指标趋势")
 
 
@@ -76,14 +84,14 @@ def draw_rollup_charts(collection: Collection) -> dict[str, Chart]:
     with matplotlib.rc_context(STYLE):
         amounts = [e.value("key_evaluations.amount") for e in now]
         charts.append(_bars(names, [float(a) for a in amounts], f"{year}年度各县重点绩效评价资金", "亿元", "key_evaluations",
-                            f"图1　{year}年度各县重点绩效评价资金", [f"{a:.2f}亿元（{int(e.value('key_evaluations.objects'))}个）" for a, e in zip(amounts, now)]))
+                            f"图1　{year}年度各县重点绩效评价资金", [f"{a:.2f}（{int(e.value('key_evaluations.objects'))}个）" for a, e in zip(amounts, now)], 2))
         reviewed = [e.value("target_reviews.amount") for e in now]
         charts.append(_bars(names, [float(a) for a in reviewed], f"{year}年各县项目绩效目标审核金额", "万元", "funds",
-                            f"图2　{year}年各县项目绩效目标审核金额", [f"{wan(a)}万元" for a in reviewed]))
+                            f"图2　{year}年各县项目绩效目标审核金额", [wan(a) for a in reviewed]))
         charts.append(monitoring_chart(collection, year))
         people = [e.value("trainings.attendees") for e in now]
         charts.append(_bars(names, [float(p) for p in people], f"{year}年各县预算绩效管理培训人次", "人次", "trainings",
-                            f"图4　{year}年各县预算绩效管理培训人次", [f"{int(p)}人次" for p in people]))
+                            f"图4　{year}年各县预算绩效管理培训人次", [wan(p) for p in people]))
         if len(collection.years) > 1:
             charts.append(trends_chart(collection))
     return {c.key: c for c in charts}

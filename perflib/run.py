@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -181,11 +182,35 @@ def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, p
     hooks (0.15 s of every report, benchmarks/RESULTS.md)."""
     import papermill as pm
 
-    with project_root(root):
+    with project_root(root), tempfile.TemporaryDirectory(prefix="perflib-kernel-") as sockets:
         _execute_interruptibly(lambda: pm.execute_notebook(
             str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
-            progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout,
-            shutdown_kernel="immediate"))
+            progress_bar=cell_progress_bar() if progress else False, request_save_on_cell_execute=False,
+            report_mode=False, start_timeout=start_timeout, shutdown_kernel="immediate",
+            kernel_manager_class=ipc_kernel_manager(Path(sockets))))
+
+
+def cell_progress_bar() -> dict | bool:
+    """papermill's per-cell progress bar, labelled in Chinese; none when stderr is not a terminal
+    (a log would keep every carriage-return frame)."""
+    if not sys.stderr.isatty():
+        return False
+    return {"desc": "执行单元格", "unit": "格", "file": sys.stderr}
+
+
+def ipc_kernel_manager(folder: Path):
+    """A kernel manager whose kernel talks over Unix sockets in ``folder`` (private to the run)
+    instead of TCP ports on 127.0.0.1: the kernel then prints no "running over TCP without
+    encryption" warning, and reports started at the same moment cannot race for a port."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(folder / "kernel")
+
+    return IPCKernelManager
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,

@@ -57,6 +57,9 @@ def test_batch_of_all_sample_reports_with_one_broken(project_copy, monkeypatch, 
     before = descendants()
     monkeypatch.chdir(project_copy)
     monkeypatch.delenv("PERFLIB_ROOT", raising=False)
+    summarized = []
+    write_summary = batch.write_summary
+    monkeypatch.setattr(batch, "write_summary", lambda outcomes, path: summarized.extend(outcomes) or write_summary(outcomes, path))
     code = cli.main(["batch", "--jobs", "2", "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 1, "a failed report makes the batch fail"
@@ -80,7 +83,9 @@ def test_batch_of_all_sample_reports_with_one_broken(project_copy, monkeypatch, 
         assert (project_copy / "outputs" / county / str(year) / "report.html").is_file()
         assert f"✓ {county} {year} 成功" in printed
     assert "✗ broken 2023 失败" in printed and "共 9 份报告：成功 8 份，失败 1 份" in printed
-    assert len({o.worker for o in summary.values()}) == 2, "two worker processes shared the work"
+    assert len({o.worker for o in summarized}) == 2, "two worker processes shared the work"
+    csv_text = (project_copy / "outputs" / "batch-summary.csv").read_text(encoding="utf-8-sig")
+    assert "运行进程" not in csv_text and not [o.worker for o in summarized if o.worker in csv_text]  # no host:pid
     # papermill #478: no kernel (nor worker) of the batch is left running
     assert kernels_of(project_copy) == []
     assert descendants() <= before
@@ -157,3 +162,33 @@ def test_kernel_start_failures_are_recognized():
             raise RunFailed("内核未启动") from cause
     except RunFailed as exc:
         assert kernel_start_failed(exc)
+
+
+def english_words(output: str, counties: set[str]) -> list[str]:
+    """Words of Latin letters in what a command printed, other than paths, file names and county folders."""
+    import re
+
+    tokens = [t for t in re.split(r"[\s，。：；、（）()]+", output) if t and "/" not in t and "." not in t]
+    return [t for t in tokens if re.search(r"[A-Za-z]{3,}", t) and t not in counties]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", [["run", "--county", "heshuo", "--year", "2023"],
+                                     ["batch", "--county", "heshuo", "--year", "2023", "--jobs", "1"]])
+def test_run_and_batch_print_only_chinese(project_copy, command):
+    """No kernel warning ("Kernel is running over TCP without encryption"), no English progress bar."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "PERFLIB_ROOT"}
+    result = subprocess.run([str(Path(sys.executable).parent / "perflib"), *command], cwd=project_copy, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = result.stdout + result.stderr
+    assert "完成" in printed or "成功" in printed
+    assert english_words(printed, {"heshuo"}) == [], printed[-2000:]
+    assert "\r" not in printed, "no progress-bar frames in a log"
+    # The check itself can fail: ipykernel's warning is English.
+    assert english_words("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.", {"heshuo"})

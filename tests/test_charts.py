@@ -71,3 +71,60 @@ def test_a_chart_is_redrawn_only_when_what_it_shows_or_the_settings_change(tmp_p
     with matplotlib.rc_context({"axes.grid": True}):
         gridded = draw_charts(figures, Printer(params.settings))
     assert gridded["evaluation_funds"].png != first["evaluation_funds"].png
+
+
+def test_charts_leave_out_empty_categories_and_print_at_readable_size():
+    import matplotlib.pyplot as plt
+
+    from conftest import ROOT
+    from perflib import charts
+    from perflib.params import load_params
+
+    params = load_params("heshuo", 2023, ROOT)
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    drawn = []
+    original = charts.save_chart
+    charts.save_chart = lambda fig, key, caption: drawn.append((key, fig)) or original(fig, key, caption)
+    try:
+        charts._drawn.clear()
+        charts.draw_charts(figures, Printer(params.settings))
+    finally:
+        charts.save_chart = original
+    funds = dict(drawn)["evaluation_funds"]
+    categories = [t.get_text() for t in funds.axes[0].get_yticklabels()]
+    zero = [kind for kind, amount in figures.lists["key_evaluations.funds_by_type"] if not amount.value]
+    assert zero and not set(zero) & set(categories) and categories
+    for key, fig in drawn:
+        scale = min(1.0, 150 / 25.4 / fig.get_figwidth())  # Word prints at most 150 mm wide, never enlarged
+        sizes = {t.get_fontsize() for t in fig.findobj(plt.Text) if t.get_text().strip()}
+        assert min(sizes) * scale >= 9, (key, sizes)
+        assert not [ax.get_title() for ax in fig.axes if ax.get_title() and key != "history"], "the caption is below, once"
+
+
+def test_monitoring_chart_prints_progress_and_schedule_in_one_precision():
+    from conftest import ROOT
+    from perflib import charts
+    from perflib.params import load_params
+
+    params = load_params("heshuo", 2023, ROOT)
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    svg = charts.monitoring_chart(figures, Printer(params.settings)).svg
+    texts = []
+    import matplotlib.pyplot as plt
+    original = charts.save_chart
+
+    def collect(fig, key, caption):
+        fig.canvas.draw()  # tick labels exist once drawn
+        texts.extend(t.get_text() for t in fig.findobj(plt.Text))
+        return original(fig, key, caption)
+
+    charts.save_chart = collect
+    try:
+        charts.monitoring_chart(figures, Printer(params.settings))
+    finally:
+        charts.save_chart = original
+    percents = [t for t in texts if t.endswith("%")]
+    assert "46%" in percents and "42%" in percents and "20%" in percents  # labels and ticks alike
+    assert not [t for t in percents if "." in t] and svg

@@ -99,7 +99,7 @@ def _stop(server: subprocess.Popen, base: str, token: str) -> None:
 def test_analyst_runs_all_cells_in_jupyterlab_and_sees_the_export(lab):
     base, token, root = lab
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(120_000)
         page.goto(f"{base}/lab/tree/notebooks/annual_report.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell")
@@ -119,6 +119,19 @@ def test_analyst_runs_all_cells_in_jupyterlab_and_sees_the_export(lab):
         assert "report.html" in output and "report.docx" in output
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert [t for t in errors.all_inner_texts() if "Error" in t or "Traceback" in t] == []
+        # The provenance table stays compact at 1280 px: short hashes (the full value as tooltip and
+        # below the table), no row stretched by an unbreakable 64-digit hash.
+        provenance = page.locator(".jp-OutputArea-output", has_text="来源记录").first
+        table = provenance.locator("table").first
+        if os.environ.get("PERFLIB_LAB_SCREENSHOT"):  # to look at it
+            provenance.scroll_into_view_if_needed()
+            page.screenshot(path=os.environ["PERFLIB_LAB_SCREENSHOT"])
+        box = table.bounding_box()
+        rows = table.locator("tr").count()
+        assert box and box["height"] < 90 * rows and box["width"] <= 1280, (box, rows)
+        # The figures table is whole for the auditor: no 「…」 rows left out.
+        figures_output = page.locator(".jp-OutputArea-output", has_text="key_evaluations.objects").first
+        assert "…" not in figures_output.inner_text() and "..." not in figures_output.inner_text()
         prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
         assert prompts and all(p.strip() not in ("[ ]:", "[*]:") for p in prompts), "every cell ran"
     out = root / "outputs" / "heshuo" / "2023"

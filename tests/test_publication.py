@@ -98,13 +98,24 @@ def test_pdf_from_libreoffice_is_a4_with_title_page_numbers_and_every_figure(two
 
     texts = [page_text(n, n) for n in range(1, pages + 1)]
     assert texts[0].startswith("2023年和硕县预算绩效管理工作情况")
-    for n, text in enumerate(texts, start=1):
-        assert text.endswith(f"—{n}—"), f"page number at the foot of page {n}"
-    text = "".join(t.removesuffix(f"—{n}—") for n, t in enumerate(texts, start=1))  # sentences run across pages
+    for n in range(1, pages + 1):  # the last line of the page as laid out (reading order may put it elsewhere)
+        laid_out = subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), "-enc", "UTF-8", str(pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+        assert re.sub(r"\s+", "", [line for line in laid_out.splitlines() if line.strip()][-1]) == f"—{n}—", \
+            f"page number at the foot of page {n}"
+    text = "".join(t.replace(f"—{n}—", "", 1) for n, t in enumerate(texts, start=1))  # sentences run across pages
     assert [f for f in REFERENCE_FIGURES + REFERENCE_TITLES if f not in text] == []
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), "every font embedded"
     assert any("CJK" in line for line in fonts)
+    names = {line.split()[0].split("+", 1)[-1] for line in fonts}
+    families = subprocess.run(["fc-list", "--format", "%{family}\\n"], capture_output=True, text=True).stdout
+    if all(f in families for f in ("AR PL UKai CN", "AR PL UMing CN", "Liberation Serif", "Noto Serif CJK SC")):
+        # title (heavy Song), body (仿宋 → Noto Serif), 黑体, 楷体, 宋体 (page numbers), Times digits
+        expected = {"NotoSerifCJKjp-Bold-VKana", "NotoSerifCJKjp-Regular-VKana", "NotoSansCJKjp-Regular-VKana",
+                    "UKaiCN", "UMingCN", "LiberationSerif"}
+        assert names == expected, names
+        assert not [n for n in names if "DejaVu" in n]
     assert "未生成" not in logs[0]
 
 
@@ -154,3 +165,40 @@ def test_printed_html_repeats_a_long_tables_header_on_every_page(tmp_path):
     with_rows = [t for t in texts if re.search(r"第\d+个很长", t)]
     assert len(with_rows) >= 3 and "第85个" in "".join(with_rows)
     assert all("序号" in t for t in with_rows), "the header row on every page the table runs over"
+
+
+def test_chart_text_reads_at_print_size_on_a_phone(two_runs):
+    """Charts are drawn with 10 pt text at print size; on a 390 px screen the SVG shrinks by no
+    more than a quarter, so their text is still at least 10 px."""
+    from perflib.charts import TEXT_PT
+
+    (first, _), _ = two_runs
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.goto((first / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        sizes = page.evaluate("() => [...document.querySelectorAll('figure img')].map(i => i.width / i.naturalWidth)")
+    assert len(sizes) == 3
+    assert min(sizes) * TEXT_PT * 96 / 72 >= 10, sizes
+
+
+def test_printed_html_has_page_numbers_no_browser_header_and_keeps_the_signature_with_the_text(two_runs, tmp_path):
+    missing = has("pdftotext")
+    if missing:
+        pytest.skip(f"未安装 {missing}（Debian: poppler-utils），跳过打印测试")
+    (first, _), _ = two_runs
+    pdf = tmp_path / "printed.pdf"
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto((first / "report.html").as_uri())
+        page.pdf(path=str(pdf), format="A4")
+    pages = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]
+    texts = [re.sub(r"\s+", "", t) for t in pages]
+    assert len(texts) >= 3
+    for n, text in enumerate(texts, start=1):
+        assert text.endswith(f"—{n}—"), f"page number at the foot of printed page {n}"
+        assert "file:" not in text and "report.html" not in text and date.today().isoformat() not in text
+    signed = next(t for t in texts if "和硕县财政局2024年3月15日" in t)
+    assert "提高资金使用效益。" in signed, "the 落款 is not alone on its page"
+    assert "附：近年主要指标对比" not in signed.split("2024年3月15日")[0]

@@ -210,3 +210,101 @@ def test_run_properties_are_in_schema_order(docx_bytes):
             assert positions == sorted(positions), names
             checked += 1
     assert checked > 20
+
+
+# --- 落款, table numbers, table layout ---------------------------------------------------------
+
+def test_the_report_ends_its_text_with_the_issuing_office_and_date_right_aligned_before_the_appendix(word, heshuo):
+    paragraphs = word.paragraphs
+    office = next(i for i, p in enumerate(paragraphs) if p.text == "和硕县财政局")
+    date = paragraphs[office + 1]
+    assert date.text == "2024年3月15日"
+    assert paragraphs[office - 1].text == "" and paragraphs[office - 2].text.endswith("提高资金使用效益。")
+    assert paragraphs[office + 2].text.startswith("附：") and paragraphs[office + 2].paragraph_format.page_break_before
+    pitch = 16 + load_layout().char_spacing_pt
+    # GB/T 9704 7.3.5.2: the date (7.75 characters: digits half, a quarter where digits meet Chinese)
+    # starts 2 characters right of the office (6) and, being longer, ends 2 characters from the right
+    for paragraph, chars in ((paragraphs[office], 5.75), (date, 2.0)):
+        assert paragraph.alignment == 2  # right
+        assert abs(paragraph.paragraph_format.right_indent.pt - chars * pitch) < 0.1
+        assert paragraph.paragraph_format.first_line_indent == 0
+
+
+def test_without_an_issuer_there_is_no_signature(tmp_path):
+    params = make_params(tmp_path, text={"policy_basis": "依据。"})
+    assert params.issuer == ""
+    assert make_report(params).document.signature is None
+
+
+@pytest.mark.parametrize("written", ["2024-03-05", "2024年3月5日", "2024 年 3 月 5 日"])
+def test_the_issue_date_prints_without_leading_zeros(tmp_path, written):
+    params = make_params(tmp_path, text={"policy_basis": "依据。", "issuer": "某县财政局", "issue_date": written})
+    assert make_report(params).document.signature.date == "2024年3月5日"
+
+
+def test_an_impossible_issue_date_is_refused_naming_the_key(tmp_path):
+    with pytest.raises(ParamsError, match="text.issue_date"):
+        make_params(tmp_path, text={"policy_basis": "依据。", "issuer": "某县财政局", "issue_date": "2024-02-30"})
+
+
+def test_tables_are_numbered_in_reading_order(word, heshuo):
+    captions = [p.text for p in word.paragraphs if p.style.name == "图表标题" and p.text.startswith("表")]
+    assert captions == ["表1\u30002023年度和硕县财政重点绩效评价报告", "表2\u3000和硕县近年预算绩效管理主要指标"]
+    assert "表1\u3000" in heshuo.text()
+
+
+def test_a_short_table_keeps_together_and_its_numbers_are_right_aligned_unbroken(word):
+    history = word.tables[1]
+    for r, row in enumerate(history.rows):
+        last = r == len(history.rows) - 1
+        assert [bool(c.paragraphs[0].paragraph_format.keep_with_next) for c in row.cells] == [not last] * len(row.cells)
+    body = history.rows[2]  # 重点绩效评价资金总额 0.29亿元 0.34亿元 …
+    assert body.cells[1].text == "0.29亿元"
+    assert body.cells[1].paragraphs[0].alignment == 2
+    assert body.cells[1]._tc.tcPr.find(qn("w:noWrap")) is not None
+    assert body.cells[0].paragraphs[0].alignment is None  # text stays left
+
+
+def test_every_number_column_is_wide_enough_for_its_longest_cell(heshuo):
+    from perflib.document import Table
+    from perflib.render_docx import _column_widths, _text_width, printed_table
+
+    layout = load_layout()
+    char_mm = layout["table"]["size_pt"] * 25.4 / 72
+    tables = [printed_table(heshuo, b) for s in heshuo.walk() for b in s.blocks if isinstance(b, Table)]
+    for table in tables:
+        widths = _column_widths(table, layout)
+        assert abs(sum(w.mm for w in widths) - layout.text_width_mm) < 0.1
+        for c, width in enumerate(widths):
+            if table.numeric[c] or all(row[c].isdigit() for row in table.rows):
+                longest = max(_text_width(v) for v in [table.columns[c], *(row[c] for row in table.rows)])
+                assert width.mm >= longest * char_mm + 3.9, (table.caption, table.columns[c])
+    history = tables[1]
+    first, *_, change, rate = _column_widths(history, layout)
+    assert first.mm > 40  # the indicator names wrap at most once
+    assert change.mm >= _text_width("增加1,256万元") * char_mm and rate.mm >= _text_width("增长36.8%") * char_mm
+
+
+def test_a_short_paragraph_introducing_a_table_stays_on_its_page():
+    from perflib.document import Document as Model
+    from perflib.document import Paragraph, Section, Table
+
+    doc = Model("标题", (Section(1, "一、", "部分", (Paragraph.of("各县主要指标见下表。"), Table("表", ("甲", "乙"), (("1", "2"),)),
+                                                  Paragraph.of("长" * 200), Table("表", ("甲", "乙"), (("1", "2"),)))),))
+    word = read_docx(io.BytesIO(render_docx(doc)))
+    intro, long_ = [p for p in word.paragraphs if p.text.startswith(("各县", "长"))]
+    assert intro.paragraph_format.keep_with_next is True
+    assert not long_.paragraph_format.keep_with_next
+
+
+def test_a_title_breaks_where_it_says_and_prints_whole_elsewhere():
+    from perflib.document import Document as Model
+    from perflib.render_html import render_html
+
+    doc = Model("2022—2023年各县（市）\n预算绩效管理工作情况汇总", ())
+    word = read_docx(io.BytesIO(render_docx(doc)))
+    assert word.paragraphs[0].text == "2022—2023年各县（市）\n预算绩效管理工作情况汇总"  # a line break (w:br)
+    assert word.core_properties.title == "2022—2023年各县（市）预算绩效管理工作情况汇总"
+    html = render_html(doc)
+    assert "<title>2022—2023年各县（市）预算绩效管理工作情况汇总</title>" in html and "（市）<br>预算" in html
+    assert doc.text() == "2022—2023年各县（市）预算绩效管理工作情况汇总"

@@ -92,21 +92,102 @@ def test_without_figures_csv_the_executed_notebook_is_read(generated, tmp_path):
         assert nb_values[key] == csv_values[key], key
 
 
+def _tables(soup) -> dict[str, list[list[str]]]:
+    """Every table of a rollup page by its title without the number (「表2　」), header row first."""
+    tables = {}
+    for block in soup.select("div.table-block"):
+        title = re.sub(r"^表\d+\u3000", "", block.find("p", class_="caption").get_text())
+        tables[title] = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in block.find_all("tr")]
+    return tables
+
+
+def _number(text: str):
+    from decimal import Decimal
+
+    return Decimal(text.replace(",", "").rstrip("%"))
+
+
 @pytest.mark.e2e
-def test_perflib_rollup_writes_html_listing_missing_reports(generated):
+def test_perflib_rollup_writes_html_docx_and_pdf_listing_missing_reports_in_its_appendix(generated):
+    from perflib.render_pdf import unavailable_reason
     from perflib.rollup import run_rollup
 
     files = run_rollup(generated, progress=False)
-    assert {p.name for p in files} >= {"rollup.html", "rollup.ipynb"}
+    expected = {"rollup.html", "rollup.ipynb", "rollup.docx"} | (set() if unavailable_reason() else {"rollup.pdf"})
+    assert {p.name for p in files} >= expected
     soup = BeautifulSoup((generated / "outputs/rollup/rollup.html").read_text(encoding="utf-8"), "html.parser")
     text = re.sub(r"\s+", "", soup.get_text())
     assert soup.find("h1").get_text() == "2022—2023年各县（市）预算绩效管理工作情况汇总"
-    rows = [[td.get_text() for td in tr.find_all("td")] for tr in soup.find_all("table")[0].find_all("tr")[1:]]
-    assert ["和硕县", "2023", "缺少"] == rows[[r[:2] for r in rows].index(["和硕县", "2023"])][:3]
-    assert any(r[:3] == ["示例一县", "2023", "已汇总"] for r in rows)
-    assert "缺少或生成失败的6份未纳入汇总" in text
-    key_table = soup.find_all("table")[1]
-    county_rows = [[td.get_text() for td in tr.find_all("td")] for tr in key_table.find_all("tr")[1:]]
-    assert [r[0] for r in county_rows] == ["示例一县", "示例三县", "合计"]
-    assert int(county_rows[-1][1]) == int(county_rows[0][1]) + int(county_rows[1][1])
+    tables = _tables(soup)
+    # the report-status table is the appendix, after the 落款
+    status = tables["各县年度报告生成情况"][1:]
+    assert ["和硕县", "2023", "缺少"] == status[[r[:2] for r in status].index(["和硕县", "2023"])][:3]
+    assert any(r[:3] == ["示例一县", "2023", "已汇总"] for r in status)
+    assert text.index("示例州财政局2024年4月15日") < text.index("附：各县年度报告生成情况")
+    assert "缺少或生成失败的6份未纳入汇总（见附）" in text
+    key = tables["2023年度各县（市）重点绩效评价"][1:]
+    assert [r[0] for r in key] == ["示例一县", "示例三县", "合计"]
     assert len(soup.find_all("img")) == 5
+    assert "各县（市）均已建立预算绩效管理制度" in text  # conclusions from params/rollup.yaml
+
+
+@pytest.mark.e2e
+def test_rollup_totals_are_the_sums_of_the_printed_parts_and_shares_add_up(generated):
+    from perflib.rollup import run_rollup
+
+    run_rollup(generated, progress=False)
+    soup = BeautifulSoup((generated / "outputs/rollup/rollup.html").read_text(encoding="utf-8"), "html.parser")
+    tables = _tables(soup)
+    checked = 0
+    for title, rows in tables.items():
+        if rows[-1][0] != "合计":
+            continue
+        parts, total = rows[1:-1], rows[-1]
+        for c in range(1, len(total)):
+            assert sum(_number(r[c]) for r in parts) == _number(total[c]), (title, rows[0][c])
+            checked += 1
+        assert all("," in cell for r in rows[1:] for cell in r[1:] if cell.replace(".", "").replace("%", "").isdigit()
+                   and _number(cell) >= 1000), "thousands separators as in the county reports"
+    assert checked >= 15
+    shares = tables["2023年各县（市）主要指标占比"]
+    assert [rows for rows in shares[-1] if rows.endswith("%")] == ["100.0%"] * 3
+
+
+@pytest.mark.e2e
+def test_rollup_ranks_counties_and_gives_each_ones_change_on_the_year_before(generated):
+    from decimal import Decimal
+
+    collection = rollup.collect(generated)
+    now = collection.of_year(2023)
+    columns, rows = rollup.ranking_table(now)
+    amounts = [_number(r[1]) for r in rows]
+    assert amounts == sorted(amounts, reverse=True) and [r[2] for r in rows][0] == "1"
+    changes = rollup.change_table(collection, 2023)
+    example1 = next(r for r in changes if r[0] == "示例一县")
+    before = next(e for e in collection.included if (e.county, e.year) == ("example1", 2022))
+    after = next(e for e in now if e.county == "example1")
+    rate = (after.value("trainings.attendees") - before.value("trainings.attendees")) / before.value("trainings.attendees") * 100
+    assert example1[4] == ("增长" if rate > 0 else "下降") + f"{abs(rate).quantize(Decimal('0.1'), 'ROUND_HALF_UP')}%"
+    assert next(r for r in changes if r[0] == "示例三县")[1:] == ("—",) * 4  # 示例三县 2022 is missing
+
+
+def test_shares_are_rounded_to_add_up_to_exactly_100():
+    from decimal import Decimal
+
+    assert sum(rollup.shares([Decimal(1)] * 3)) == Decimal("100.0")
+    assert rollup.shares([Decimal(1)] * 3) == [Decimal("33.4"), Decimal("33.3"), Decimal("33.3")]
+    assert rollup.shares([Decimal(0), Decimal(0)]) == [Decimal(0), Decimal(0)]
+
+
+def test_rollup_params_are_checked(tmp_path):
+    from perflib.errors import ParamsError
+
+    (tmp_path / "params").mkdir()
+    assert rollup.load_rollup_params(tmp_path) == rollup.RollupParams()
+    (tmp_path / "params" / "rollup.yaml").write_text("region_name: 某州\nsignature: x\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="signature"):
+        rollup.load_rollup_params(tmp_path)
+    (tmp_path / "params" / "rollup.yaml").write_text("region_name: 某州\nissuer: 某州财政局\nissue_date: 2024-04-05\n",
+                                                     encoding="utf-8")
+    loaded = rollup.load_rollup_params(tmp_path, region_name="另一州")
+    assert (loaded.region_name, loaded.issuer, str(loaded.issue_date)) == ("另一州", "某州财政局", "2024-04-05")
