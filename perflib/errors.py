@@ -82,3 +82,16 @@ def is_user_error(class_name: str) -> bool:
     of perflib's user errors (its message is written for the user)."""
     found = globals().get(class_name)
     return isinstance(found, type) and issubclass(found, PerflibError)
+
+
+class OutputNotWritable(RunFailed):
+    """The output folder cannot be written (disk full, read-only, no permission): the user's
+    environment, not perflib's fault; the message (Chinese) names the folder and the cause."""
+
+    code = "E178"
+
+
+class KernelDied(RunFailed):
+    """The notebook's kernel died during the run (killed, out of memory, ``os._exit``)."""
+
+    code = "E179"
