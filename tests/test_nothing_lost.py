@@ -189,3 +189,42 @@ def test_a_full_disk_is_named_and_leaves_no_empty_file(project, small_outputs):
     kept = out / "failed" / "annual_report.ipynb"
     if kept.exists():
         nbformat.read(kept, as_version=4)  # whole, if it was kept at all
+
+
+# -- perflib verify certifies the whole manifest and the folder's file list -------------------
+
+def edit_manifest(out: Path, edit) -> None:
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    edit(manifest)
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def test_verify_fails_on_an_edited_title_findings_count_and_row_count(project):
+    out = project / OUT
+
+    def tamper(manifest):
+        manifest["title"] = manifest["title"] + "（修订）"
+        manifest["findings"]["warnings"] += 1
+        data = next(e for e in manifest["inputs"] if "sheets" in e)
+        data["sheets"]["培训"] += 1
+
+    edit_manifest(out, tamper)
+    result = perflib(project, "verify", str(out))
+    assert result.returncode == 1, result.stdout
+    assert "核验未通过" in result.stdout
+    assert "清单中的 title 与重新生成的不同" in result.stdout
+    assert "findings.warnings" in result.stdout
+    assert "sheets.培训" in result.stdout
+
+
+def test_verify_names_files_that_are_not_perflibs_and_fails_on_one_planted_among_its_own(project):
+    out = project / OUT
+    (out / "复核笔记.txt").write_text("mine", encoding="utf-8")
+    result = perflib(project, "verify", str(out))
+    assert result.returncode == 0, result.stdout
+    assert "核验通过" in result.stdout and "不是 perflib 生成的" in result.stdout and "复核笔记.txt" in result.stdout
+    (out / "figures" / "图9.png").write_bytes(b"planted")
+    result = perflib(project, "verify", str(out))
+    assert result.returncode == 1
+    assert "多了清单没有列出的文件：figures/图9.png" in result.stdout

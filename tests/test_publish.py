@@ -212,3 +212,52 @@ def test_a_full_disk_leaves_no_empty_file(tmp_path, monkeypatch):
         write_atomic(target, b"x" * 100_000)
     assert raised.value.errno == errno.ENOSPC
     assert list(tmp_path.iterdir()) == []
+
+
+# -- verify: the whole manifest and the folder's file list (unit level; real runs in test_nothing_lost)
+
+def test_every_field_of_a_tampered_manifest_is_named():
+    from perflib.verify import compare_manifests
+
+    fresh = {"title": "2023年和硕县预算绩效管理工作情况", "findings": {"errors": 0, "warnings": 2},
+             "inputs": [{"path": "data/heshuo/2023.xlsx", "sha256": "a", "sheets": {"培训": 12}}],
+             "outputs": [{"path": "report.html", "sha256": "h"}, {"path": "report.pdf", "sha256": "p1"}],
+             "git": {"commit": "x"}, "versions": {"python": "3.11"}}
+    stored = json.loads(json.dumps(fresh))
+    stored["title"] = "2023年和硕县预算绩效管理工作情况（修订）"
+    stored["findings"]["warnings"] = 0
+    stored["inputs"][0]["sheets"]["培训"] = 13
+    stored["outputs"] = stored["outputs"][1:]
+    stored["outputs"][0]["sha256"] = "p2"  # a PDF's bytes: not certified byte for byte
+    stored["git"] = {"commit": "y"}  # the environment: a note elsewhere, not a problem
+    problems = compare_manifests(stored, fresh)
+    assert len(problems) == 4
+    assert any("title" in p and "（修订）" in p for p in problems)
+    assert any("findings.warnings" in p for p in problems)
+    assert any("inputs[data/heshuo/2023.xlsx].sheets.培训" in p for p in problems)
+    assert any("outputs[report.html]" in p for p in problems)
+    assert compare_manifests(fresh, json.loads(json.dumps(fresh))) == []
+
+
+def test_files_the_manifest_does_not_list_are_told_apart(tmp_path):
+    from perflib.verify import check_folder_files
+
+    make_outputs(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "figures" / "extra.png").write_bytes(b"planted")
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    problems, others = check_folder_files(manifest, tmp_path)
+    assert others == ["notes.txt"]
+    assert len(problems) == 1 and "figures/extra.png" in problems[0]
+
+
+def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
+    from perflib.errors import ManifestError
+    from perflib.verify import verify
+
+    (tmp_path / "manifest.json").write_text('{"county": "heshuo", "year": 2023, "outputs": [{"path": 1}]}', encoding="utf-8")
+    with pytest.raises(ManifestError, match="outputs"):
+        verify(tmp_path, root=tmp_path)
+    (tmp_path / "manifest.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ManifestError, match="顶层"):
+        verify(tmp_path, root=tmp_path)
