@@ -5,6 +5,7 @@ batch, dates inside the report's year.
 """
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from typing import Iterable
 
@@ -146,7 +147,9 @@ def check_stated_totals(figures: Figures, params: Params) -> list[Finding]:
     where = f"params/{params.county}/{params.year}.yaml"
     for key, stated in params.stated_totals.items():
         if key not in figures:
-            found.append(Finding("E140", f"stated_totals 中的「{key}」不是报告中的数字名称（名称见笔记本的数字台账）。", file=where, column="stated_totals", value=key))
+            guess = difflib.get_close_matches(key, list(figures.items), n=1, cutoff=0.6)
+            hint = f"是否应为「{guess[0]}」？" if guess else "名称见笔记本的数字台账"
+            found.append(Finding("E140", f"stated_totals 中的「{key}」不是报告中的数字名称（{hint}）。", file=where, column="stated_totals", value=key))
             continue
         figure = figures[key]
         exponent = stated.as_tuple().exponent

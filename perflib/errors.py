@@ -23,12 +23,13 @@ class PerflibError(Exception):
 
 
 class ParamsError(PerflibError, ValueError):
-    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140)."""
+    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140;
+    E170 an unknown key, E171 a key written twice, E172 a year that is not a year)."""
 
     code = "E140"
 
-    def __init__(self, message: str):
-        super().__init__(f"[E140 错误] {message}")
+    def __init__(self, message: str, code: str = "E140"):
+        super().__init__(f"[{code} 错误] {message}", code)
 
 
 class TemplateProblem(PerflibError):

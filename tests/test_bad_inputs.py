@@ -66,6 +66,9 @@ def materialize(case: dict, root: Path) -> None:
             sheets[arg["sheet"]] = [list(r) for r in arg["rows"]]
         elif op == "params":
             params.update(arg)
+        elif op == "params_merge":  # {level: {key: value}}: keys added inside a level (text, facts, ...)
+            for level, keys in arg.items():
+                params[level] = {**params.get(level, {}), **keys}
         elif op == "params_text":
             params_text = arg
         elif op == "file_bytes":
