@@ -54,3 +54,80 @@ def test_duplicate_keys_at_any_depth_are_found():
         load("text:\n  policy_basis: a\n  problems: []\n  policy_basis: b\n")
     assert (raised.value.key, raised.value.first_line, raised.value.second_line) == ("policy_basis", 2, 4)
     assert load("a: 1\nb: {a: 2}\n") == {"a": 1, "b": {"a": 2}}  # the same key at two levels is fine
+
+
+# -- workbooks ------------------------------------------------------------------------------------
+
+def formula_workbook(path, n_rows: int = 2000):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "培训"
+    ws.append(["培训日期", "培训内容", "参训人次"])
+    for i in range(n_rows):
+        ws.append(["2023-06-01", f"培训{i}", 30])
+    ws["C50"] = "=10+20"
+    ws["C1500"] = '=SUM(C2:C3)&"<x>"'
+    ws["C1501"] = "=1+1"
+    wb.save(path)
+    # a formula with a cached value (as Excel saves it) is not reported: give C1501 its value
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b'<c r="C1501"><f>1+1</f><v></v></c>', b'<c r="C1501"><f>1+1</f><v>2</v></c>')
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 97, 4096])
+def test_formulas_without_cached_values_are_found_whatever_the_chunk(tmp_path, monkeypatch, chunk):
+    from perflib import workbook_checks
+
+    monkeypatch.setattr(workbook_checks, "_CHUNK", chunk)
+    found = workbook_checks.formulas_without_values(formula_workbook(tmp_path / "f.xlsx"))
+    assert found == {"培训": [(50, 2, "=10+20"), (1500, 2, '=SUM(C2:C3)&"<x>"')]}
+
+
+def test_a_formula_without_value_is_one_finding_not_also_a_blank_cell(tmp_path):
+    from perflib.inputs import read_sheets, typed_table
+    from perflib.schema import TABLES_BY_NAME
+
+    path = formula_workbook(tmp_path / "f.xlsx")
+    sheet = read_sheets(path, "f.xlsx")["培训"]
+    _, findings = typed_table(TABLES_BY_NAME["trainings"], sheet)
+    assert [(f.code, f.row, f.column) for f in findings if f.is_error] == [("E174", 50, "参训人次"), ("E174", 1500, "参训人次")]
+
+
+def test_column_letters_are_as_excel_shows_them():
+    from perflib.workbook_checks import _column_index, column_letter
+
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+    assert all(_column_index(column_letter(i)) == i for i in range(2000))
+
+
+def test_a_csv_with_a_title_row_and_semicolons_is_read_by_its_header(tmp_path):
+    from perflib.inputs import _csv_sheet
+
+    path = tmp_path / "培训.csv"
+    path.write_text("2023年培训情况表\n培训日期;培训内容;参训人次\n2023-06-01;培训;30\n", encoding="utf-8")
+    sheet = _csv_sheet(path, "培训.csv")
+    assert sheet.delimiter_note and sheet.row(2) == ["2023-06-01", "培训", "30"]
+    path.write_text("培训日期,培训内容,参训人次\n2023-06-01,培训;线上,30\n", encoding="utf-8")
+    assert _csv_sheet(path, "培训.csv").delimiter_note is None  # commas in the header: a comma CSV
+
+
+@pytest.mark.parametrize("text, value", [("١٢٠", 120), ("۱۲۰.۵", "120.5"), ("१२०", 120), ("１２０", 120)])
+def test_digits_of_any_script_are_read_and_said(text, value):
+    from decimal import Decimal
+
+    from perflib.cells import parse_amount, parse_column
+
+    amount, notes = parse_amount(text)
+    assert amount == Decimal(str(value)) and notes
+    values, errors, applied = parse_column("money", [text, "5"])
+    assert values[0] == Decimal(str(value)) and applied and applied[0][0] == 0, "the fast path does not take them silently"
