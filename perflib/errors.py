@@ -96,3 +96,10 @@ class KernelDied(RunFailed):
     """The notebook's kernel died during the run (killed, out of memory, ``os._exit``)."""
 
     code = "E179"
+
+
+class NothingToCheck(PerflibError, ValueError):
+    """``audit-text`` was given a text with nothing to check (empty, or no figure and no heading
+    number): said as such, never as 「未发现问题」."""
+
+    code = "E177"

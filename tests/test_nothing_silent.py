@@ -131,3 +131,31 @@ def test_digits_of_any_script_are_read_and_said(text, value):
     assert amount == Decimal(str(value)) and notes
     values, errors, applied = parse_column("money", [text, "5"])
     assert values[0] == Decimal(str(value)) and applied and applied[0][0] == 0, "the fast path does not take them silently"
+
+
+# -- audit-text -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", [b"", "\n \u3000\n".encode("utf-8"), "这是一段没有任何数字的文字。".encode("utf-8")],
+                         ids=["empty", "blank", "no-figures"])
+def test_audit_text_on_a_text_with_nothing_to_check_says_so(tmp_path, monkeypatch, capsys, content):
+    from perflib.cli import main
+
+    text = tmp_path / "报告.txt"
+    text.write_bytes(content)
+    monkeypatch.setenv("PERFLIB_ROOT", str(ROOT))
+    assert main(["audit-text", str(text), "--county", "heshuo", "--year", "2023"]) == 1
+    captured = capsys.readouterr()
+    assert "[E177 错误]" in captured.err and "没有可核对的内容" in captured.err
+    assert "未发现问题" not in captured.out + captured.err
+
+
+def test_an_empty_docx_has_nothing_to_check(tmp_path, monkeypatch, capsys):
+    import docx
+
+    from perflib.cli import main
+
+    path = tmp_path / "空.docx"
+    docx.Document().save(str(path))
+    monkeypatch.setenv("PERFLIB_ROOT", str(ROOT))
+    assert main(["audit-text", str(path), "--county", "heshuo", "--year", "2023"]) == 1
+    assert "没有文字" in capsys.readouterr().err
