@@ -261,3 +261,46 @@ def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
     (tmp_path / "manifest.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ManifestError, match="顶层"):
         verify(tmp_path, root=tmp_path)
+
+
+# -- the machine refuses a write: E178, told apart from other failures (unit level) ---------------
+
+def test_write_failures_are_told_apart_from_other_errors(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    from perflib.run import _write_failure_of
+
+    final = tmp_path / "outputs" / "demo" / "2023"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert _write_failure_of(full, final) == "磁盘空间已满（ENOSPC）"
+    in_kernel = PapermillExecutionError(3, 3, "export()", "OSError", f"[Errno 30] Read-only file system: '{final.parent}/.2023.staging/report.html'", [])
+    assert "只读" in _write_failure_of(in_kernel, final)
+    denied_here = PermissionError(errno.EACCES, "Permission denied", str(final.parent / ".2023.lock"))
+    assert "没有写入权限" in _write_failure_of(denied_here, final)
+    denied_elsewhere = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "data" / "x.xlsx"))
+    assert _write_failure_of(denied_elsewhere, final) is None, "an unreadable input is not the output folder's fault"
+    assert _write_failure_of(ValueError("x"), final) is None
+
+
+def test_a_run_that_cannot_make_its_output_folder_says_which_and_why(tmp_path, monkeypatch):
+    from pathlib import Path as RealPath
+
+    from conftest import make_params
+
+    from perflib.errors import OutputNotWritable
+    from perflib.run import run_report
+
+    make_params(tmp_path)
+    real_mkdir = RealPath.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if "outputs" in self.parts:
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(RealPath, "mkdir", read_only)
+    with pytest.raises(OutputNotWritable) as raised:
+        run_report("demo", 2023, root=tmp_path, progress=False)
+    message = str(raised.value)
+    assert raised.value.code == "E178" and "[E178 错误]" in message
+    assert str(tmp_path / "outputs" / "demo" / "2023") in message and "EROFS" in message
