@@ -143,10 +143,13 @@ def compare_manifests(manifest: dict, rerun_manifest: dict, limit: int = 20) -> 
     """Every field in which the stored manifest differs from the re-run's, as problems (Chinese),
     except the environment (``ENVIRONMENT_FIELDS``) and a PDF's bytes."""
     def certified(m: dict) -> dict[str, object]:
-        flat = _flat({k: v for k, v in m.items() if k not in ENVIRONMENT_FIELDS})
-        return {k: v for k, v in flat.items()
-                if not (k.startswith("outputs[") and k.split("]", 1)[0].lower().endswith(NOT_BYTE_REPRODUCIBLE)
-                        and k.endswith((".sha256", ".size")))}
+        kept = {k: v for k, v in m.items() if k not in ENVIRONMENT_FIELDS and k != "outputs"}
+        flat = _flat(kept)
+        for entry in m.get("outputs", []):  # one field per output; a PDF by its presence only
+            path = entry.get("path")
+            pdf = str(path).lower().endswith(NOT_BYTE_REPRODUCIBLE)
+            flat[f"outputs[{path}]"] = "PDF" if pdf else f"SHA-256 {str(entry.get('sha256'))[:12]}…，{entry.get('size')} 字节"
+        return flat
 
     stored, fresh = certified(manifest), certified(rerun_manifest)
     problems = []
