@@ -183,22 +183,25 @@ class _Alike:
 
 def _sheets_alike(sheets: dict[str, Sheet], known: set[str], label: str) -> _Alike:
     """Sheets (or CSV files) whose names differ only by spaces, full-width or other compatibility
-    forms (「培训」 and 「培训\u3000」) and one of which is a table's name: which to read cannot be
+    forms or invisible characters (「培训」 and 「培训\u3000」) and one of which is a table's name: which to read cannot be
     guessed, so both are named (E175) and none is silently preferred."""
+    def form(name: str) -> str:  # as compared: NFKC, no spaces, no invisible format characters (U+200B)
+        return "".join(ch for ch in normalize_header(name) if unicodedata.category(ch) != "Cf")
+
     groups: dict[str, list[Sheet]] = defaultdict(list)
     for sheet in sheets.values():
-        groups[normalize_header(sheet.name)].append(sheet)
-    known_by_form = {normalize_header(k): k for k in known}
+        groups[form(sheet.name)].append(sheet)
+    known_by_form = {form(k): k for k in known}
     findings, names = [], set()
-    for form, group in groups.items():
-        if len(group) < 2 or form not in known_by_form:
+    for shape, group in groups.items():
+        if len(group) < 2 or shape not in known_by_form:
             continue
         shown = "、".join(f"「{s.title or s.name}」" for s in group)
         odd = "；".join(filter(None, (_odd_characters(s.title or s.name) for s in group)))
         findings.append(Finding("E175", f"有 {len(group)} 个工作表的名称只差空格或全角/半角字符：{shown}，无法确定该读哪一个"
                                         + (f"（{odd}）" if odd else "") + "。",
-                                file=group[0].file if len({s.file for s in group}) == 1 else label, sheet=known_by_form[form],
-                                expected=f"只保留一个名为「{known_by_form[form]}」的工作表，删除或改名其余的"))
+                                file=group[0].file if len({s.file for s in group}) == 1 else label, sheet=known_by_form[shape],
+                                expected=f"只保留一个名为「{known_by_form[shape]}」的工作表，删除或改名其余的"))
         names.update(s.name for s in group)
     return _Alike(findings, names)
 
@@ -244,7 +247,7 @@ def _csv_sheet(path: Path, label: str) -> Sheet:
     return Sheet(path.stem, label, columns, encoding_note=note, delimiter_note=separator_note)
 
 
-_SEPARATORS = {";": "分号（;）", "\t": "制表符（Tab）"}
+_SEPARATORS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}
 
 
 def _separator(text: str) -> tuple[str, str | None]:
