@@ -198,7 +198,7 @@ def _sheets_alike(sheets: dict[str, Sheet], known: set[str], label: str) -> _Ali
             continue
         shown = "、".join(f"「{s.title or s.name}」" for s in group)
         odd = "；".join(filter(None, (_odd_characters(s.title or s.name) for s in group)))
-        findings.append(Finding("E175", f"有 {len(group)} 个工作表的名称只差空格或全角/半角字符：{shown}，无法确定该读哪一个"
+        findings.append(Finding("E175", f"有 {len(group)} 个工作表的名称只差空格、全角/半角或不可见字符：{shown}，无法确定该读哪一个"
                                         + (f"（{odd}）" if odd else "") + "。",
                                 file=group[0].file if len({s.file for s in group}) == 1 else label, sheet=known_by_form[shape],
                                 expected=f"只保留一个名为「{known_by_form[shape]}」的工作表，删除或改名其余的"))
@@ -206,7 +206,8 @@ def _sheets_alike(sheets: dict[str, Sheet], known: set[str], label: str) -> _Ali
     return _Alike(findings, names)
 
 
-_CHARACTER_NAMES = {"\u3000": "全角空格", " ": "空格", "\u00a0": "不换行空格", "\t": "制表符"}
+_CHARACTER_NAMES = {"\u3000": "全角空格", " ": "空格", "\u00a0": "不换行空格", "\t": "制表符", "\u200b": "零宽空格",
+                    "\u200c": "零宽不连字", "\u200d": "零宽连字", "\ufeff": "零宽不换行空格"}
 
 
 def _odd_characters(name: str) -> str:
