@@ -115,7 +115,7 @@ def _check(args) -> int:
     from .yoy import load_history
 
     params = load_params(args.county, args.year, data_root=args.data_root)
-    from .run import tidy_outputs
+    from .faults import tidy_outputs
 
     tidy_outputs(params.root, args.county, args.year)  # an interrupted publish is restored (and said)
     dataset, findings = load_data(params)

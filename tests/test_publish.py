@@ -268,7 +268,7 @@ def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
 def test_write_failures_are_told_apart_from_other_errors(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
-    from perflib.run import _write_failure_of
+    from perflib.faults import write_failure_of as _write_failure_of
 
     final = tmp_path / "outputs" / "demo" / "2023"
     full = OSError(errno.ENOSPC, "No space left on device")
