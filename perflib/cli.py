@@ -174,9 +174,30 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly; the traceback only on request
         if args.debug:
             traceback.print_exc()
+        refused = _refused_by_the_machine(exc)
+        if refused:  # disk full, read-only, no permission: the user's environment, not a bug
+            print(f"失败：{refused}", file=sys.stderr)
+            return 1
         print(f"内部错误：{type(exc).__name__}: {exc}。这是 perflib 的问题而不是数据的问题；"
               "请加 --debug 重新运行，并把输出发给维护者。", file=sys.stderr)
         return 2
+
+
+def _refused_by_the_machine(exc: BaseException) -> str | None:
+    """The Chinese message (E178) for an OSError the machine caused (disk full, read-only file
+    system, no permission) anywhere in a command (a batch summary, the rollup, verify's temporary
+    folder), naming the path; None for anything else."""
+    import errno
+
+    from .files import write_failure
+
+    if not isinstance(exc, OSError):
+        return None
+    cause = "没有访问权限（EACCES）" if exc.errno == errno.EACCES else write_failure(exc.errno)
+    if cause is None:
+        return None
+    where = exc.filename or "输出文件夹"
+    return f"[E178 错误] 无法写入或读取 {where}：{cause}。请腾出磁盘空间或改正权限（或换一个可写的位置）后重新运行。"
 
 
 COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup}

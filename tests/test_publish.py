@@ -304,3 +304,22 @@ def test_a_run_that_cannot_make_its_output_folder_says_which_and_why(tmp_path, m
     message = str(raised.value)
     assert raised.value.code == "E178" and "[E178 错误]" in message
     assert str(tmp_path / "outputs" / "demo" / "2023") in message and "EROFS" in message
+
+
+@pytest.mark.parametrize("command", [["rollup", "--no-progress"], ["batch", "--no-progress"]])
+def test_any_command_refused_by_a_full_or_read_only_disk_says_so_not_internal_error(command, monkeypatch, capsys, tmp_path):
+    from perflib import batch, rollup
+    from perflib.cli import main
+
+    def refused(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "outputs" / "batch-summary.csv"))
+
+    monkeypatch.setattr(rollup, "run_rollup", refused)
+    monkeypatch.setattr(batch, "run_batch", refused)
+    monkeypatch.setattr(batch, "find_jobs", lambda *a, **k: [])
+    monkeypatch.setenv("PERFLIB_ROOT", str(tmp_path))
+    (tmp_path / "params").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "[E178 错误]" in err and "只读" in err and "batch-summary.csv" in err and "内部错误" not in err
