@@ -51,7 +51,7 @@ class Verification:
             lines.append(f"核验未通过：发现 {len(self.problems)} 处不一致。")
             lines += [f"  - {p}" for p in self.problems]
         if self.not_perflibs:
-            lines.append(f"  另有 {len(self.not_perflibs)} 个文件不是 perflib 生成的（清单中没有），未核验："
+            lines.append(f"  另有 {len(self.not_perflibs)} 个文件不在清单中（不是 perflib 为本报告生成的），未核验："
                          + "、".join(self.not_perflibs[:20]) + ("等" if len(self.not_perflibs) > 20 else "") + "。")
         lines += [f"  说明：{n}" for n in self.notes]
         return "\n".join(lines)

@@ -223,7 +223,7 @@ def test_verify_names_files_that_are_not_perflibs_and_fails_on_one_planted_among
     (out / "复核笔记.txt").write_text("mine", encoding="utf-8")
     result = perflib(project, "verify", str(out))
     assert result.returncode == 0, result.stdout
-    assert "核验通过" in result.stdout and "不是 perflib 生成的" in result.stdout and "复核笔记.txt" in result.stdout
+    assert "核验通过" in result.stdout and "不在清单中" in result.stdout and "复核笔记.txt" in result.stdout
     (out / "figures" / "图9.png").write_bytes(b"planted")
     result = perflib(project, "verify", str(out))
     assert result.returncode == 1
