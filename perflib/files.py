@@ -121,7 +121,7 @@ def carry_over(old: Path, final: Path) -> list[str]:
 
 
 def recover(final: Path) -> list[str]:
-    """Finish or undo a publish that was interrupted (a crash, SIGKILL or power cut between or after
+    """Finish or undo a publish that was interrupted (a crash or SIGKILL between or after
     its renames), found by the hidden ``.<name>.old`` folder; return what was done, in Chinese.
     Call it holding the folder's lock."""
     old = _old(final)
