@@ -607,5 +607,19 @@ def audit_file(path: Path, county: str, year: int, root: Path | None = None) -> 
     from .pipeline import make_report
 
     lines = read_lines(Path(path))
+    refuse_nothing_to_check(lines, Path(path).name)
     report = make_report(load_params(county, year, root))
     return audit_lines(lines, report, Path(path).name)
+
+
+def refuse_nothing_to_check(lines: list[str], name: str) -> None:
+    """Raise ``NothingToCheck`` for a text without words, or without any figure or heading number:
+    an audit of it would say 「未发现问题」 having checked nothing."""
+    from .errors import NothingToCheck
+
+    if not any(line.strip() for line in lines):
+        raise NothingToCheck(f"[E177 错误] {name} 中没有文字（空文件或只有空白），没有可核对的内容。")
+    parsed = parse_text(lines)
+    if not parsed.figures and not parsed.headings:
+        raise NothingToCheck(f"[E177 错误] {name} 中没有可核对的数字（带 个、项、次、人次、万元、亿元、% 等的数字）"
+                             "或标题编号（一、（一）），没有可核对的内容。")

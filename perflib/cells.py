@@ -16,8 +16,10 @@ from typing import Any, Callable
 from .money import MAX_DECIMALS, decimals_of
 
 WAN = Decimal(10000)
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# re.ASCII: \d is 0-9 only; other digits (full-width, Arabic-Indic, Devanagari, ...) are translated
+# first, with a note (W204), never read silently.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 # Excel serial days of 1990-01-01 .. 2100-12-31; a bare number in that range in a date column is a date.
 _SERIAL_RANGE = (32874, 73415)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -42,10 +44,24 @@ def text_of(value: Any) -> str:
     return str(value).strip()
 
 
+_OTHER_DIGITS = "非 ASCII 数字（如阿拉伯-印度数字）已转为 0–9"
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script (Unicode category Nd) as 0-9."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.category(ch) == "Nd" else ch for ch in text)
+
+
 def _number_text(raw: str, notes: list[str]) -> str:
     text = unicodedata.normalize("NFKC", raw).strip()
     if text != raw.strip():
         notes.append("全角字符已转为半角")
+    digits = ascii_digits(text)
+    if digits != text:
+        notes.append(_OTHER_DIGITS)
+        text = digits
     text = re.sub(r"\s+", "", text)
     if _THOUSANDS.fullmatch(text):
         notes.append("已去掉千分位逗号")
@@ -152,6 +168,11 @@ def parse_date(raw: Any) -> tuple[dt.date, list[str]]:
         serial = raw
     else:
         text = unicodedata.normalize("NFKC", str(raw)).strip()
+        if text != str(raw).strip():
+            notes.append("全角字符已转为半角")
+        if ascii_digits(text) != text:
+            notes.append(_OTHER_DIGITS)
+            text = ascii_digits(text)
         match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00(?:\.0+)?)?)?", text)
         if match:
             try:
@@ -176,8 +197,8 @@ def parse_choice(raw: Any, choices: tuple[str, ...]) -> tuple[str, list[str]]:
 
 
 # Column-at-a-time parsing: the common clean cell takes a fast path, anything else the full parser.
-_CLEAN_AMOUNT = re.compile(r"\d+(\.\d{1,4})?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLEAN_AMOUNT = re.compile(r"\d+(\.\d{1,4})?", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _fast_amount(raw: Any) -> Decimal | None:
@@ -203,7 +224,7 @@ def _fast_date(raw: Any) -> dt.date | None:
     return None
 
 
-_CLEAN_INT = re.compile(r"\d{1,9}")
+_CLEAN_INT = re.compile(r"\d{1,9}", re.ASCII)
 
 
 def _fast_score(raw: Any) -> Decimal | None:

@@ -5,6 +5,7 @@ batch, dates inside the report's year.
 """
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from typing import Iterable
 
@@ -125,6 +126,14 @@ def _withheld_not_published(dataset: Dataset) -> list[Finding]:
     return found
 
 
+def _digits(text: str) -> str:
+    import unicodedata
+
+    from .cells import ascii_digits
+
+    return ascii_digits(unicodedata.normalize("NFKC", text)).strip()
+
+
 def _workbook_is_for(dataset: Dataset, params: Params) -> list[Finding]:
     """The optional 基本信息 sheet names the county and year; they must be the params'."""
     found = []
@@ -134,6 +143,9 @@ def _workbook_is_for(dataset: Dataset, params: Params) -> list[Finding]:
             continue
         value, row, file = entry
         shown = value.replace("年", "") if item == INFO_YEAR else value
+        if item == INFO_YEAR and shown != expected and _digits(shown) == expected:  # ２０２３, ٢٠٢٣: read, and said
+            found.append(Finding("W204", "年度中的全角或非 ASCII 数字已转为 0–9。", file=file, sheet=INFO_SHEET, row=row, column=item, value=value))
+            shown = expected
         if shown != expected:
             found.append(Finding("E141", f"工作簿写的{item}是「{value}」，参数文件是「{expected}」：是否用错了工作簿？", file=file, sheet=INFO_SHEET,
                                  row=row, column=item, value=value, expected=expected))
@@ -146,7 +158,9 @@ def check_stated_totals(figures: Figures, params: Params) -> list[Finding]:
     where = f"params/{params.county}/{params.year}.yaml"
     for key, stated in params.stated_totals.items():
         if key not in figures:
-            found.append(Finding("E140", f"stated_totals 中的「{key}」不是报告中的数字名称（名称见笔记本的数字台账）。", file=where, column="stated_totals", value=key))
+            guess = difflib.get_close_matches(key, list(figures.items), n=1, cutoff=0.6)
+            hint = f"是否应为「{guess[0]}」？" if guess else "名称见笔记本的数字台账"
+            found.append(Finding("E140", f"stated_totals 中的「{key}」不是报告中的数字名称（{hint}）。", file=where, column="stated_totals", value=key))
             continue
         figure = figures[key]
         exponent = stated.as_tuple().exponent

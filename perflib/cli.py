@@ -127,13 +127,15 @@ def _say_if_pdf_skipped(result) -> None:
 
 
 def _check(args) -> int:
+    from .faults import tidy_outputs
     from .findings import errors
-    from .params import load_params
     from .history import load_history
     from .mapping import mapped_specs, suggest_mapping
+    from .params import load_params
     from .validation import load_data
 
     params = load_params(args.county, args.year, data_root=args.data_root)
+    tidy_outputs(params.root, args.county, args.year)  # an interrupted publish is restored (and said)
     dataset, findings = load_data(params)
     if not errors(findings):  # earlier years that cannot be compared (W220)
         findings += load_history(params).notes
@@ -194,9 +196,30 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly; the traceback only on request
         if args.debug:
             traceback.print_exc()
+        refused = _refused_by_the_machine(exc)
+        if refused:  # disk full, read-only, no permission: the user's environment, not a bug
+            print(f"失败：{refused}", file=sys.stderr)
+            return 1
         print(f"内部错误：{type(exc).__name__}: {exc}。这是 perflib 的问题而不是数据的问题；"
               "请加 --debug 重新运行，并把输出发给维护者。", file=sys.stderr)
         return 2
+
+
+def _refused_by_the_machine(exc: BaseException) -> str | None:
+    """The Chinese message (E178) for an OSError the machine caused (disk full, read-only file
+    system, no permission) anywhere in a command (a batch summary, the rollup, verify's temporary
+    folder), naming the path; None for anything else."""
+    import errno
+
+    from .files import write_failure
+
+    if not isinstance(exc, OSError):
+        return None
+    cause = "没有访问权限（EACCES）" if exc.errno == errno.EACCES else write_failure(exc.errno)
+    if cause is None:
+        return None
+    where = exc.filename or "输出文件夹"
+    return f"[E178 错误] 无法写入或读取 {where}：{cause}。请腾出磁盘空间或改正权限（或换一个可写的位置）后重新运行。"
 
 
 COMMANDS = {"run": _run, "check": _check, "verify": _verify, "audit-text": _audit_text, "batch": _batch, "rollup": _rollup, "new": _new}

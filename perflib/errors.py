@@ -23,12 +23,13 @@ class PerflibError(Exception):
 
 
 class ParamsError(PerflibError, ValueError):
-    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140)."""
+    """A params file is missing or wrong; the message (Chinese) says which key and why (code E140;
+    E170 an unknown key, E171 a key written twice, E172 a year that is not a year)."""
 
     code = "E140"
 
-    def __init__(self, message: str):
-        super().__init__(f"[E140 错误] {message}")
+    def __init__(self, message: str, code: str = "E140"):
+        super().__init__(f"[{code} 错误] {message}", code)
 
 
 class TemplateProblem(PerflibError):
@@ -100,3 +101,23 @@ def is_user_error(class_name: str) -> bool:
     of perflib's user errors (its message is written for the user)."""
     found = globals().get(class_name)
     return isinstance(found, type) and issubclass(found, PerflibError)
+
+
+class OutputNotWritable(RunFailed):
+    """The output folder cannot be written (disk full, read-only, no permission): the user's
+    environment, not perflib's fault; the message (Chinese) names the folder and the cause."""
+
+    code = "E178"
+
+
+class KernelDied(RunFailed):
+    """The notebook's kernel died during the run (killed, out of memory, ``os._exit``)."""
+
+    code = "E179"
+
+
+class NothingToCheck(PerflibError, ValueError):
+    """``audit-text`` was given a text with nothing to check (empty, or no figure and no heading
+    number): said as such, never as 「未发现问题」."""
+
+    code = "E177"

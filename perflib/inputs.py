@@ -26,6 +26,7 @@ import pandas as pd
 from . import cells
 from .findings import Finding
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
+from .workbook_checks import EncryptedWorkbook, LegacyWorkbook, check_not_a_zip, column_letter, formulas_without_values
 from .xlsx import check_reader, read_workbook
 
 TOTAL_MARKERS = ("合计", "总计", "小计")
@@ -43,6 +44,9 @@ class Sheet:
     columns: list[list[Any]]
     hidden: bool = False
     encoding_note: str | None = None
+    delimiter_note: str | None = None  # a CSV separated by ";" or tabs (W240)
+    uncached: tuple[tuple[int, int, str], ...] = ()  # formula cells without a value: (Excel row, column index, formula) (E174)
+    title: str = ""  # the name as written, when it differs from ``name`` (two sheets alike once trimmed)
 
     @property
     def n_rows(self) -> int:
@@ -98,6 +102,12 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
         sheets = read_sheets(path, label, reader)
     except FileNotFoundError:
         return Dataset({}, [Finding("E100", "数据文件不存在。", file=label, expected="预算绩效数据工作簿（.xlsx）或 CSV 文件夹")], label)
+    except EncryptedWorkbook:
+        return Dataset({}, [Finding("E173", "工作簿设置了打开密码（已加密），无法读取。", file=label,
+                                    expected="未加密的工作簿：在 Excel 或 WPS 中打开，取消“用密码进行加密”后另存为 .xlsx")], label)
+    except LegacyWorkbook:
+        return Dataset({}, [Finding("E100", "这是旧版 Excel 97-2003 工作簿（.xls），不是 .xlsx。", file=label,
+                                    expected="在 Excel 或 WPS 中另存为 Excel 工作簿（.xlsx）")], label)
     except UnicodeDecodeError as exc:
         return Dataset({}, [Finding("E100", "CSV 文件的编码无法识别。", file=getattr(exc, "file", label), expected="UTF-8 或 GB18030/GBK 编码的 CSV")], label)
     except Exception as exc:  # any unreadable file is a finding, not a traceback
@@ -108,9 +118,15 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     known = {s.sheet for s in specs} | {NOTES_SHEET, INFO_SHEET}
+    alike = _sheets_alike(sheets, known, label)
+    findings += alike.findings
     for sheet in sheets.values():
         if sheet.encoding_note:
             findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
+        if sheet.delimiter_note:
+            findings.append(Finding("W240", f"CSV 文件以{sheet.delimiter_note}分隔，已按{sheet.delimiter_note}读取。", file=sheet.file, sheet=sheet.name))
+        if sheet.name in alike.names:
+            continue  # named in E175 with the sheet it is confused with
         if sheet.name not in known:
             guess = difflib.get_close_matches(sheet.name, sorted(known - set(sheets)), n=1, cutoff=0.5)
             hint = f"是否应命名为「{guess[0]}」？" if guess else "不属于数据格式，已忽略。"
@@ -147,11 +163,61 @@ def read_sheets(path: Path, label: str, reader: str = "calamine") -> dict[str, S
     if path.suffix.lower() == ".csv":
         return {path.stem: _csv_sheet(path, label)}
     if not zipfile.is_zipfile(path):
+        check_not_a_zip(path)  # an encrypted workbook or an .xls is named as such
         raise ValueError("not an xlsx (zip) file")
+    uncached = formulas_without_values(path)
     sheets = {}
     for ws in read_workbook(path, reader):
-        sheets[ws.title.strip()] = Sheet(ws.title.strip(), label, ws.columns, hidden=ws.hidden)
+        name = ws.title.strip()
+        if name in sheets:  # two names alike once trimmed: both kept, under the name as written (E175)
+            name = next(n for n in (ws.title, *(f"{ws.title}#{i}" for i in range(2, 10_000))) if n not in sheets)
+        sheets[name] = Sheet(name, label, ws.columns, hidden=ws.hidden, uncached=tuple(uncached.get(ws.title, ())), title=ws.title)
     return sheets
+
+
+@dataclass
+class _Alike:
+    findings: list[Finding]
+    names: set[str]  # the sheets named in those findings
+
+
+def _sheets_alike(sheets: dict[str, Sheet], known: set[str], label: str) -> _Alike:
+    """Sheets (or CSV files) whose names differ only by spaces, full-width or other compatibility
+    forms or invisible characters (「培训」 and 「培训\u3000」) and one of which is a table's name: which to read cannot be
+    guessed, so both are named (E175) and none is silently preferred."""
+    def form(name: str) -> str:  # as compared: NFKC, no spaces, no invisible format characters (U+200B)
+        return "".join(ch for ch in normalize_header(name) if unicodedata.category(ch) != "Cf")
+
+    groups: dict[str, list[Sheet]] = defaultdict(list)
+    for sheet in sheets.values():
+        groups[form(sheet.name)].append(sheet)
+    known_by_form = {form(k): k for k in known}
+    findings, names = [], set()
+    for shape, group in groups.items():
+        if len(group) < 2 or shape not in known_by_form:
+            continue
+        shown = "、".join(f"「{s.title or s.name}」" for s in group)
+        odd = "；".join(filter(None, (_odd_characters(s.title or s.name) for s in group)))
+        findings.append(Finding("E175", f"有 {len(group)} 个工作表的名称只差空格、全角/半角或不可见字符：{shown}，无法确定该读哪一个"
+                                        + (f"（{odd}）" if odd else "") + "。",
+                                file=group[0].file if len({s.file for s in group}) == 1 else label, sheet=known_by_form[shape],
+                                expected=f"只保留一个名为「{known_by_form[shape]}」的工作表，删除或改名其余的"))
+        names.update(s.name for s in group)
+    return _Alike(findings, names)
+
+
+_CHARACTER_NAMES = {"\u3000": "全角空格", " ": "空格", "\u00a0": "不换行空格", "\t": "制表符", "\u200b": "零宽空格",
+                    "\u200c": "零宽不连字", "\u200d": "零宽连字", "\ufeff": "零宽不换行空格"}
+
+
+def _odd_characters(name: str) -> str:
+    """The characters of a name that are not what they look like: spaces, full-width forms, format characters."""
+    odd = []
+    for i, ch in enumerate(name, start=1):
+        if ch.isspace() or unicodedata.normalize("NFKC", ch) != ch or unicodedata.category(ch) == "Cf":
+            label = _CHARACTER_NAMES.get(ch) or unicodedata.name(ch, "")
+            odd.append(f"「{name}」第 {i} 个字符是 U+{ord(ch):04X}" + (f" {label}" if label else ""))
+    return "，".join(odd)
 
 
 def _csv_sheet(path: Path, label: str) -> Sheet:
@@ -167,17 +233,35 @@ def _csv_sheet(path: Path, label: str) -> Sheet:
         error.file = label  # type: ignore[attr-defined]
         raise error
     del data
+    separator, separator_note = _separator(text)
     # pandas' C parser reads columns straight away; rows of unequal length go through the csv module.
     # Blank cells stay "" (cells.blank knows), every cell stays text, so parsing is ours.
     try:
         # Bytes, not a StringIO: pandas would feed a text handle to the parser through a wrapper
         # whose reads grow with the file (16x the time for 10x the rows at a million rows).
         frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c")
+                            na_filter=False, skip_blank_lines=False, engine="c", sep=separator)
         columns = [frame[c].tolist() for c in frame.columns]
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return Sheet.from_rows(path.stem, label, list(csv.reader(io.StringIO(text, newline=""))), encoding_note=note)
-    return Sheet(path.stem, label, columns, encoding_note=note)
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        return Sheet.from_rows(path.stem, label, rows, encoding_note=note, delimiter_note=separator_note)
+    return Sheet(path.stem, label, columns, encoding_note=note, delimiter_note=separator_note)
+
+
+_SEPARATORS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}
+
+
+def _separator(text: str) -> tuple[str, str | None]:
+    """The CSV's separator, decided on its first non-blank line (the header, or a title): a comma,
+    unless that line has no comma and holds semicolons or tabs (a CSV saved by Excel in a locale
+    that writes ";", or a tab-separated export); then that one, and a note for W240."""
+    lines = [line for line in text[:1 << 16].splitlines()[:HEADER_SEARCH_ROWS * 4] if line.strip()]
+    first = next((line for line in lines if any(sep in line for sep in (",", *_SEPARATORS))), "")
+    if "," in first:
+        return ",", None
+    counts = {sep: first.count(sep) for sep in _SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return (best, _SEPARATORS[best]) if counts[best] else (",", None)
 
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
@@ -210,6 +294,9 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     for i, value in enumerate(header):
         if not cells.blank(value):
             positions.setdefault(normalize_header(value), i)
+    twice = _headers_twice(spec, header, header_row, where)
+    if twice:  # which of the two columns holds the data cannot be guessed
+        return empty_table(spec), findings + twice
     index: dict[str, int] = {}
     known = {normalize_header(x) for x in spec.headers}
     unknown = [cells.text_of(v) for v in header if not cells.blank(v) and normalize_header(v) not in known]
@@ -228,6 +315,12 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         return empty_table(spec), findings
     notes: dict[tuple[str, str], list[int]] = defaultdict(list)
     keep = _data_rows(sheet, header_row, findings, where)
+    formulas = {(row, column): formula for row, column, formula in sheet.uncached}
+    for (row, position), formula in sorted(formulas.items()):  # read as blank by both readers; the value is unknown
+        name = cells.text_of(header[position]) if position < len(header) and not cells.blank(header[position]) else None
+        findings.append(Finding("E174", "公式单元格没有保存计算结果（工作簿由程序生成、未经 Excel 或 WPS 计算保存），读不到它的值。",
+                                row=row, column=name or f"{column_letter(position)} 列", value=formula,
+                                expected="在 Excel 或 WPS 中打开并保存一次（让公式算出结果），或把公式改为数值", **where))
     excel_rows = [i + 1 for i in keep]
     columns: dict[str, list[Any]] = {"excel_row": excel_rows}
     for column in spec.columns:
@@ -242,7 +335,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         if column.required:
             code = column.blank_code or "E110"
             message = "必填单元格为空。" if code == "E110" else column.blank_message
-            failed = {i for i, _ in errors}
+            failed = {i for i, _ in errors} | {i for i, row in enumerate(excel_rows) if (row, position) in formulas}
             if None in parsed:
                 for i, value in enumerate(parsed):
                     if value is None and i not in failed:
@@ -257,6 +350,23 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()}) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _headers_twice(spec: TableSpec, header: list[Any], header_row: int, where: dict) -> list[Finding]:
+    """A table's column named twice in the header (alike once spaces and full-width forms are
+    read): both are named (E176), neither is silently used."""
+    at: dict[str, list[int]] = defaultdict(list)
+    for i, value in enumerate(header):
+        if not cells.blank(value):
+            at[normalize_header(value)].append(i)
+    found = []
+    for column in spec.columns:
+        places = at.get(normalize_header(column.header), [])
+        if len(places) > 1:
+            shown = "、".join(f"第 {column_letter(i)} 列「{cells.text_of(header[i])}」" for i in places)
+            found.append(Finding("E176", f"列「{column.header}」在表头中出现了 {len(places)} 次（{shown}），无法确定该读哪一列。",
+                                 row=header_row, column=column.header, expected="每个列名在表头中只出现一次：删除或改名多余的列", **where))
+    return found
 
 
 def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: dict) -> range | list[int]:

@@ -7,6 +7,7 @@ override the file's.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,6 +96,7 @@ def load_params(
 ) -> Params:
     """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
     root = (root or project.find_root()).resolve()
+    year = check_year(year, "参数")
     path = project.params_path(root, county, year)
     raw: dict[str, Any] = {}
     if path.exists():
@@ -105,6 +107,8 @@ def load_params(
         if value is not None:
             raw[key] = value
     where = project.relative(path, root)
+    if "year" in raw:
+        check_year(raw["year"], f"参数文件 {where} 中")
     if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
         raise ParamsError(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
@@ -114,8 +118,13 @@ def load_params(
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    from .params_yaml import DuplicateKey, load
+
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = load(path.read_text(encoding="utf-8"))
+    except DuplicateKey as exc:
+        raise ParamsError(f"参数文件 {path.name} 第 {exc.second_line} 行：键「{exc.key}」在同一层已于第 {exc.first_line} 行出现过，"
+                          "YAML 只会保留其中一个。请合并为一处（或删去多余的一处）。", code="E171") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"第 {mark.line + 1} 行" if mark else ""
@@ -141,16 +150,49 @@ def _need(mapping: Mapping[str, Any], key: str, where: str, kind: type = str) ->
 
 
 TOP_LEVEL_KEYS = ("county", "year", *PARAM_KEYS)
+# The keys of each level below the top (docs/params.md); any other key is refused (E170).
+FACTS_KEYS = ("indicator_system", "pre_assessment_rule", "third_party_quality_rating")
+INDICATOR_SYSTEM_KEYS = ("name", "categories", "indicators")
+TEXT_KEYS = ("policy_basis", "third_party_scope", "evaluation_remarks", "problems", "measures", "issuer", "issue_date")
+ITEM_KEYS = ("title", "text")
+PHRASE_KEYS = ("phrase", "below")
+
+
+def check_year(value: Any, where: str) -> int:
+    """A report year: a whole number of four digits (2023, or the text "2023"); anything else,
+    2023.5 or "2023; x" or true, is refused (E172) rather than truncated or crashed on."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}", value.strip()):
+        return int(value)
+    raise ParamsError(f"{where} year 应为四位数字的年度（如 2023），现为「{value}」。", code="E172")
+
+
+def refuse_unknown(mapping: Any, known: tuple[str, ...], level: str, where: str) -> Mapping[str, Any]:
+    """``mapping`` (a params level, e.g. ``text``) if it is a mapping of known keys; an unknown key
+    is refused (E170) with the closest known one suggested."""
+    if mapping is None:
+        return {}
+    prefix = f"{level}." if level else ""
+    if not isinstance(mapping, dict):
+        raise ParamsError(f"参数文件 {where} 中 {level or '顶层'} 应为键值对（{'、'.join(known)}），现为「{mapping}」。")
+    unknown = sorted((str(k) for k in mapping if k not in known), key=str)
+    if unknown:
+        named = []
+        for key in unknown:
+            guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            named.append(f"{prefix}{key}" + (f"（是否应为 {prefix}{guess[0]}？）" if guess else ""))
+        raise ParamsError(f"参数文件 {where} 中有未知的键：{'、'.join(named)}。{level or '顶层'}可用的键：{'、'.join(known)}"
+                          "（见 docs/params.md）。", code="E170")
+    return mapping
 
 
 def _build(raw, county, year, root, source, where, data_root) -> Params:
-    unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
-    if unknown:
-        raise ParamsError(f"参数文件 {where} 中有未知的键：{', '.join(unknown)}（可用的键见 docs/params.md）。")
+    refuse_unknown(raw, TOP_LEVEL_KEYS, "", where)
     data_label = _need(raw, "data", where)
-    facts = raw.get("facts") or {}
-    text = raw.get("text") or {}
-    system = facts.get("indicator_system") or {}
+    facts = refuse_unknown(raw.get("facts"), FACTS_KEYS, "facts", where)
+    text = refuse_unknown(raw.get("text"), TEXT_KEYS, "text", where)
+    system = refuse_unknown(facts.get("indicator_system"), INDICATOR_SYSTEM_KEYS, "facts.indicator_system", where)
     templates = raw.get("templates")
     return Params(
         county=county,
@@ -222,9 +264,7 @@ def confine(value: Any, root: Path, where: str, key: str) -> Path:
 
 def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
     defaults = FormatSettings()
-    unknown = set(raw) - set(FormatSettings.__dataclass_fields__)
-    if unknown:
-        raise ParamsError(f"参数文件 {where} 的 settings 中有未知的键：{', '.join(sorted(unknown))}。")
+    raw = refuse_unknown(raw, tuple(FormatSettings.__dataclass_fields__), "settings", where)
     values: dict[str, Any] = {}
     for key in ("amount_decimals", "yi_decimals", "percent_decimals"):
         if key in raw:
@@ -255,9 +295,10 @@ def _phrases(raw: Any, where: str) -> tuple[SchedulePhrase, ...]:
     if not isinstance(raw, list) or not raw:
         raise ParamsError(problem)
     bands = []
-    for entry in raw:
+    for i, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict) or not entry.get("phrase"):
             raise ParamsError(problem)
+        refuse_unknown(entry, PHRASE_KEYS, f"settings.schedule_phrases 第 {i} 项", where)
         below = entry.get("below")
         bands.append(SchedulePhrase(str(entry["phrase"]), None if below is None else Decimal(str(below))))
     bounds = [b.below for b in bands[:-1]]
@@ -285,6 +326,8 @@ def _items(raw: Any, where: str) -> tuple[Item, ...]:
         return ()
     if not isinstance(raw, list) or not all(isinstance(x, dict) and x.get("title") and x.get("text") for x in raw):
         raise ParamsError(f"参数文件 {where} 应为列表，每项含 title（小标题）和 text（正文）。")
+    for i, entry in enumerate(raw, start=1):
+        refuse_unknown(entry, ITEM_KEYS, f"{where.rsplit(' ', 1)[-1]} 第 {i} 项", where.rsplit(" ", 1)[0])
     return tuple(Item(_plain(x["title"]), _plain(x["text"])) for x in raw)
 
 

@@ -534,5 +534,6 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
 
     root = (root or project.find_root()).resolve()
     parameters = {"counties": list(counties) or None, "years": [int(y) for y in years] or None, "region_name": region_name, "output_dir": "."}
-    return execute_and_publish(project.notebook_path(root, "rollup"), "rollup.ipynb", root / "outputs" / ROLLUP_FOLDER,
-                               root, parameters, progress)
+    files, notes = execute_and_publish(project.notebook_path(root, "rollup"), "rollup.ipynb", root / "outputs" / ROLLUP_FOLDER,
+                                       root, parameters, progress)
+    return files

@@ -14,14 +14,15 @@ import sys
 import tempfile
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
 
 from . import project
-from .errors import RunFailed, is_user_error
-from .files import publish
+from .errors import RunFailed  # noqa: F401  (RunFailed: rollup imports it from here)
+from .faults import engine_keeping_unfinished, forget_engine, kernel_death, notebook_bytes, refused_writes_named, run_failed, tell
+from .files import publish, recover, remove_staging, write_atomic
 from .params import load_params
 
 KERNEL_NAME = "perflib"
@@ -36,6 +37,7 @@ class RunResult:
     year: int
     output_dir: Path
     files: list[Path]
+    notes: list[str] = field(default_factory=list)  # restored, kept or moved aside (Chinese), printed as they happen
 
 
 def skip_unused_imports() -> None:
@@ -73,6 +75,11 @@ def make_deterministic(path: Path) -> None:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    _deterministic(nb)
+    nbformat.write(nb, path)
+
+
+def _deterministic(nb) -> None:
     for key in _VOLATILE_NB_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
     for i, cell in enumerate(nb.cells):
@@ -82,17 +89,6 @@ def make_deterministic(path: Path) -> None:
         if papermill:
             for key in ("start_time", "end_time", "duration"):
                 papermill.pop(key, None)
-    nbformat.write(nb, path)
-
-
-def _failure_reason(exc: BaseException) -> str:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        if is_user_error(exc.ename):  # messages written for the user
-            return exc.evalue
-        return f"笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -183,11 +179,15 @@ def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, p
     import papermill as pm
 
     with project_root(root), tempfile.TemporaryDirectory(prefix="perflib-kernel-") as sockets:
-        _execute_interruptibly(lambda: pm.execute_notebook(
-            str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
-            progress_bar=cell_progress_bar() if progress else False, request_save_on_cell_execute=False,
-            report_mode=False, start_timeout=start_timeout, shutdown_kernel="immediate",
-            kernel_manager_class=ipc_kernel_manager(Path(sockets))))
+        engine = engine_keeping_unfinished(Path(target))
+        try:
+            _execute_interruptibly(lambda: pm.execute_notebook(
+                str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
+                progress_bar=cell_progress_bar() if progress else False, request_save_on_cell_execute=False,
+                report_mode=False, start_timeout=start_timeout, shutdown_kernel="immediate",
+                kernel_manager_class=ipc_kernel_manager(Path(sockets)), engine_name=engine))
+        finally:
+            forget_engine(engine)
 
 
 def cell_progress_bar() -> dict | bool:
@@ -227,21 +227,24 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
     parameters = {"county": county, "year": int(year), "output_dir": "."}
     if data_root is not None:
         parameters["data_root"] = str(Path(data_root).resolve())
-    files = execute_and_publish(project.notebook_path(root), NOTEBOOK_OUT, final, root, parameters, progress, start_timeout,
-                                before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))
-    return RunResult(county, int(year), final, files)
+    files, notes = execute_and_publish(project.notebook_path(root), NOTEBOOK_OUT, final, root, parameters, progress, start_timeout,
+                                       before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))
+    return RunResult(county, int(year), final, files, notes)
 
 
 def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Path, parameters: dict, progress: bool,
-                        start_timeout: int = 60, before_publish=None) -> list[Path]:
+                        start_timeout: int = 60, before_publish=None) -> tuple[list[Path], list[str]]:
     """Execute a notebook into a staging folder beside ``final`` and, only if it succeeded, put the
-    staging folder in place of ``final`` (under a lock). A failed run keeps its notebook in
-    ``final/failed/`` and raises ``RunFailed``; an interrupted one leaves nothing. The report run and
-    the rollup both go through here. ``before_publish(staging, notebook)`` adds files last (the manifest)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+    staging folder in place of ``final`` (under a lock), keeping the user's own files there. A
+    failed run keeps its notebook in ``final/failed/`` and raises ``RunFailed``; an interrupted one
+    leaves nothing; what a crashed or killed run left is restored or removed first. The report run
+    and the rollup both go through here. ``before_publish(staging, notebook)`` adds files last (the
+    manifest). Returns the folder's files and the notes said to the user."""
+    with refused_writes_named(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{final.name}.staging"
-    with FileLock(str(final.parent / f".{final.name}.lock")):
-        shutil.rmtree(staging, ignore_errors=True)
+    with refused_writes_named(final), FileLock(str(final.parent / f".{final.name}.lock")):
+        notes = tell(recover(final) + remove_staging(staging))  # what a crashed or killed run left
         staging.mkdir()
         notebook = staging / notebook_name
         try:
@@ -252,23 +255,42 @@ def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Pat
         except Exception as exc:
             kept = _keep_failed(notebook, final)
             shutil.rmtree(staging, ignore_errors=True)
-            raise RunFailed(_failure_reason(exc), kept) from exc
-        make_deterministic(notebook)
-        if before_publish is not None:
-            before_publish(staging, notebook)  # provenance and output hashes, before the outputs go public
-        publish(staging, final)
-    return sorted(p for p in final.rglob("*") if p.is_file())
+            raise run_failed(exc, kept, final) from exc
+        try:
+            make_deterministic(notebook)
+            if before_publish is not None:
+                before_publish(staging, notebook)  # provenance and output hashes, before the outputs go public
+        except OSError:  # a full disk: nothing half-written stays
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        notes += tell(publish(staging, final))
+    return sorted(p for p in final.rglob("*") if p.is_file()), notes
 
 
 def _keep_failed(notebook: Path, final: Path) -> Path | None:
+    """Keep a failed run's notebook in ``final/failed/`` (made deterministic where it can be
+    read); None if there is none or it cannot be written (disk full: nothing half-written is left)."""
     if not notebook.exists():
         return None
     failed = final / "failed"
-    failed.mkdir(parents=True, exist_ok=True)
     kept = failed / notebook.name
-    shutil.copyfile(notebook, kept)
+    made = [p for p in (final, failed) if not p.exists()]
     try:
-        make_deterministic(kept)
-    except Exception:  # a half-written notebook is still worth keeping as it is
-        pass
+        data = notebook.read_bytes()
+        try:
+            import nbformat
+
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+            _deterministic(nb)
+            data = notebook_bytes(nb)
+        except Exception:  # a half-written notebook is still worth keeping as it is
+            pass
+        write_atomic(kept, data)
+    except OSError:
+        for folder in reversed(made):  # folders made here for it, left empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        return None
     return kept

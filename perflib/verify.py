@@ -10,6 +10,13 @@ When an input changed, the report is not re-run: outputs made from other inputs 
 and the verdict is already known. PDF files are the one exception to byte comparison: a PDF
 renderer stamps its own bytes (ids, creation dates), so a PDF that differs only in its bytes is
 reported as a note, not a failure; the files it is rendered from are compared byte for byte.
+
+The manifest itself is certified whole: after the re-run, every field of the stored manifest
+(title, inputs with their row counts, params, findings, the list of outputs, ...) must equal the
+re-run's, except the ones that describe the machine (``git``, ``versions``, said as notes) and a
+PDF's hash. The folder's file list is certified too: a file in one of perflib's own subfolders
+(``figures/``) that the manifest does not list fails the verdict; any other file the manifest
+does not list (a user's notes, ``kept/``, ``failed/``) is named as not perflib's, not certified.
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ class Verification:
     problems: list[str] = field(default_factory=list)  # each makes the verdict fail
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
     compared: list[str] = field(default_factory=list)  # outputs found identical after the re-run
+    not_perflibs: list[str] = field(default_factory=list)  # files in the folder the manifest does not list: not certified
 
     @property
     def ok(self) -> bool:
@@ -38,10 +46,13 @@ class Verification:
         lines = []
         if self.ok:
             lines.append(f"核验通过：输入文件与清单一致，重新生成的 {len(self.compared)} 个输出文件与保存的逐字节相同"
-                         f"（{'、'.join(self.compared)}）。")
+                         f"（{'、'.join(self.compared)}），清单与重新生成的一致。")
         else:
             lines.append(f"核验未通过：发现 {len(self.problems)} 处不一致。")
             lines += [f"  - {p}" for p in self.problems]
+        if self.not_perflibs:
+            lines.append(f"  另有 {len(self.not_perflibs)} 个文件不在清单中（不是 perflib 为本报告生成的），未核验："
+                         + "、".join(self.not_perflibs[:20]) + ("等" if len(self.not_perflibs) > 20 else "") + "。")
         lines += [f"  说明：{n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -76,6 +87,81 @@ def check_stored_outputs(manifest: dict, folder: Path) -> list[str]:
             problems.append(f"输出文件缺失：{entry['path']}")
         elif sha256_of(file) != entry["sha256"]:
             problems.append(f"输出文件在生成后被改动：{entry['path']}（与清单记录的 SHA-256 不符）")
+    return problems
+
+
+def check_folder_files(manifest: dict, folder: Path) -> tuple[list[str], list[str]]:
+    """The folder's files that the manifest does not list: problems for those inside perflib's own
+    subfolders (where the outputs' folders are, e.g. ``figures/``), and the others, named as not
+    perflib's (a user's notes, ``kept/``, ``failed/``)."""
+    listed = {e["path"] for e in manifest.get("outputs", []) if isinstance(e, dict) and "path" in e}
+    owned_dirs = {path.rsplit("/", 1)[0] for path in listed if "/" in path}
+    problems, others = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(folder).as_posix()
+        if rel in listed or rel == MANIFEST:
+            continue
+        if "/" in rel and rel.rsplit("/", 1)[0] in owned_dirs:
+            problems.append(f"输出文件夹中多了清单没有列出的文件：{rel}（位于 perflib 的输出目录 {rel.rsplit('/', 1)[0]}/ 中）")
+        else:
+            others.append(rel)
+    return problems, others
+
+
+# Fields of the manifest that describe the machine, not the report: compared as notes.
+ENVIRONMENT_FIELDS = ("git", "versions")
+
+
+def _flat(value, prefix: str = "") -> dict[str, object]:
+    """A manifest as dotted paths to its leaves (``findings.codes.W204``, ``inputs[params/x.yaml].sha256``);
+    lists of entries with a path are keyed by it, so that an entry removed is named by its path."""
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out or {prefix: {}}
+    if isinstance(value, list):
+        if value and all(isinstance(e, dict) and "path" in e for e in value):
+            out = {}
+            for entry in value:
+                rest = {k: v for k, v in entry.items() if k != "path"}
+                out.update(_flat(rest, f"{prefix}[{entry['path']}]") or {f"{prefix}[{entry['path']}]": {}})
+            return out or {prefix: []}
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flat(item, f"{prefix}[{i}]"))
+        return out or {prefix: []}
+    return {prefix: value}
+
+
+def _shown(value) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def compare_manifests(manifest: dict, rerun_manifest: dict, limit: int = 20) -> list[str]:
+    """Every field in which the stored manifest differs from the re-run's, as problems (Chinese),
+    except the environment (``ENVIRONMENT_FIELDS``) and a PDF's bytes."""
+    def certified(m: dict) -> dict[str, object]:
+        kept = {k: v for k, v in m.items() if k not in ENVIRONMENT_FIELDS and k != "outputs"}
+        flat = _flat(kept)
+        for entry in m.get("outputs", []):  # one field per output; a PDF by its presence only
+            path = entry.get("path")
+            pdf = str(path).lower().endswith(NOT_BYTE_REPRODUCIBLE)
+            flat[f"outputs[{path}]"] = "PDF" if pdf else f"SHA-256 {str(entry.get('sha256'))[:12]}…，{entry.get('size')} 字节"
+        return flat
+
+    stored, fresh = certified(manifest), certified(rerun_manifest)
+    problems = []
+    for key in sorted(set(stored) | set(fresh)):
+        if key not in fresh:
+            problems.append(f"清单中的 {key} 在重新生成的清单中没有（清单：「{_shown(stored[key])}」）")
+        elif key not in stored:
+            problems.append(f"清单缺少 {key}（重新生成为「{_shown(fresh[key])}」）")
+        elif stored[key] != fresh[key]:
+            problems.append(f"清单中的 {key} 与重新生成的不同（清单：「{_shown(stored[key])}」，重新生成：「{_shown(fresh[key])}」）")
+    if len(problems) > limit:
+        problems = problems[:limit] + [f"清单另有 {len(problems) - limit} 处与重新生成的不同"]
     return problems
 
 
@@ -115,16 +201,38 @@ def _environment_notes(manifest: dict, rerun_manifest: dict) -> list[str]:
     return notes
 
 
+def _check_shape(manifest, folder: Path) -> None:
+    """A manifest verify can read: an object with county, year and entries with path and sha256."""
+    from .errors import ManifestError
+
+    def entries_ok(key: str) -> bool:
+        entries = manifest.get(key, [])
+        return isinstance(entries, list) and all(isinstance(e, dict) and isinstance(e.get("path"), str)
+                                                 and isinstance(e.get("sha256"), str) for e in entries)
+
+    if not isinstance(manifest, dict):
+        raise ManifestError(f"{folder / MANIFEST} 不是有效的清单：顶层应为对象（键值对）。")
+    year = manifest.get("year")
+    if not isinstance(manifest.get("county"), str) or isinstance(year, bool) or not isinstance(year, int):
+        raise ManifestError(f"{folder / MANIFEST} 不是有效的清单：缺少 county 或 year（或其值不对）。")
+    for key in ("inputs", "outputs"):
+        if not entries_ok(key):
+            raise ManifestError(f"{folder / MANIFEST} 不是有效的清单：{key} 应为列表，每项含 path 和 sha256。")
+
+
 def verify(folder: Path, root: Path | None = None, progress: bool = False) -> Verification:
     """Check an output folder against its manifest, re-running the report elsewhere."""
     from .run import run_report
 
     folder = Path(folder).resolve()
     manifest = read_manifest(folder)
+    _check_shape(manifest, folder)
     root = (root or project.find_root(folder)).resolve()
     result = Verification(folder)
     result.problems += check_inputs(manifest, root)
     result.problems += check_stored_outputs(manifest, folder)
+    extra, result.not_perflibs = check_folder_files(manifest, folder)
+    result.problems += extra
     if any(p.startswith(("输入文件", "新增了输入文件")) for p in result.problems):
         result.notes.append("输入已改变，未重新生成报告：用改变后的输入生成的报告不会与保存的相同。")
         return result
@@ -134,8 +242,7 @@ def verify(folder: Path, root: Path | None = None, progress: bool = False) -> Ve
         compare_rerun(manifest, folder, rerun, result)
         rerun_manifest = read_manifest(rerun)
     result.notes += _environment_notes(manifest, rerun_manifest)
-    if rerun_manifest.get("params") != manifest.get("params"):
-        result.problems.append("参数与清单记录的不同（参数文件的解析结果已变）")
+    result.problems += compare_manifests(manifest, rerun_manifest)  # params, title, findings, rows, outputs, ...
     return result
 
 

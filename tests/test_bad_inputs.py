@@ -36,7 +36,9 @@ def materialize(case: dict, root: Path) -> None:
         (op, arg), = edit.items()
         if op == "set":
             sheet = sheets[arg["sheet"]]
-            sheet[arg["row"] - 1][_column(sheet, arg["column"])] = arg["value"]
+            row, i = sheet[arg["row"] - 1], _column(sheet, arg["column"])
+            row.extend([None] * (i + 1 - len(row)))  # an optional last column may be left out of the rows
+            row[i] = arg["value"]
         elif op == "append":
             sheets[arg["sheet"]].append(list(arg["values"]))
         elif op == "drop_sheet":
@@ -66,10 +68,15 @@ def materialize(case: dict, root: Path) -> None:
             sheets[arg["sheet"]] = [list(r) for r in arg["rows"]]
         elif op == "params":
             params.update(arg)
+        elif op == "params_merge":  # {level: {key: value}}: keys added inside a level (text, facts, ...)
+            for level, keys in arg.items():
+                params[level] = {**params.get(level, {}), **keys}
         elif op == "params_text":
             params_text = arg
         elif op == "file_bytes":
             file_bytes = bytes.fromhex(arg)
+        elif op == "file_from":  # a file of the corpus folder replaces the workbook (e.g. a real encrypted one)
+            file_bytes = (Path(__file__).parent / "bad_inputs" / arg).read_bytes()
         elif op == "csv_bytes":
             raw_csv[arg["sheet"]] = bytes.fromhex(arg["hex"])
         elif op == "no_file":
@@ -98,7 +105,7 @@ def materialize(case: dict, root: Path) -> None:
                 path.write_bytes(raw_csv[name])
                 continue
             with path.open("w", encoding=case.get("encoding", "utf-8"), newline="") as handle:
-                csv.writer(handle).writerows([["" if v is None else v for v in row] for row in rows])
+                csv.writer(handle, delimiter=case.get("separator", ",")).writerows([["" if v is None else v for v in row] for row in rows])
         return
     target = root / "data" / "demo-2023.xlsx"
     if file_bytes is not None:
