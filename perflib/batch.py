@@ -187,8 +187,7 @@ def _recorded(notebook: Path | None) -> tuple[str, int, int] | None:
 def run_one(county: str, year: int, root: str | Path, data_root: str | Path | None = None,
             start_timeout: int = 60, start_retries: int = 1) -> Outcome:
     """One report of a batch, in this process (a local worker or a dask worker): never raises for a failed report."""
-    from .findings import DataError
-    from .params import ParamsError
+    from .errors import PerflibError
     from .run import NOTEBOOK_OUT, RunFailed, run_report
 
     root = Path(root)
@@ -207,7 +206,7 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
                 message = exc.reason if attempts == 1 else f"内核启动失败，重试后仍失败：{exc.reason}"
                 output = project.relative(exc.failed_notebook, root) if exc.failed_notebook else ""
                 notebook = exc.failed_notebook
-            except (DataError, ParamsError, FileNotFoundError) as exc:
+            except (PerflibError, FileNotFoundError) as exc:  # bad data, params, a refused input
                 message = str(exc)
             except Exception as exc:  # a bug in perflib: this report fails, the batch goes on
                 message = f"内部错误：{type(exc).__name__}: {exc}"
@@ -316,11 +315,13 @@ def summary_table(outcomes: Iterable[Outcome], columns: Sequence[str] = ("county
 
 
 def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
-    """The summary as CSV (UTF-8 with BOM, opens in Excel), one row per report, in county, year order."""
+    """The summary as CSV (UTF-8 with BOM, opens in Excel), one row per report, in county, year
+    order; text that Excel would take for a formula starts with ``'`` (``perflib.safety.csv_cell``)."""
     import csv
     import io
 
     from .files import write_atomic
+    from .safety import csv_cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -328,7 +329,7 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
     writer.writerow([SUMMARY_COLUMNS[n] for n in names])
     for outcome in sorted(outcomes, key=lambda o: (o.county, o.year)):
         row = asdict(outcome)
-        writer.writerow([_cell(row[n]) for n in names])
+        writer.writerow([csv_cell(_cell(row[n])) for n in names])  # no cell runs as a formula in Excel
     write_atomic(path, buffer.getvalue().encode("utf-8-sig"))
     return path
 
@@ -337,9 +338,11 @@ def read_summary(path: Path) -> list[Outcome]:
     """A summary written by ``write_summary`` (the rollup uses it to name failed reports)."""
     import csv
 
+    from .safety import csv_value
+
     headers = {v: k for k, v in SUMMARY_COLUMNS.items()}
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [{headers[k]: v for k, v in row.items() if k in headers} for row in csv.DictReader(handle)]
+        rows = [{headers[k]: csv_value(v) for k, v in row.items() if k in headers} for row in csv.DictReader(handle)]
     number = lambda v: int(v) if v not in ("", None) else None  # noqa: E731
     return [Outcome(r["county"], int(r["year"]), r["county_name"], r["status"], float(r["seconds"] or 0), number(r["errors"]),
                     number(r["warnings"]), int(r["attempts"] or 1), r["output"], r["message"], r.get("worker", "")) for r in rows]

@@ -15,10 +15,11 @@ from typing import Any, Mapping
 
 import yaml
 
-from . import project
+from . import project, safety
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
 from .errors import ParamsError
 
+MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
 ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
 
 
@@ -90,10 +91,12 @@ def load_params(
     data_root: Path | None = None,
 ) -> Params:
     """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
+    county, year = safety.check_county(county), safety.check_year(year)  # before any path is built (E155)
     root = (root or project.find_root()).resolve()
     path = project.params_path(root, county, year)
     raw: dict[str, Any] = {}
     if path.exists():
+        safety.require_inside(path, root, project.relative(path, root))  # a link out of the project (E152)
         raw = _read_yaml(path)
     elif not overrides:
         raise ParamsError(f"参数文件不存在：{project.relative(path, root)}。请复制已有县的参数文件并修改。")
@@ -101,6 +104,7 @@ def load_params(
         if value is not None:
             raw[key] = value
     where = project.relative(path, root)
+    safety.params_text_problems(raw, f"参数文件 {where}")  # control, bidi, zero-width characters (E153, E154)
     if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
         raise ParamsError(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
@@ -111,7 +115,9 @@ def load_params(
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = safety.read_regular(path, f"参数文件 {path.name}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
+        safety.refuse_yaml_aliases(text, f"参数文件 {path.name}")  # billion laughs (E156)
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"第 {mark.line + 1} 行" if mark else ""

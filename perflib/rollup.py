@@ -34,7 +34,9 @@ def read_ledger(output_dir: Path) -> pd.DataFrame | None:
     output_dir = Path(output_dir)
     ledger = output_dir / FIGURES_CSV
     if ledger.is_file():
-        return pd.read_csv(ledger, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        from .safety import csv_value
+
+        return pd.read_csv(ledger, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(csv_value)  # as csv_cell wrote them
     notebook = output_dir / "annual_report.ipynb"
     if notebook.is_file():
         try:
@@ -98,7 +100,9 @@ def _county_name(root: Path, county: str, year: int) -> str:
     import yaml
 
     try:
-        raw = yaml.safe_load(project.params_path(root, county, year).read_text(encoding="utf-8"))
+        from .safety import load_yaml
+
+        raw = load_yaml(project.params_path(root, county, year), "参数文件")
         return str(raw.get("county_name") or county)
     except Exception:  # an unreadable params file: its report is failed anyway
         return county
