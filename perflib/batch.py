@@ -185,7 +185,7 @@ def _recorded(notebook: Path | None) -> tuple[str, int, int] | None:
 
 
 def run_one(county: str, year: int, root: str | Path, data_root: str | Path | None = None,
-            start_timeout: int = 60, start_retries: int = 1) -> Outcome:
+            start_timeout: int = 60, start_retries: int = 1, time_limit: float | None = None) -> Outcome:
     """One report of a batch, in this process (a local worker or a dask worker): never raises for a failed report."""
     from .errors import PerflibError
     from .run import NOTEBOOK_OUT, RunFailed, run_report
@@ -198,7 +198,8 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
             attempts += 1
             before = _descendants()
             try:
-                result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout)
+                result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout,
+                                    time_limit=time_limit)
                 status, output, notebook = OK, project.relative(result.output_dir, root), result.output_dir / NOTEBOOK_OUT
             except RunFailed as exc:
                 if attempts <= start_retries and kernel_start_failed(exc):
@@ -349,7 +350,7 @@ def read_summary(path: Path) -> list[Outcome]:
 
 
 def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
-              data_root: str | None = None, start_timeout: int = 60, out=None) -> list[Outcome]:
+              data_root: str | None = None, start_timeout: int = 60, out=None, time_limit: float | None = None) -> list[Outcome]:
     """Run every job, print one line per finished report and the summary, save ``outputs/batch-summary.csv``.
 
     No process started for the batch outlives it: whatever a worker left is ended at the end.
@@ -361,6 +362,10 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
     out = out or sys.stdout
     root = Path(root).resolve()
     options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
+    if time_limit is not None:
+        from .limits import run_time_limit
+
+        options["time_limit"] = run_time_limit(time_limit)  # a wrong value stops the batch before it starts
     before = _descendants()
     bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress, file=sys.stderr, dynamic_ncols=True)
 

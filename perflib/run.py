@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from . import project
-from .errors import RunFailed, is_user_error
+from .errors import PerflibError, RunFailed, is_user_error
 from .files import publish
 from .params import load_params
 
@@ -87,6 +88,8 @@ def make_deterministic(path: Path) -> None:
 def _failure_reason(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
+    if isinstance(exc, PerflibError):  # e.g. the run's time limit (E157)
+        return exc.message
     if isinstance(exc, PapermillExecutionError):
         if is_user_error(exc.ename):  # messages written for the user
             return exc.evalue
@@ -96,6 +99,17 @@ def _failure_reason(exc: BaseException) -> str:
 
 class Interrupted(KeyboardInterrupt):
     """The run was stopped by Ctrl-C or SIGTERM; its kernel is gone and nothing was published."""
+
+
+class RunTimedOut(PerflibError):
+    """The run took longer than its time limit; its kernel was ended (code E157)."""
+
+    code = "E157"
+
+    def __init__(self, seconds: float):
+        super().__init__(f"[E157 错误] 报告运行超过时限 {seconds:g} 秒，已结束内核（可能是县模板中的循环过大或数据读取不结束）。"
+                         "时限可用 --time-limit 或环境变量 PERFLIB_RUN_TIMEOUT 设置（默认 600 秒）。")
+        self.seconds = seconds
 
 
 def _kill_children() -> None:
@@ -122,8 +136,11 @@ def end_processes(processes: list) -> None:
             pass
 
 
-def _execute_interruptibly(execute) -> None:
+def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     """Run ``execute`` (papermill) in a worker thread so that this thread keeps the signals.
+
+    After ``time_limit`` seconds the kernel is ended (papermill then saves the notebook as far as it
+    ran) and ``RunTimedOut`` is raised.
 
     nbclient installs its own SIGINT/SIGTERM handlers when it runs in the main thread; here it
     does not, and Ctrl-C or SIGTERM ends the kernel, waits for papermill to return and raises
@@ -143,10 +160,17 @@ def _execute_interruptibly(execute) -> None:
         def on_term(signum, frame):
             raise KeyboardInterrupt
         restore = signal.signal(signal.SIGTERM, on_term)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    timed_out = False
     try:
         worker.start()
         while worker.is_alive():
             worker.join(timeout=0.2)
+            if deadline is not None and time.monotonic() > deadline and worker.is_alive():
+                timed_out = True
+                _kill_children()  # the kernel: nbclient sees it die, papermill saves the notebook
+                worker.join(timeout=60)
+                break
     except KeyboardInterrupt:
         _kill_children()
         worker.join(timeout=30)
@@ -154,6 +178,8 @@ def _execute_interruptibly(execute) -> None:
     finally:
         if restore is not None:
             signal.signal(signal.SIGTERM, restore)
+    if timed_out:
+        raise RunTimedOut(time_limit)
     if "error" in outcome:
         raise outcome["error"]
 
@@ -172,30 +198,38 @@ def project_root(root: Path):
             os.environ["PERFLIB_ROOT"] = previous
 
 
-def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60) -> None:
+def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60,
+                     time_limit: float | None = None) -> None:
     """papermill executes ``source`` into ``target`` (working folder: target's), on the project's
     kernel, for ``root``; stoppable by Ctrl-C or SIGTERM (Interrupted). The notebook is saved once
     at the end, not after every cell (papermill's default grows with the square of the cell count).
     The kernel is ended at once when the last cell is done (nbclient's "immediate" shutdown):
     every output is written by then, and the graceful shutdown only waits for the kernel's exit
-    hooks (0.15 s of every report, benchmarks/RESULTS.md)."""
+    hooks (0.15 s of every report, benchmarks/RESULTS.md). ``time_limit``: seconds, then the kernel
+    is ended and ``RunTimedOut`` raised."""
     import papermill as pm
 
     with project_root(root):
         _execute_interruptibly(lambda: pm.execute_notebook(
             str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
             progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout,
-            shutdown_kernel="immediate"))
+            shutdown_kernel="immediate"), time_limit)
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
-               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60) -> RunResult:
+               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60,
+               time_limit: float | None = None) -> RunResult:
     """Execute the annual notebook for one county and year and publish its outputs atomically
     (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere).
 
-    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
+    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more).
+    ``time_limit``: seconds the whole run may take (default ``$PERFLIB_RUN_TIMEOUT``, else 600,
+    ``perflib.limits.run_time_limit``); then its kernel is ended and the run fails (E157), its
+    notebook kept in ``failed/``."""
+    from .limits import run_time_limit
     from .manifest import write_manifest
 
+    limit = run_time_limit(time_limit)
     root = (root or project.find_root()).resolve()
     params = load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
     final = Path(output_dir).resolve() if output_dir else project.output_dir(root, county, year)
@@ -209,14 +243,17 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
         staging.mkdir()
         notebook = staging / NOTEBOOK_OUT
         try:
-            execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout)
+            execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout, limit)
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         except Exception as exc:
             kept = _keep_failed(notebook, final)
             shutil.rmtree(staging, ignore_errors=True)
-            raise RunFailed(_failure_reason(exc), kept) from exc
+            failure = RunFailed(_failure_reason(exc), kept)
+            if isinstance(exc, RunTimedOut):
+                failure.code = exc.code
+            raise failure from exc
         make_deterministic(notebook)
         write_manifest(staging, params, notebook)  # provenance and output hashes, before the outputs go public
         publish(staging, final)
