@@ -184,6 +184,44 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
         raise outcome["error"]
 
 
+# The notebook papermill is executing, by output path, so that a run ended at its time limit can
+# keep its cells as far as they ran (papermill writes the notebook only when it returns).
+_EXECUTING: dict[str, object] = {}
+ENGINE_NAME = "perflib"
+
+
+def _register_engine() -> str:
+    """papermill's nbclient engine, noting the notebook it executes in ``_EXECUTING``."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeepingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            _EXECUTING[str(nb_man.nb.metadata.papermill.get("output_path"))] = nb_man.nb
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    if ENGINE_NAME not in papermill_engines._engines:
+        papermill_engines.register(ENGINE_NAME, KeepingEngine)
+    return ENGINE_NAME
+
+
+def _keep_partial(target: Path, reason: str) -> None:
+    """Write the notebook as far as it ran to ``target`` (papermill did not: it writes only when it
+    returns), the cell that was running marked with ``reason``."""
+    import nbformat
+
+    nb = _EXECUTING.get(str(target))
+    if nb is None or Path(target).exists():
+        return
+    code = [c for c in nb.cells if c.get("cell_type") == "code"]
+    started = [c for c in code if c.get("execution_count")]
+    if code:  # the cell that was running: the last one the kernel started (papermill marks it completed)
+        cell = started[-1] if started else code[0]
+        cell.metadata.setdefault("papermill", {}).update(status="failed", exception=True)
+        cell.setdefault("outputs", []).append(nbformat.v4.new_output("error", ename="RunTimedOut", evalue=reason, traceback=[reason]))
+    nbformat.write(nb, str(target))
+
+
 @contextmanager
 def project_root(root: Path):
     """``PERFLIB_ROOT`` set to ``root`` while papermill runs (the kernel inherits it), restored after."""
@@ -209,11 +247,18 @@ def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, p
     is ended and ``RunTimedOut`` raised."""
     import papermill as pm
 
+    engine = _register_engine()
     with project_root(root):
-        _execute_interruptibly(lambda: pm.execute_notebook(
-            str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
-            progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout,
-            shutdown_kernel="immediate"), time_limit)
+        try:
+            _execute_interruptibly(lambda: pm.execute_notebook(
+                str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
+                progress_bar=progress, request_save_on_cell_execute=False, report_mode=False, start_timeout=start_timeout,
+                shutdown_kernel="immediate", engine_name=engine), time_limit)
+        except RunTimedOut as exc:
+            _keep_partial(Path(target), exc.message)
+            raise
+        finally:
+            _EXECUTING.pop(str(target), None)
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,

@@ -111,7 +111,7 @@ def inside(path: Path, folder: Path) -> bool:
 def require_inside(path: Path, folder: Path, label: str, finding_where: dict | None = None) -> None:
     """Refuse (E152) a file whose real location, links resolved, is outside ``folder``."""
     if not inside(path, folder):
-        message = f"{label} 是指向 {folder.name or folder} 之外的链接（实际位置 {Path(path).resolve()}），已拒绝读取。"
+        message = f"{label} 是指向所在文件夹 {Path(folder).name or folder} 之外的链接（实际位置 {Path(path).resolve()}），已拒绝读取。"
         raise InputRefused("E152", message, _finding("E152", f"是指向所在文件夹之外的链接（实际位置 {Path(path).resolve()}），已拒绝读取。",
                                                       label, finding_where, "文件夹内的普通文件（不是指向外部的链接）"))
 
