@@ -144,8 +144,9 @@ def refuse_yaml_aliases(text: str, where: str) -> None:
 
 # -- characters: control characters refused, bidi controls refused, zero-width removed ------------
 
-# C0 and C1 control characters but tab, line feed and carriage return (text may hold line breaks).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 control characters but tab, line feed and carriage return (text may hold line breaks),
+# and the non-characters U+FFFE, U+FFFF (XML, hence Word, cannot hold them either).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # Bidirectional embeddings, overrides and isolates: they reorder what is shown ("Trojan Source").
 BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Zero-width space, non-joiner, joiner, word joiner, and the byte-order mark inside text.

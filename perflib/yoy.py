@@ -15,6 +15,7 @@ from . import formatting as fmt
 from . import project
 from .figures import Figure, Figures
 from .findings import Finding, errors
+from .errors import PerflibError
 from .params import Params, ParamsError, load_params
 
 # The figures compared with the year before, by the report part whose text states the comparison.
@@ -67,7 +68,7 @@ def load_history(params: Params, data_root: Path | str | None = None, back: int 
         try:
             earlier = load_params(params.county, year, params.root, data_root=data_root)
             dataset, findings = load_data(earlier)
-        except (ParamsError, OSError) as exc:
+        except (ParamsError, OSError, PerflibError) as exc:  # PerflibError: a refused params file (E151–E156)
             history.notes.append(Finding("W220", f"{year}年的参数文件有误，本报告未与{year}年对比：{exc}", file=where))
             continue
         if errors(findings):
