@@ -139,8 +139,8 @@ def end_processes(processes: list) -> None:
 def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     """Run ``execute`` (papermill) in a worker thread so that this thread keeps the signals.
 
-    After ``time_limit`` seconds the kernel is ended (papermill then saves the notebook as far as it
-    ran) and ``RunTimedOut`` is raised.
+    After ``time_limit`` seconds the kernel is ended (papermill sees it die and returns) and
+    ``RunTimedOut`` is raised; ``execute_notebook`` then keeps the notebook as far as it ran.
 
     nbclient installs its own SIGINT/SIGTERM handlers when it runs in the main thread; here it
     does not, and Ctrl-C or SIGTERM ends the kernel, waits for papermill to return and raises
@@ -168,7 +168,7 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
             worker.join(timeout=0.2)
             if deadline is not None and time.monotonic() > deadline and worker.is_alive():
                 timed_out = True
-                _kill_children()  # the kernel: nbclient sees it die, papermill saves the notebook
+                _kill_children()  # the kernel: nbclient sees it die and papermill returns
                 worker.join(timeout=60)
                 break
     except KeyboardInterrupt:
@@ -200,8 +200,7 @@ def _register_engine() -> str:
             _EXECUTING[str(nb_man.nb.metadata.papermill.get("output_path"))] = nb_man.nb
             return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
 
-    if ENGINE_NAME not in papermill_engines._engines:
-        papermill_engines.register(ENGINE_NAME, KeepingEngine)
+    papermill_engines.register(ENGINE_NAME, KeepingEngine)
     return ENGINE_NAME
 
 
