@@ -326,7 +326,10 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
         staging.mkdir()
         notebook = staging / "rollup.ipynb"
         try:
-            execute_notebook(project.notebook_path(root, "rollup"), notebook, root, parameters, progress)
+            from .limits import run_time_limit
+
+            execute_notebook(project.notebook_path(root, "rollup"), notebook, root, parameters, progress,
+                             time_limit=run_time_limit())  # $PERFLIB_RUN_TIMEOUT or 600 s (E157)
         except KeyboardInterrupt:
             shutil.rmtree(staging, ignore_errors=True)
             raise
