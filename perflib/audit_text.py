@@ -34,14 +34,22 @@ from .errors import UnreadableText
 
 def read_lines(path: Path) -> list[str]:
     """The text's lines (a .docx: its paragraphs and table rows, cells joined by tabs)."""
+    from . import limits, safety
+
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(f"文件不存在：{path}")
     if suffix == ".docx":
-        return _docx_lines(path)
+        safety.read_regular(path, path.name, limits.MAX_AUDIT_DOCX_BYTES, "E158")  # a regular file (E151), bounded (E158)
+        limits.check_zip(path, path.name, limit=limits.MAX_AUDIT_DOCX_INFLATED)  # a zip bomb (E150)
+        lines = _docx_lines(path)
+        if sum(map(len, lines)) > limits.MAX_AUDIT_TEXT_BYTES:
+            raise safety.InputRefused("E158", f"{path.name} 的文字超过 {limits.MAX_AUDIT_TEXT_BYTES // limits.MB} MB，"
+                                              "不像一篇年度报告，已拒绝核对。请只提供报告本身。")
+        return lines
     if suffix not in (".txt", ".md"):
         raise UnreadableText(f"不支持的文件类型「{path.suffix}」：请提供 .txt、.md 或 .docx 文件。")
-    data = path.read_bytes()
+    data = safety.read_regular(path, path.name, limits.MAX_AUDIT_TEXT_BYTES, "E158")  # a regular file (E151), bounded (E158)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)

@@ -185,10 +185,9 @@ def _recorded(notebook: Path | None) -> tuple[str, int, int] | None:
 
 
 def run_one(county: str, year: int, root: str | Path, data_root: str | Path | None = None,
-            start_timeout: int = 60, start_retries: int = 1) -> Outcome:
+            start_timeout: int = 60, start_retries: int = 1, time_limit: float | None = None) -> Outcome:
     """One report of a batch, in this process (a local worker or a dask worker): never raises for a failed report."""
-    from .findings import DataError
-    from .params import ParamsError
+    from .errors import PerflibError
     from .run import NOTEBOOK_OUT, RunFailed, run_report
 
     root = Path(root)
@@ -199,7 +198,8 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
             attempts += 1
             before = _descendants()
             try:
-                result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout)
+                result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout,
+                                    time_limit=time_limit)
                 status, output, notebook = OK, project.relative(result.output_dir, root), result.output_dir / NOTEBOOK_OUT
             except RunFailed as exc:
                 if attempts <= start_retries and kernel_start_failed(exc):
@@ -207,7 +207,7 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
                 message = exc.reason if attempts == 1 else f"内核启动失败，重试后仍失败：{exc.reason}"
                 output = project.relative(exc.failed_notebook, root) if exc.failed_notebook else ""
                 notebook = exc.failed_notebook
-            except (DataError, ParamsError, FileNotFoundError) as exc:
+            except (PerflibError, FileNotFoundError) as exc:  # bad data, params, a refused input
                 message = str(exc)
             except Exception as exc:  # a bug in perflib: this report fails, the batch goes on
                 message = f"内部错误：{type(exc).__name__}: {exc}"
@@ -316,11 +316,13 @@ def summary_table(outcomes: Iterable[Outcome], columns: Sequence[str] = ("county
 
 
 def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
-    """The summary as CSV (UTF-8 with BOM, opens in Excel), one row per report, in county, year order."""
+    """The summary as CSV (UTF-8 with BOM, opens in Excel), one row per report, in county, year
+    order; text that Excel would take for a formula starts with ``'`` (``perflib.safety.csv_cell``)."""
     import csv
     import io
 
     from .files import write_atomic
+    from .safety import csv_cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -328,7 +330,7 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
     writer.writerow([SUMMARY_COLUMNS[n] for n in names])
     for outcome in sorted(outcomes, key=lambda o: (o.county, o.year)):
         row = asdict(outcome)
-        writer.writerow([_cell(row[n]) for n in names])
+        writer.writerow([csv_cell(_cell(row[n])) for n in names])  # no cell runs as a formula in Excel
     write_atomic(path, buffer.getvalue().encode("utf-8-sig"))
     return path
 
@@ -337,16 +339,18 @@ def read_summary(path: Path) -> list[Outcome]:
     """A summary written by ``write_summary`` (the rollup uses it to name failed reports)."""
     import csv
 
+    from .safety import csv_value
+
     headers = {v: k for k, v in SUMMARY_COLUMNS.items()}
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [{headers[k]: v for k, v in row.items() if k in headers} for row in csv.DictReader(handle)]
+        rows = [{headers[k]: csv_value(v) for k, v in row.items() if k in headers} for row in csv.DictReader(handle)]
     number = lambda v: int(v) if v not in ("", None) else None  # noqa: E731
     return [Outcome(r["county"], int(r["year"]), r["county_name"], r["status"], float(r["seconds"] or 0), number(r["errors"]),
                     number(r["warnings"]), int(r["attempts"] or 1), r["output"], r["message"], r.get("worker", "")) for r in rows]
 
 
 def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
-              data_root: str | None = None, start_timeout: int = 60, out=None) -> list[Outcome]:
+              data_root: str | None = None, start_timeout: int = 60, out=None, time_limit: float | None = None) -> list[Outcome]:
     """Run every job, print one line per finished report and the summary, save ``outputs/batch-summary.csv``.
 
     No process started for the batch outlives it: whatever a worker left is ended at the end.
@@ -358,6 +362,10 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
     out = out or sys.stdout
     root = Path(root).resolve()
     options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
+    if time_limit is not None:
+        from .limits import run_time_limit
+
+        options["time_limit"] = run_time_limit(time_limit)  # a wrong value stops the batch before it starts
     before = _descendants()
     # No bar where stderr is not a terminal: a log would keep every carriage-return frame.
     bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress or not sys.stderr.isatty(), file=sys.stderr,

@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
     run.add_argument("--no-progress", action="store_true", help="不显示进度条")
     run.add_argument("--data-root", help="数据目录：参数文件中的 data 路径可位于此目录内（默认只允许项目目录内）")
+    run.add_argument("--time-limit", type=float, default=None, metavar="秒",
+                     help="运行时限（秒）；超时结束内核，失败的笔记本保存在 failed/（默认：环境变量 PERFLIB_RUN_TIMEOUT，否则 600）")
     check = sub.add_parser("check", help="只检查数据，不生成报告")
     check.add_argument("--county", required=True, help="params/ 下的县目录名，如 heshuo")
     check.add_argument("--year", required=True, type=int, help="报告年度，如 2023")
@@ -89,6 +91,7 @@ def _add_batch_parser(sub) -> None:
     batch.add_argument("--start-timeout", type=int, default=60, help="内核启动超时（秒，默认 60）；超时的报告重试一次")
     batch.add_argument("--no-progress", action="store_true", help="不显示进度条")
     batch.add_argument("--data-root", help="数据目录（同 run）")
+    batch.add_argument("--time-limit", type=float, default=None, metavar="秒", help="每份报告的运行时限（秒，同 run）；超时的报告失败，其余继续")
 
 
 def _batch(args) -> int:
@@ -98,7 +101,7 @@ def _batch(args) -> int:
     root = find_root()
     jobs = find_jobs(root, args.county, args.year, args.glob)
     outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
-                         data_root=args.data_root, start_timeout=args.start_timeout)
+                         data_root=args.data_root, start_timeout=args.start_timeout, time_limit=args.time_limit)
     return 0 if all(o.ok for o in outcomes) else 1
 
 
@@ -107,7 +110,7 @@ def _run(args) -> int:
     from .run import run_report
 
     started = time.monotonic()
-    result = run_report(args.county, args.year, progress=not args.no_progress, data_root=args.data_root)
+    result = run_report(args.county, args.year, progress=not args.no_progress, data_root=args.data_root, time_limit=args.time_limit)
     root = find_root()
     print(f"完成：{args.county} {args.year}，用时 {time.monotonic() - started:.1f} 秒，输出在 {relative(result.output_dir, root)}/")
     for path in result.files:

@@ -85,6 +85,27 @@ class ScaffoldError(PerflibError):
     code = "E149"
 
 
+class RunTimedOut(PerflibError):
+    """The run took longer than its time limit; its kernel was ended (code E157)."""
+
+    code = "E157"
+
+    def __init__(self, seconds: float):
+        super().__init__(f"[E157 错误] 报告运行超过时限 {seconds:g} 秒，已结束内核（可能是县模板中的循环过大或数据读取不结束）。"
+                         "时限可用 --time-limit 或环境变量 PERFLIB_RUN_TIMEOUT 设置（默认 600 秒）。")
+        self.seconds = seconds
+
+
+class InputRefused(PerflibError):
+    """An input perflib will not read (see the codes E150–E158); ``finding`` locates it when it is
+    part of the data, so that ``check`` lists it like any other finding."""
+
+    def __init__(self, code: str, message: str, finding=None):
+        super().__init__(f"[{code} 错误] {message}", code)
+        self.text = message  # without the code
+        self.finding = finding
+
+
 class DataError(PerflibError):
     """The data or params have errors: the report is not made. Carries the findings
     (perflib.findings); its code is the first error's."""

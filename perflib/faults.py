@@ -11,7 +11,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from . import project
-from .errors import KernelDied, OutputNotWritable, RunFailed, is_user_error
+from .errors import KernelDied, OutputNotWritable, PerflibError, RunFailed, is_user_error
 from .files import cannot_write_message, recover, remove_staging, write_atomic, write_failure
 
 
@@ -103,7 +103,10 @@ def run_failed(exc: BaseException, kept: Path | None, final: Path) -> RunFailed:
     died = kernel_death(exc)
     if died is not None:
         return KernelDied(died, kept)
-    return RunFailed(failure_reason(exc), kept)
+    failed = RunFailed(failure_reason(exc), kept)
+    if isinstance(exc, PerflibError):  # e.g. the run's time limit (E157): its own code
+        failed.code = exc.code
+    return failed
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -111,6 +114,8 @@ def failure_reason(exc: BaseException) -> str:
     else the cell and its error."""
     from papermill.exceptions import PapermillExecutionError
 
+    if isinstance(exc, PerflibError):  # e.g. the run's time limit (E157)
+        return exc.message
     died = kernel_death(exc)
     if died is not None:
         return died

@@ -16,6 +16,7 @@ from . import project
 from .figures import Figure, FigureRef, Figures, compute_figures
 from .findings import Finding, errors
 from .indicators import MAIN_INDICATORS
+from .errors import PerflibError
 from .params import Params, ParamsError, load_params
 from .validation import load_data
 
@@ -55,7 +56,7 @@ def load_history(params: Params, back: int = EARLIER_YEARS) -> History:
         try:
             earlier = load_params(params.county, year, params.root, data_root=params.data_root)
             dataset, findings = load_data(earlier)
-        except (ParamsError, OSError) as exc:
+        except (ParamsError, OSError, PerflibError) as exc:  # PerflibError: a refused params file (E151–E156)
             history.notes.append(Finding("W220", f"{year}年的参数文件有误，本报告未与{year}年对比：{exc}", file=where))
             continue
         if errors(findings):

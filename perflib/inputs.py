@@ -23,8 +23,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from . import cells
+from . import cells, safety
 from .findings import Finding
+from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
 from .workbook_checks import EncryptedWorkbook, LegacyWorkbook, check_not_a_zip, column_letter, formulas_without_values
 from .xlsx import check_reader, read_workbook
@@ -100,6 +101,8 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
     check_reader(reader)  # a wrong reader is the caller's mistake, not an unreadable file
     try:
         sheets = read_sheets(path, label, reader)
+    except safety.InputRefused as exc:  # a FIFO, a link out of the folder, a zip bomb (E150–E152)
+        return Dataset({}, [exc.finding or Finding(exc.code, exc.text, file=label)], label)
     except FileNotFoundError:
         return Dataset({}, [Finding("E100", "数据文件不存在。", file=label, expected="预算绩效数据工作簿（.xlsx）或 CSV 文件夹")], label)
     except EncryptedWorkbook:
@@ -157,11 +160,18 @@ def read_sheets(path: Path, label: str, reader: str = "calamine") -> dict[str, S
     """
     check_reader(reader)
     if path.is_dir():
-        return {p.stem: _csv_sheet(p, f"{label.rstrip('/')}/{p.name}") for p in sorted(path.glob("*.csv"))}
+        sheets = {}
+        for p in sorted(path.glob("*.csv")):
+            file_label = f"{label.rstrip('/')}/{p.name}"
+            safety.require_inside(p, path, file_label, {})  # a link to a file outside the data folder (E152)
+            sheets[p.stem] = _csv_sheet(p, file_label)
+        return sheets
     if not path.exists():
         raise FileNotFoundError(path)
+    safety.require_regular(path, label, {})  # a FIFO or a device would never end (E151)
     if path.suffix.lower() == ".csv":
         return {path.stem: _csv_sheet(path, label)}
+    check_zip(path, label, {})  # inflated size, declared and real (E150)
     if not zipfile.is_zipfile(path):
         check_not_a_zip(path)  # an encrypted workbook or an .xls is named as such
         raise ValueError("not an xlsx (zip) file")
@@ -221,7 +231,8 @@ def _odd_characters(name: str) -> str:
 
 
 def _csv_sheet(path: Path, label: str) -> Sheet:
-    data = path.read_bytes()
+    safety.require_regular(path, label, {})  # a FIFO or a device would never end (E151)
+    data = safety.read_regular(path, label)
     for encoding, note in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -330,6 +341,12 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
             parsed = [None if value is None else value / column.divisor for value in parsed]
         at = dict(column=column.header, **where)
+        parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
+        for i, code, message in refused:
+            findings.append(Finding(code, message, row=excel_rows[i], value=safety.visible(parsed[i]), expected="不含不可见控制字符的文字", **at))
+        if cleaned:
+            findings.append(Finding("W230", f"已删除零宽字符（U+200B 等，不可见）：第 {_rows_text([excel_rows[i] for i in cleaned])} 行。",
+                                    row=excel_rows[cleaned[0]], **at))
         for i, error in errors:
             findings.append(Finding(error.code, error.message, row=excel_rows[i], value=cells.text_of(raws[i]), expected=error.expected, **at))
         if column.required:

@@ -63,8 +63,11 @@ def _label(path: Path, params: Params) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from .safety import load_yaml, require_inside
+
+    require_inside(path, path.parent, f"版式文件 {path.name}")  # a link out of the templates folder (E152)
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = load_yaml(path, f"版式文件 {path.name}")  # a regular file, no YAML aliases (E151, E156)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ParamsError(f"版式文件 {path.name} 无法读取（应为 UTF-8 编码的 YAML）：{exc}") from None
     if loaded is None:

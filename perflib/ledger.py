@@ -226,11 +226,14 @@ def ledger_rows(ledger: Ledger) -> list[list[str]]:
 
 
 def figures_csv(ledger: Ledger) -> bytes:
-    """The ledger as CSV bytes: UTF-8 with BOM, CRLF line ends (what Excel expects)."""
+    """The ledger as CSV bytes: UTF-8 with BOM, CRLF line ends (what Excel expects); text that
+    Excel would take for a formula starts with ``'`` (``perflib.safety.csv_cell``)."""
+    from .safety import csv_cell
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(ledger_rows(ledger))
+    writer.writerows([[csv_cell(cell) for cell in row] for row in ledger_rows(ledger)])  # no cell runs as a formula in Excel
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -30,8 +30,10 @@ VERSIONED_PACKAGES = ("perflib", "pandas", "papermill", "nbconvert", "matplotlib
 
 
 def sha256_of(path: Path) -> str:
+    from .safety import open_regular
+
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path, str(path)) as handle:  # a FIFO would never end (E151)
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -59,6 +61,9 @@ def input_files(params: Params) -> list[dict[str, Any]]:
     if params.data.is_dir():
         rows = sheet_rows(params)
         for path in sorted(params.data.glob("*.csv")):
+            from .safety import require_inside
+
+            require_inside(path, params.data, project.relative(path, root))  # a link out of the data folder (E152)
             entry = _file_entry(path, root, "数据")
             if path.stem in rows:
                 entry["sheets"] = {path.stem: rows[path.stem]}
@@ -71,7 +76,10 @@ def input_files(params: Params) -> list[dict[str, Any]]:
     if notebook.exists():
         entries.append(_file_entry(notebook, root, "笔记本"))
     if params.templates and params.templates.is_dir():
+        from .safety import require_inside
+
         for path in sorted(p for p in params.templates.rglob("*") if p.is_file()):
+            require_inside(path, params.templates, f"模板 {path.name}")  # a link out of the folder (E152)
             entries.append(_file_entry(path, root, "模板"))
     return entries
 

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import safety
 from .figures import Figure, FigureRef, Figures
 from .indicators import MAIN_INDICATORS
 from .outline import Outline, parse_outline
@@ -24,9 +25,27 @@ from .params import Params
 from .errors import TemplateProblem
 
 
+class ConfinedLoader(FileSystemLoader):
+    """A county's templates folder: a template is read only if its real location, links resolved,
+    is inside the folder (E152). (A FIFO or device is not a file to Jinja2: the default is used.)"""
+
+    def get_source(self, environment, template):
+        import os
+
+        from jinja2.loaders import split_template_path
+
+        from .safety import require_inside
+
+        folder = self.searchpath[0]
+        filename = os.path.join(folder, *split_template_path(template))
+        if os.path.isfile(filename):
+            require_inside(filename, folder, f"模板 {template}")
+        return super().get_source(environment, template)
+
+
 def environment(params: Params) -> SandboxedEnvironment:
     """The template environment: the county's folder first, then perflib's defaults."""
-    loaders = [FileSystemLoader(str(params.templates))] if params.templates else []
+    loaders = [ConfinedLoader(str(params.templates))] if params.templates else []
     loaders.append(PackageLoader("perflib", "templates"))
     return SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
@@ -39,7 +58,8 @@ def environment(params: Params) -> SandboxedEnvironment:
 def load_outline(params: Params) -> Outline:
     """The outline (``outline.yaml``): the county's if it has one, else perflib's."""
     env = environment(params)
-    source, filename, _ = env.loader.get_source(env, "outline.yaml")
+    source, _, _ = env.loader.get_source(env, "outline.yaml")
+    safety.refuse_yaml_aliases(source, "模板 outline.yaml")  # billion laughs (E156)
     return parse_outline(source)
 
 

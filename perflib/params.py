@@ -17,10 +17,11 @@ from typing import Any, Mapping
 
 import yaml
 
-from . import project
+from . import project, safety
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
 from .errors import ParamsError
 
+MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
 ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
 
 
@@ -95,11 +96,13 @@ def load_params(
     data_root: Path | None = None,
 ) -> Params:
     """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
+    county, year = safety.check_county(county), safety.check_year(year)  # before any path is built (E155)
     root = (root or project.find_root()).resolve()
     year = check_year(year, "参数")
     path = project.params_path(root, county, year)
     raw: dict[str, Any] = {}
     if path.exists():
+        safety.require_inside(path, root, project.relative(path, root))  # a link out of the project (E152)
         raw = _read_yaml(path)
     elif not overrides:
         raise ParamsError(f"参数文件不存在：{project.relative(path, root)}。请复制已有县的参数文件并修改。")
@@ -109,6 +112,7 @@ def load_params(
     where = project.relative(path, root)
     if "year" in raw:
         check_year(raw["year"], f"参数文件 {where} 中")
+    safety.params_text_problems(raw, f"参数文件 {where}")  # control, bidi, zero-width characters (E153, E154)
     if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
         raise ParamsError(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
@@ -121,7 +125,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     from .params_yaml import DuplicateKey, load
 
     try:
-        loaded = load(path.read_text(encoding="utf-8"))
+        text = safety.read_regular(path, f"参数文件 {path.name}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
+        safety.refuse_yaml_aliases(text, f"参数文件 {path.name}")  # billion laughs (E156)
+        loaded = load(text)
     except DuplicateKey as exc:
         raise ParamsError(f"参数文件 {path.name} 第 {exc.second_line} 行：键「{exc.key}」在同一层已于第 {exc.first_line} 行出现过，"
                           "YAML 只会保留其中一个。请合并为一处（或删去多余的一处）。", code="E171") from None

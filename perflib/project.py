@@ -21,11 +21,15 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def params_path(root: Path, county: str, year: int) -> Path:
-    return root / "params" / county / f"{year}.yaml"
+    from .safety import check_county, check_year
+
+    return root / "params" / check_county(county) / f"{check_year(year)}.yaml"
 
 
 def output_dir(root: Path, county: str, year: int) -> Path:
-    return root / "outputs" / county / str(year)
+    from .safety import check_county, check_year
+
+    return root / "outputs" / check_county(county) / str(check_year(year))
 
 
 def notebook_path(root: Path, name: str = "annual_report") -> Path:

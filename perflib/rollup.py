@@ -36,7 +36,9 @@ def read_ledger(output_dir: Path) -> pd.DataFrame | None:
     output_dir = Path(output_dir)
     ledger = output_dir / FIGURES_CSV
     if ledger.is_file():
-        return pd.read_csv(ledger, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        from .safety import csv_value
+
+        return pd.read_csv(ledger, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(csv_value)  # as csv_cell wrote them
     notebook = output_dir / "annual_report.ipynb"
     if notebook.is_file():
         try:
@@ -100,7 +102,9 @@ def _county_name(root: Path, county: str, year: int) -> str:
     import yaml
 
     try:
-        raw = yaml.safe_load(project.params_path(root, county, year).read_text(encoding="utf-8"))
+        from .safety import load_yaml
+
+        raw = load_yaml(project.params_path(root, county, year), "参数文件")
         return str(raw.get("county_name") or county)
     except Exception:  # an unreadable params file: its report is failed anyway
         return county
@@ -534,6 +538,8 @@ def run_rollup(root: Path | None = None, counties: Sequence[str] = (), years: Se
 
     root = (root or project.find_root()).resolve()
     parameters = {"counties": list(counties) or None, "years": [int(y) for y in years] or None, "region_name": region_name, "output_dir": "."}
+    from .limits import run_time_limit
+
     files, notes = execute_and_publish(project.notebook_path(root, "rollup"), "rollup.ipynb", root / "outputs" / ROLLUP_FOLDER,
-                                       root, parameters, progress)
+                                       root, parameters, progress, time_limit=run_time_limit())  # $PERFLIB_RUN_TIMEOUT or 600 s (E157)
     return files

@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from . import project
-from .errors import RunFailed  # noqa: F401  (RunFailed: rollup imports it from here)
+from .errors import RunFailed, RunTimedOut  # noqa: F401  (RunFailed: rollup imports it from here)
 from .faults import engine_keeping_unfinished, forget_engine, kernel_death, notebook_bytes, refused_writes_named, run_failed, tell
 from .files import publish, recover, remove_staging, write_atomic
 from .params import load_params
@@ -119,8 +120,11 @@ def end_processes(processes: list) -> None:
             pass
 
 
-def _execute_interruptibly(execute) -> None:
+def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     """Run ``execute`` (papermill) in a worker thread so that this thread keeps the signals.
+
+    After ``time_limit`` seconds the kernel is ended (papermill sees it die and returns) and
+    ``RunTimedOut`` is raised; ``execute_notebook`` then keeps the notebook as far as it ran.
 
     nbclient installs its own SIGINT/SIGTERM handlers when it runs in the main thread; here it
     does not, and Ctrl-C or SIGTERM ends the kernel, waits for papermill to return and raises
@@ -140,10 +144,17 @@ def _execute_interruptibly(execute) -> None:
         def on_term(signum, frame):
             raise KeyboardInterrupt
         restore = signal.signal(signal.SIGTERM, on_term)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    timed_out = False
     try:
         worker.start()
         while worker.is_alive():
             worker.join(timeout=0.2)
+            if deadline is not None and time.monotonic() > deadline and worker.is_alive():
+                timed_out = True
+                _kill_children()  # the kernel: nbclient sees it die and papermill returns
+                worker.join(timeout=60)
+                break
     except KeyboardInterrupt:
         _kill_children()
         worker.join(timeout=30)
@@ -151,6 +162,8 @@ def _execute_interruptibly(execute) -> None:
     finally:
         if restore is not None:
             signal.signal(signal.SIGTERM, restore)
+    if timed_out:
+        raise RunTimedOut(time_limit)
     if "error" in outcome:
         raise outcome["error"]
 
@@ -169,13 +182,15 @@ def project_root(root: Path):
             os.environ["PERFLIB_ROOT"] = previous
 
 
-def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60) -> None:
+def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, progress: bool, start_timeout: int = 60,
+                     time_limit: float | None = None) -> None:
     """papermill executes ``source`` into ``target`` (working folder: target's), on the project's
     kernel, for ``root``; stoppable by Ctrl-C or SIGTERM (Interrupted). The notebook is saved once
     at the end, not after every cell (papermill's default grows with the square of the cell count).
     The kernel is ended at once when the last cell is done (nbclient's "immediate" shutdown):
     every output is written by then, and the graceful shutdown only waits for the kernel's exit
-    hooks (0.15 s of every report, benchmarks/RESULTS.md)."""
+    hooks (0.15 s of every report, benchmarks/RESULTS.md). ``time_limit``: seconds, then the kernel
+    is ended and ``RunTimedOut`` raised."""
     import papermill as pm
 
     with project_root(root), tempfile.TemporaryDirectory(prefix="perflib-kernel-") as sockets:
@@ -185,7 +200,7 @@ def execute_notebook(source: Path, target: Path, root: Path, parameters: dict, p
                 str(source), str(target), parameters=parameters, cwd=str(Path(target).parent), kernel_name=ensure_kernel(),
                 progress_bar=cell_progress_bar() if progress else False, request_save_on_cell_execute=False,
                 report_mode=False, start_timeout=start_timeout, shutdown_kernel="immediate",
-                kernel_manager_class=ipc_kernel_manager(Path(sockets)), engine_name=engine))
+                kernel_manager_class=ipc_kernel_manager(Path(sockets)), engine_name=engine), time_limit)
         finally:
             forget_engine(engine)
 
@@ -214,13 +229,19 @@ def ipc_kernel_manager(folder: Path):
 
 
 def run_report(county: str, year: int, root: Path | None = None, progress: bool = True,
-               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60) -> RunResult:
+               output_dir: Path | None = None, data_root: Path | None = None, start_timeout: int = 60,
+               time_limit: float | None = None) -> RunResult:
     """Execute the annual notebook for one county and year and publish its outputs atomically
     (to ``outputs/<county>/<year>/``, or to ``output_dir``: ``perflib verify`` re-runs elsewhere).
 
-    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more)."""
+    ``start_timeout``: seconds a kernel may take to start (papermill's default, 60; a busy batch may need more).
+    ``time_limit``: seconds the whole run may take (default ``$PERFLIB_RUN_TIMEOUT``, else 600,
+    ``perflib.limits.run_time_limit``); then its kernel is ended and the run fails (E157), its
+    notebook kept in ``failed/``."""
+    from .limits import run_time_limit
     from .manifest import write_manifest
 
+    limit = run_time_limit(time_limit)
     root = (root or project.find_root()).resolve()
     params = load_params(county, year, root, data_root=data_root)  # a wrong params file is reported before a kernel starts
     final = Path(output_dir).resolve() if output_dir else project.output_dir(root, county, year)
@@ -228,18 +249,20 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
     if data_root is not None:
         parameters["data_root"] = str(Path(data_root).resolve())
     files, notes = execute_and_publish(project.notebook_path(root), NOTEBOOK_OUT, final, root, parameters, progress, start_timeout,
-                                       before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))
+                                       limit, before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))
     return RunResult(county, int(year), final, files, notes)
 
 
 def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Path, parameters: dict, progress: bool,
-                        start_timeout: int = 60, before_publish=None) -> tuple[list[Path], list[str]]:
+                        start_timeout: int = 60, time_limit: float | None = None,
+                        before_publish=None) -> tuple[list[Path], list[str]]:
     """Execute a notebook into a staging folder beside ``final`` and, only if it succeeded, put the
     staging folder in place of ``final`` (under a lock), keeping the user's own files there. A
     failed run keeps its notebook in ``final/failed/`` and raises ``RunFailed``; an interrupted one
     leaves nothing; what a crashed or killed run left is restored or removed first. The report run
-    and the rollup both go through here. ``before_publish(staging, notebook)`` adds files last (the
-    manifest). Returns the folder's files and the notes said to the user."""
+    and the rollup both go through here. After ``time_limit`` seconds the kernel is ended (E157).
+    ``before_publish(staging, notebook)`` adds files last (the manifest). Returns the folder's files
+    and the notes said to the user."""
     with refused_writes_named(final):
         final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{final.name}.staging"
@@ -248,7 +271,7 @@ def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Pat
         staging.mkdir()
         notebook = staging / notebook_name
         try:
-            execute_notebook(source, notebook, root, parameters, progress, start_timeout)
+            execute_notebook(source, notebook, root, parameters, progress, start_timeout, time_limit)
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,8 +33,6 @@ HEADER_FILL = "DDEBF7"
 MONEY_FORMAT = "#,##0.00##"  # 万元 to 4 decimals, as the budget system keeps them
 DATE_FORMAT = "yyyy-mm-dd"
 FIXED_TIME = datetime(2000, 1, 1)  # workbook properties: the same bytes for the same inputs
-
-COUNTY_FOLDER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -298,12 +295,11 @@ def carried_params_text(previous_text: str, previous_year: int, county: str, yea
 # -- perflib new -------------------------------------------------------------------------------
 
 def check_names(county: str, year: Any) -> int:
-    """A county folder name (lower-case letters, digits, - and _) and a four-digit year, before any path is built."""
-    if not isinstance(county, str) or not COUNTY_FOLDER.fullmatch(county):
-        raise ScaffoldError(f"县目录名「{county}」不可用：应为小写英文字母、数字、- 或 _（如 heshuo）。")
-    if isinstance(year, bool) or not re.fullmatch(r"\d{4}", str(year)):
-        raise ScaffoldError(f"年度「{year}」不可用：应为四位数的年份，如 2024。")
-    return int(year)
+    """A safe county folder name and a four-digit year, before any path is built (E155, perflib.safety)."""
+    from .safety import check_county, check_year
+
+    check_county(county)
+    return check_year(year)
 
 
 def _write_both(root: Path, county: str, year: int, params: str, workbook: bytes) -> Written:

@@ -1,11 +1,16 @@
-"""``perflib audit-text``: the reference report against the sample data, a generated report,
-and small texts with one mistake each."""
+"""``perflib audit-text``: a hand-written report against the sample data, a generated report,
+and small texts with one mistake each.
+
+``tests/fixtures/handwritten_report.txt`` is the project's own text, written the way a county
+writes its report, with the two mistakes of the reference report (evaluation types adding to
+1+0+1+0+0+0+4 = 6 against 5 objects and 5 reports; the heading number 「二、」 repeated). The
+reference report itself is audited too when it is beside the project (optional)."""
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import SEED
+from conftest import FIXTURES, SEED, needs_seed
 
 import perflib
 from perflib.audit_text import ARITHMETIC, DATA_MISMATCH, HEADING, NO_SOURCE, PERCENT, UNITS, audit_file, audit_lines
@@ -17,28 +22,46 @@ def heshuo():
     return perflib.make_report(perflib.load_params("heshuo", 2023))
 
 
+HANDWRITTEN = FIXTURES / "handwritten_report.txt"
+
+
 @pytest.fixture(scope="module")
 def seed_audit():
-    return audit_file(SEED, "heshuo", 2023)
+    return audit_file(HANDWRITTEN, "heshuo", 2023)
 
 
-def seed_line(starting: str) -> int:
-    lines = SEED.read_text(encoding="utf-8").splitlines()
+def seed_line(starting: str, text=HANDWRITTEN) -> int:
+    lines = text.read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, start=1) if line.startswith(starting))
 
 
-def test_reference_report_shows_exactly_its_known_problems(seed_audit):
-    problems = {(p.kind, p.line) for p in seed_audit.problems}
-    evaluations = seed_line("2024 年度，和硕县财政")
-    second_two = [i for i, line in enumerate(SEED.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith("二、")][1]
+def known_problems_are_found(audit, text) -> None:
+    """Exactly the reference report's two mistakes, seen three ways, at their lines of ``text``."""
+    problems = {(p.kind, p.line) for p in audit.problems}
+    evaluations = seed_line("2024 年度，和硕县财政", text)
+    second_two = [i for i, line in enumerate(text.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith("二、")][1]
     assert problems == {(DATA_MISMATCH, evaluations), (ARITHMETIC, evaluations), (HEADING, second_two)}
-    by_kind = {p.kind: p for p in seed_audit.problems}
+    by_kind = {p.kind: p for p in audit.problems}
     # 1+0+1+0+0+0+4 = 6, while the text says 5 objects and 5 reports
     assert "1+0+1+0+0+0+4=6个" in by_kind[ARITHMETIC].message and "总数5个" in by_kind[ARITHMETIC].message
     assert "形成了5个评价报告" in by_kind[ARITHMETIC].message
     # the same mistake seen from the data: the sample data classifies 3 其他重大项目 (data/heshuo/README.md)
     assert by_kind[DATA_MISMATCH].figure == "key_evaluations.type.7" and "4个" in by_kind[DATA_MISMATCH].message
     assert by_kind[HEADING].excerpt.startswith("二、全面实施预算绩效管理存在问题") and "应为「三、」" in by_kind[HEADING].message
+
+
+def test_handwritten_report_shows_exactly_its_known_problems(seed_audit):
+    known_problems_are_found(seed_audit, HANDWRITTEN)
+
+
+@needs_seed
+def test_reference_report_shows_exactly_its_known_problems():
+    audit = audit_file(SEED, "heshuo", 2023)
+    known_problems_are_found(audit, SEED)
+    matched = {(t.line, t.raw): f.key for t, f in audit.agreements}
+    assert matched[(seed_line("（四）预算绩效监控情况", SEED), "46%")] == "monitoring.2023-05.progress"
+    assert matched[(seed_line("绩效评估，涉及资金", SEED), "75万元")] == "pre_assessments.amount"
+    assert len(audit.agreements) == 35  # every count, amount and percentage of the reference but 「4个」
 
 
 def test_reference_figures_that_agree_are_matched_to_the_right_figure(seed_audit):
@@ -48,10 +71,10 @@ def test_reference_figures_that_agree_are_matched_to_the_right_figure(seed_audit
     assert matched[(monitoring, "68%")] == "monitoring.2023-08.progress"
     assert matched[(monitoring, "55个")] == "monitoring.departments"
     assert matched[(seed_line("（三）预算绩效目标情况"), "55个")] == "target_reviews.departments"
-    assert matched[(seed_line("(一) 制度建设方面"), "277条")] == "indicators.items"
-    assert matched[(seed_line("绩效评估，涉及资金"), "75万元")] == "pre_assessments.amount"
+    assert matched[(seed_line("（一）制度建设方面"), "277条")] == "indicators.items"
+    assert matched[(seed_line("（二）事前绩效评估情况"), "75万元")] == "pre_assessments.amount"
     assert matched[(seed_line("（八）预算绩效管理培训工作"), "380人次")] == "trainings.attendees"
-    assert len(seed_audit.agreements) == 35  # every count, amount and percentage of the reference but 「4个」
+    assert len(seed_audit.agreements) == 35  # every count, amount and percentage of the text but 「4个」
 
 
 def test_generated_report_text_has_no_problem(heshuo):
@@ -64,7 +87,7 @@ def test_a_word_document_is_read_with_its_table(seed_audit, tmp_path):
     import docx
 
     document = docx.Document()
-    lines = SEED.read_text(encoding="utf-8").splitlines()
+    lines = HANDWRITTEN.read_text(encoding="utf-8").splitlines()
     table_rows = [line.split("\t") for line in lines if "\t" in line and line.split("\t")[0] in ("序号", "1", "2", "3", "4", "5")]
     for line in lines:
         if "\t" in line:
@@ -112,7 +135,7 @@ def test_consistent_units_and_percentages_are_not_flagged(heshuo):
 
 
 def test_command_line_lists_problems_and_exits_1_or_0(heshuo, tmp_path, capsys):
-    assert main(["audit-text", str(SEED), "--county", "heshuo", "--year", "2023", "--json"]) == 1
+    assert main(["audit-text", str(HANDWRITTEN), "--county", "heshuo", "--year", "2023", "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert len(result["problems"]) == 3 and result["county_name"] == "和硕县"
     generated = tmp_path / "ours.md"

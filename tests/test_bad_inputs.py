@@ -3,6 +3,7 @@ pointing at the right place, with no traceback."""
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ def materialize(case: dict, root: Path) -> None:
     csv_format = case.get("format") == "csv"
     params.update(county="demo", year=2023, county_name="示例县", data="data/demo-2023" + ("" if csv_format else ".xlsx"))
     params_text, file_bytes, no_file, extra_files = None, None, False, {}
+    fifos, links, padded = set(), set(), {}
     for edit in case.get("edits", []):
         (op, arg), = edit.items()
         if op == "set":
@@ -81,6 +83,12 @@ def materialize(case: dict, root: Path) -> None:
             raw_csv[arg["sheet"]] = bytes.fromhex(arg["hex"])
         elif op == "no_file":
             no_file = True
+        elif op == "fifo":  # the data file (arg: data) or one CSV sheet (arg: its name) is a FIFO
+            fifos.add(arg)
+        elif op == "link_outside":  # a CSV sheet is a symbolic link to a file outside the project
+            links.add(arg)
+        elif op == "pad_sheet":  # a sheet's XML padded with {megabytes} of spaces (inflates, compresses to little)
+            padded[arg["sheet"]] = arg["megabytes"]
         elif op == "earlier_year_data":  # a params file for the year before, whose data file is these bytes
             earlier = {**params, "year": 2022, "data": "data/demo-2022.xlsx"}
             extra_files["params/demo/2022.yaml"] = yaml.safe_dump(earlier, allow_unicode=True).encode("utf-8")
@@ -96,11 +104,22 @@ def materialize(case: dict, root: Path) -> None:
         (root / name).write_bytes(data)
     if no_file:
         return
+    if "data" in fifos:
+        os.mkfifo(root / "data" / ("demo-2023" if csv_format else "demo-2023.xlsx"))
+        return
     if csv_format:
         target = root / "data" / "demo-2023"
         target.mkdir()
         for name, rows in sheets.items():
             path = target / f"{name}.csv"
+            if name in fifos:
+                os.mkfifo(path)
+                continue
+            if name in links:
+                outside = root.parent / f"{root.name}-outside-{name}.csv"
+                outside.write_text("机密\n外部文件的内容\n", encoding="utf-8")
+                path.symlink_to(outside)
+                continue
             if name in raw_csv:
                 path.write_bytes(raw_csv[name])
                 continue
@@ -120,6 +139,28 @@ def materialize(case: dict, root: Path) -> None:
         if name in hidden:
             ws.sheet_state = "hidden"
     wb.save(target)
+    for name, megabytes in padded.items():
+        _pad_sheet(target, wb.sheetnames.index(name) + 1, megabytes)
+
+
+def _pad_sheet(path: Path, number: int, megabytes: int) -> None:
+    """Spaces before the end of sheet ``number``'s XML: still a valid workbook, inflating to ``megabytes`` more."""
+    import zipfile
+
+    part = f"xl/worksheets/sheet{number}.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename != part:
+                archive.writestr(info, data)
+                continue
+            head, tail = data.rsplit(b"</worksheet>", 1)
+            with archive.open(part, "w") as out:
+                out.write(head)
+                for _ in range(megabytes):
+                    out.write(b" " * (1 << 20))
+                out.write(b"</worksheet>" + tail)
 
 
 def test_the_corpus_is_large_and_covers_every_code():
@@ -134,7 +175,9 @@ def test_the_corpus_is_large_and_covers_every_code():
 def test_bad_input_gets_its_finding(case, tmp_path, monkeypatch, capsys):
     materialize(case, tmp_path)
     monkeypatch.setenv("PERFLIB_ROOT", str(tmp_path))
-    code = main(["check", "--county", "demo", "--year", "2023"])
+    for name, value in case.get("env", {}).items():
+        monkeypatch.setenv(name, str(value))
+    code = main(["check", *case.get("args", ["--county", "demo", "--year", "2023"])])
     captured = capsys.readouterr()
     output = captured.out + captured.err
     assert "Traceback" not in output
@@ -154,7 +197,7 @@ def test_bad_input_gets_its_finding(case, tmp_path, monkeypatch, capsys):
     if "text" in expect:
         wanted.append(expect["text"])
     assert any(all(w in line for w in wanted) for line in lines), f"expected {wanted} in one of:\n" + "\n".join(lines)
-    if expect["code"].startswith("E") and expect["code"] != "E140":
+    if expect["code"].startswith("E") and expect["code"] != "E140" and "file" not in expect or expect.get("file"):
         named = expect.get("file", "data/demo-2023")
         assert any(f"文件 {named}" in line for line in lines), "the message names the file"
 

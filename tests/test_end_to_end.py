@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SEED, plain_papermill, tree_hashes
+import yaml
+from conftest import FIXTURES, SEED, needs_seed, plain_papermill, tree_hashes
 
 from perflib.run import run_report
 
@@ -26,6 +27,9 @@ REFERENCE_FIGURES = [
     "2022年10个重点项目涉及6,012万元", "调减预算资金130万元", "随机抽取20个项目", "协助自治区对4个项目",
     "培训6次、380人次", "评价结果为“优秀”", "2024年度", "2023年度",
 ]
+# The reference's numbers and headings, as data (tests/fixtures/reference_report.yaml).
+REFERENCE = yaml.safe_load((FIXTURES / "reference_report.yaml").read_text(encoding="utf-8"))
+NUMBER_WITH_UNIT = r"\d[\d,.]*(?:万元|亿元|%|类|条|人次|次|个|号)"
 REFERENCE_TITLES = [
     "2023年教科局支持学前教育发展资金(新建幼儿园)项目重点项目绩效评价报告",
     "2023年林草局自治区森林植被恢复费项目重点项目绩效评价报告",
@@ -76,13 +80,30 @@ def test_html_carries_every_figure_of_the_reference(heshuo_run):
 
 
 def test_every_number_of_the_reference_appears(heshuo_run):
-    """Beyond the list above: each number-with-unit of the seed text is somewhere in ours."""
+    """Beyond the list above: each number-with-unit of the reference is somewhere in ours."""
     root, _, _ = heshuo_run
     ours = text_of(root / "outputs" / "heshuo" / "2023" / "report.html")
-    seed = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
-    tokens = set(re.findall(r"\d[\d,.]*(?:万元|亿元|%|类|条|人次|次|个|号)", seed))
-    assert len(tokens) > 25
+    tokens = REFERENCE["numbers"]
+    assert len(tokens) == len(set(tokens)) == 30
     assert sorted(t for t in tokens if t not in ours) == []
+
+
+def test_headings_are_the_reference_headings_in_order(heshuo_run):
+    root, _, _ = heshuo_run
+    soup = BeautifulSoup((root / "outputs" / "heshuo" / "2023" / "report.html").read_text(encoding="utf-8"), "html.parser")
+    level1 = [re.sub(r"\s+", "", h.get_text())[2:] for h in soup.find_all("h2")][:4]
+    assert level1 == REFERENCE["headings"]
+    run_ins = [re.sub(r"\s+", "", s.get_text())[3:].rstrip("。") for s in soup.select(".run-in")][:9]
+    assert run_ins == REFERENCE["work_headings"]
+
+
+@needs_seed
+def test_recorded_reference_facts_are_the_reference_text():
+    """The facts kept in tests/fixtures are the reference's (checked when the reference is beside the project)."""
+    seed = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
+    assert sorted(set(re.findall(NUMBER_WITH_UNIT, seed))) == sorted(REFERENCE["numbers"])
+    assert all(h in seed for h in REFERENCE["headings"] + REFERENCE["work_headings"])
+    assert all(t in seed for t in REFERENCE_TITLES)
 
 
 def test_headings_are_numbered_once_each(heshuo_run):

@@ -94,7 +94,7 @@ def test_new_never_overwrites_and_writes_nothing_on_error(project, capsys):
 @pytest.mark.parametrize("county, year", [("../x", "2024"), ("He Shuo", "2024"), ("heshuo", "24"), ("heshuo", "2024.5")])
 def test_unusable_names_are_refused_before_any_path_is_built(project, county, year, capsys):
     assert main(["new", "--county", county, "--year", year, "--name", "某县"]) == 1
-    assert "不可用" in capsys.readouterr().err
+    assert "E155" in capsys.readouterr().err
     assert not (project / "params").exists() and not (project / "data").exists()
 
 

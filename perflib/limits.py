@@ -1,0 +1,155 @@
+"""Bounds on what perflib reads and runs, so that no input can take all memory or time.
+
+- A zip package (.xlsx data, a .docx for ``audit-text``): every member's inflated size, as
+  declared in the zip directory and as actually inflated (counted while streaming, a chunk at a
+  time, never held whole), at most ``max_part_bytes`` each and ``max_total_bytes`` together
+  (E150). Members that are neither stored nor deflated are refused too (no Office program writes
+  them).
+- ``audit-text``: the text at most ``MAX_AUDIT_TEXT_BYTES`` (1 MB), a .docx at most 20 MB, inflating to
+  at most 100 MB (E158, E150).
+- A report run: ``run_time_limit`` seconds (E157), after which its kernel is ended.
+
+Each limit has a default that a county's real data stays far below, and an environment variable
+to change it (docs/errors.md, docs/params.md).
+"""
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from .safety import InputRefused, open_regular
+
+MB = 2 ** 20
+# A sheet of a million rows and ten columns is about 300 MB of XML; the whole package may inflate
+# to twice that. Zip bombs inflate a thousand times their size: a 1 MB file to a gigabyte.
+DEFAULT_MAX_PART_MB = 512
+DEFAULT_MAX_TOTAL_MB = 1024
+# audit-text: a county's annual report is some 20 KB of text, 100 KB to a few MB as .docx (photos).
+MAX_AUDIT_TEXT_BYTES = 1 * MB  # the text (.txt, .md), or the text taken from a .docx
+MAX_AUDIT_DOCX_BYTES = 20 * MB  # the .docx file
+MAX_AUDIT_DOCX_INFLATED = 100 * MB  # the .docx inflated, per part and in total
+DEFAULT_RUN_SECONDS = 600
+_CHUNK = 1 << 16
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputRefused("E150", f"环境变量 {name} 应为正数，现为「{value}」。") from None
+    if number <= 0:
+        raise InputRefused("E150", f"环境变量 {name} 应为正数，现为「{value}」。")
+    return number
+
+
+def max_part_bytes() -> int:
+    return int(_env_number("PERFLIB_MAX_INFLATED_PART_MB", DEFAULT_MAX_PART_MB) * MB)
+
+
+def max_total_bytes() -> int:
+    return int(_env_number("PERFLIB_MAX_INFLATED_MB", DEFAULT_MAX_TOTAL_MB) * MB)
+
+
+def run_time_limit(seconds: float | None = None) -> float:
+    """The time limit of one report run: ``seconds`` if given, else ``$PERFLIB_RUN_TIMEOUT``, else 600."""
+    if seconds is not None:
+        if seconds <= 0:
+            raise InputRefused("E157", f"运行时限应为正数（秒），现为「{seconds}」。")
+        return float(seconds)
+    value = os.environ.get("PERFLIB_RUN_TIMEOUT", "").strip()
+    if not value:
+        return float(DEFAULT_RUN_SECONDS)
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise InputRefused("E157", f"环境变量 PERFLIB_RUN_TIMEOUT 应为正数（秒），现为「{value}」。")
+    return number
+
+
+def check_zip(path: Path, label: str, finding_where: dict | None = None, limit: int | None = None) -> None:
+    """Refuse (E150) a zip package that inflates beyond the limits; read it only if it is a regular file (E151).
+
+    The declared sizes are checked first (cheap); then every member is inflated once, streaming,
+    and its real size counted, because a crafted package can declare small sizes and inflate to
+    gigabytes in readers that trust the data over the directory.
+    """
+    part_limit, total_limit = (limit, limit) if limit is not None else (max_part_bytes(), max_total_bytes())
+
+    def refuse(member: str, size: int, limit: int, what: str) -> None:
+        message = (f"压缩包中的「{member}」{what}解压后超过 {size / MB:,.0f} MB，超过上限 {limit / MB:,.0f} MB，已拒绝读取"
+                   f"（疑似“压缩炸弹”；如确为正常的大文件，可设置环境变量 PERFLIB_MAX_INFLATED_PART_MB / PERFLIB_MAX_INFLATED_MB 放宽上限）。")
+        finding = None
+        if finding_where is not None:
+            from .findings import Finding
+
+            finding = Finding("E150", f"文件解压后过大：「{member}」{what}超过 {limit / MB:,.0f} MB，已拒绝读取（疑似压缩炸弹）。",
+                              file=label, expected=f"每个部件解压后不超过 {part_limit / MB:,.0f} MB、合计不超过 {total_limit / MB:,.0f} MB",
+                              **finding_where)
+        raise InputRefused("E150", f"{label}：{message}", finding)
+
+    with open_regular(path, label) as handle:
+        try:
+            archive = zipfile.ZipFile(handle)
+        except zipfile.BadZipFile:
+            return  # not a zip: the reader names the unreadable file
+        with archive:
+            members = archive.infolist()
+            declared = 0
+            for info in members:
+                if info.file_size > part_limit:
+                    refuse(info.filename, info.file_size, part_limit, "（按压缩包目录）")
+                declared += info.file_size
+                if declared > total_limit:
+                    refuse(info.filename, declared, total_limit, "及之前的部件合计（按压缩包目录）")
+            total = 0
+            for info in members:
+                size = _inflated_size(handle, info, part_limit, min(part_limit, total_limit - total) + 1)
+                if size > part_limit:
+                    refuse(info.filename, size, part_limit, "")
+                total += size
+                if total > total_limit:
+                    refuse(info.filename, total, total_limit, "及之前的部件合计")
+
+
+def _inflated_size(handle, info: zipfile.ZipInfo, part_limit: int, stop_after: int) -> int:
+    """The member's real inflated size, counted while inflating its raw data a chunk at a time;
+    stops counting past ``stop_after`` bytes."""
+    if info.flag_bits & 0x1:
+        return info.file_size  # encrypted: nothing to inflate here; the reader names it
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return info.file_size  # a broken package: the reader names it
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    remaining = info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        return remaining
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise InputRefused("E150", f"压缩包中的「{info.filename}」使用了不支持的压缩方式（{info.compress_type}），已拒绝读取。")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    while remaining > 0 and not inflater.eof:
+        chunk = handle.read(min(_CHUNK, remaining))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+        data = chunk
+        while data and not inflater.eof:
+            try:
+                out = inflater.decompress(data, _CHUNK)
+            except zlib.error:
+                return size  # corrupt data: the reader names the unreadable file
+            size += len(out)
+            if size >= stop_after:
+                return size
+            data = inflater.unconsumed_tail
+    return size
