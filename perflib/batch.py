@@ -197,6 +197,7 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
         attempts, status, message, output, notebook = 0, FAILED, "", "", None
         while True:
             attempts += 1
+            _start_pdf_converter()  # kept from report to report (started again if it died), so not a leftover
             before = _descendants()
             try:
                 result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout)
@@ -219,12 +220,23 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
                        n_errors, n_warnings, attempts, output, message, f"{socket.gethostname()}:{os.getpid()}")
 
 
+def _start_pdf_converter() -> None:
+    """This worker's long-lived LibreOffice for report.pdf (perflib.pdf_converter), if it can have one."""
+    from . import pdf_converter
+
+    try:
+        pdf_converter.ensure_started()
+    except Exception:  # no converter: each report converts with a LibreOffice of its own, as before
+        pass
+
+
 def _worker_started() -> None:
     """A local worker process: numeric libraries single-threaded before anything imports them."""
     from .run import skip_unused_imports
 
     os.environ.update({name: "1" for name in THREAD_VARIABLES})
     skip_unused_imports()
+    _start_pdf_converter()  # LibreOffice starts while the first report is being made
 
 
 def _crashed(job: Job, exc: BaseException) -> Outcome:

@@ -68,6 +68,21 @@ def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
     reason = unavailable_reason()
     if reason:
         raise PdfSkipped(reason)
+    from . import pdf_converter  # the long-lived LibreOffice of `perflib run` and batch workers, if there is one
+
+    try:
+        data = pdf_converter.convert(docx, fontconfig_file(layout), TIMEOUT_SECONDS)
+    except pdf_converter.ConversionFailed as failed:
+        if failed.kind == "timeout":
+            raise PdfSkipped(f"LibreOffice 转换 PDF 超过 {TIMEOUT_SECONDS} 秒未完成，已放弃；其余文件已生成。") from None
+        data = None  # converted once more below, in a LibreOffice of its own, which says why if it fails too
+    except pdf_converter.ConverterUnavailable:
+        data = None
+    if data is not None:
+        from .files import write_atomic
+
+        write_atomic(pdf, fix_pdf_metadata(data))
+        return pdf
     with tempfile.TemporaryDirectory(prefix="perflib-soffice-") as work:
         work_dir = Path(work)
         profile, out = work_dir / "profile", work_dir / "out"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import project
+from . import pdf_converter, project
 from .errors import RunFailed, is_user_error
 from .files import publish
 from .params import load_params
@@ -209,7 +209,8 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
         staging.mkdir()
         notebook = staging / NOTEBOOK_OUT
         try:
-            execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout)
+            with pdf_converter.session(params):  # one LibreOffice, started while the report is made
+                execute_notebook(project.notebook_path(root), notebook, root, parameters, progress, start_timeout)
         except Interrupted:
             shutil.rmtree(staging, ignore_errors=True)
             raise
