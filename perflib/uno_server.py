@@ -33,6 +33,7 @@ from com.sun.star.beans import PropertyValue
 
 PR_SET_PDEATHSIG = 1
 START_SECONDS = 60
+RESTART = 81  # soffice.bin's exit code asking to be started again (desktop/source/app/app.cxx)
 
 
 def die_with_parent(sig=signal.SIGTERM) -> None:
@@ -72,24 +73,34 @@ class Office:
         profile = uno.systemPathToFileUrl(os.path.join(self.workdir, "profile"))
         env = {**os.environ, "FONTCONFIG_FILE": conf, "HOME": self.workdir, "TZ": "UTC", "LC_ALL": "C.UTF-8"}
         env.pop("PYTHONPATH", None)
-        self.process = subprocess.Popen(
-            [self.soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore", "--nolockcheck",
-             "--nodefault", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=lambda: die_with_parent(signal.SIGKILL))
-        self.fontconfig = fontconfig
+        # soffice.bin itself rather than the soffice script (oosplash): it dies with this server
+        # (parent-death signal), where oosplash's child would outlive it. Like oosplash, start it
+        # again when it asks to be (exit code 81: the first start with a new profile).
+        binary = os.path.join(os.path.dirname(os.path.realpath(self.soffice)), "soffice.bin")
+        command = [binary if os.path.isfile(binary) else self.soffice, f"-env:UserInstallation={profile}", "--headless",
+                   "--invisible", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
+                   f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+        self.fontconfig = fontconfig
+        for _ in range(3):
+            self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, start_new_session=True,
+                                            preexec_fn=lambda: die_with_parent(signal.SIGKILL))
+            context = None
+            while context is None:
+                try:
+                    context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                except Exception:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+            if context is not None or self.process.poll() != RESTART:
                 break
-            except Exception:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("LibreOffice did not start")
-                time.sleep(0.05)
+        if context is None:
+            self.stop()
+            raise RuntimeError("LibreOffice did not start")
         self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
     def stop(self) -> None:
@@ -146,12 +157,10 @@ def handle(office: Office, request: dict) -> dict:
             if timed_out.is_set():
                 office.stop()
                 return {"error": f"timeout after {timeout:g} s", "kind": "timeout"}
-            died = not office.alive()
-            if died or attempt == 2:
-                office.stop()
-            if attempt == 2 or not died:
+            office.stop()  # died (killed, crashed) or in a state not to trust: a fresh one next
+            if attempt == 2:
                 return {"error": f"{type(exc).__name__}: {exc}", "kind": "failed"}
-            # LibreOffice died (killed, crashed): start it again and try once more
+            # start LibreOffice again and try once more
     return {"error": "unreachable", "kind": "failed"}
 
 
