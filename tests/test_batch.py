@@ -159,13 +159,18 @@ def test_kernel_start_failures_are_recognized():
         assert kernel_start_failed(exc)
 
 
-def converter_processes() -> set[int]:
-    """Long-lived PDF converters and their LibreOffice (perflib.pdf_converter) on this machine."""
+def converter_processes(cwd) -> set[int]:
+    """Long-lived PDF converters and their LibreOffice (perflib.pdf_converter) working in ``cwd``
+    (they inherit the batch's working folder, the project: converters of other runs on the machine
+    are not counted)."""
     found = set()
     for process in psutil.process_iter(["cmdline"]):
         line = " ".join(process.info["cmdline"] or ())
-        if "perflib-pdf-" in line or "uno_server.py" in line:
-            found.add(process.pid)
+        try:
+            if ("perflib-pdf-" in line or "uno_server.py" in line) and process.cwd() == str(cwd):
+                found.add(process.pid)
+        except psutil.Error:
+            pass
     return found
 
 
@@ -181,7 +186,7 @@ def test_an_interrupted_batch_keeps_what_finished_and_resume_skips_it(project_co
     from pathlib import Path
 
     summary_path = project_copy / "outputs" / "batch-summary.csv"
-    converters_before, before = converter_processes(), descendants()
+    converters_before, before = converter_processes(project_copy), descendants()
     env = {**os.environ, "PERFLIB_ROOT": str(project_copy)}
     env.pop("PERFLIB_ROOT")
     selection = ["--county", "example1", "--county", "example3"]
@@ -203,7 +208,7 @@ def test_an_interrupted_batch_keeps_what_finished_and_resume_skips_it(project_co
         assert (project_copy / "outputs" / county / str(year) / "manifest.json").is_file()
     time.sleep(1)
     assert kernels_of(project_copy) == []
-    assert converter_processes() <= converters_before, "no PDF converter nor LibreOffice is left"
+    assert converter_processes(project_copy) <= converters_before, "no PDF converter nor LibreOffice is left"
     assert descendants() <= before
     made = {key: (project_copy / "outputs" / key[0] / str(key[1]) / "manifest.json").stat().st_mtime_ns for key in finished}
 

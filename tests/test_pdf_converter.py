@@ -40,12 +40,16 @@ def converter_processes(converter: pdf_converter.Converter) -> list[psutil.Proce
 
 
 def all_converter_processes() -> set[int]:
-    """Every converter server or LibreOffice of a converter on this machine."""
+    """Every converter server or LibreOffice of a converter started from this folder (they
+    inherit the working folder; other runs on the machine are not counted)."""
     found = set()
     for process in psutil.process_iter(["cmdline"]):
         line = " ".join(process.info["cmdline"] or ())
-        if "perflib-pdf-" in line or "uno_server.py" in line:
-            found.add(process.pid)
+        try:
+            if ("perflib-pdf-" in line or "uno_server.py" in line) and process.cwd() == os.getcwd():
+                found.add(process.pid)
+        except psutil.Error:
+            pass
     return found
 
 
