@@ -795,35 +795,51 @@ NOTES = """## Notes
   baseline pays the same. Cut so far: the command line no longer reads the data or imports pandas
   (the manifest and the batch summary come from the records the notebook keeps), jsonschema's IRI
   parsers are not built (0.7 s), the notebook is saved once, the kernel is ended at once after the
-  last cell, xlsx files are read by calamine. What remains above the baseline is the report's own
-  work, listed phase by phase: mostly the three charts, drawn as PNG at 300 dpi for Word and as SVG
-  for the web. `report.pdf` is LibreOffice converting the DOCX in its own process (about 1.5 s more);
-  it is measured apart, as the issue asks.
+  last cell, xlsx files are read by calamine, each chart is drawn once per format (1b).
+  `report.pdf`: `perflib run` starts one LibreOffice (perflib/pdf_converter.py) as the run begins,
+  beside the kernel, and the notebook's export cell has it convert report.docx through UNO; the
+  PDF then costs the conversion (layout and export with the CJK fonts subset), not a LibreOffice
+  start. The last row of section 1 is the old way (a LibreOffice started for the one document).
+  The PDF bytes are the same either way (tests/test_pdf_converter.py).
+- **Charts** (section 1b). Before, each chart was saved twice with `bbox_inches="tight"`: for each
+  format a layout pass and a full drawing (four passes over every text). Now the figure is made
+  at 300 dpi and drawn once; the PNG is that drawing cut to its extent plus matplotlib's padding
+  (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. A chart whose labels
+  reach past the figure's edge (the evaluation-type chart) is drawn a second time in matplotlib's
+  own tight box. What is left is matplotlib measuring and drawing text (tick labels, titles,
+  annotations; the SVG with glyphs as paths), which both ways pay.
 - **Batch** (section 3). Each worker process runs one report at a time in a fresh kernel, with the
-  numeric libraries single-threaded. The control row is the ceiling this machine gave two
-  processes of plain arithmetic during the same run; the batch's distance from it is what two
-  reports running at once share (memory, disk, the parent process), not measured further. The
-  Dask path runs the same function on Dask workers and costs the per-report difference shown.
+  numeric libraries single-threaded, and keeps one LibreOffice for its reports' PDFs. The control
+  row is the ceiling this machine gave two processes of plain arithmetic during the same run; the
+  batch's distance from it is what two reports running at once share (memory, disk, the parent
+  process), not measured further. The Dask path runs the same function on Dask workers and costs
+  the per-report difference shown.
+- **Province scale** (section 7). 300 reports from one params folder, in fresh kernels; the parent
+  keeps one summary row per report and writes the summary CSV after every report (atomic
+  replace), so an interrupted batch keeps what finished (`--resume` goes on; tests/test_batch.py).
+  Memory is read after every report: the parent's RSS, and the worker processes' together; a
+  kernel is a worker's child and ends with its report. The slope is the least-squares growth per
+  report after the first reports (imports, caches).
 - **Pre-started kernels** (section 5). Measured against reports that end their kernel at once, as
   perflib's do, starting the next report's kernel early gains a few percent with two streams
   (1.01× to 1.07× in three full runs on this machine), within the run-to-run variation, so
-  `perflib batch` does not do it. An earlier measurement, against nbclient's graceful shutdown,
-  showed 1.15–1.2×: that gain came from not waiting for the old kernel to exit, which perflib
-  now does for every report (section 6), not from the early start. A pool would also need each
-  kernel started in its report's staging folder, which a worker does not know before it takes
-  the report.
+  `perflib batch` does not do it. A pool would also need each kernel started in its report's
+  staging folder, which a worker does not know before it takes the report.
 - **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV:
   pandas' C parser reads the file's bytes, clean columns are parsed in bulk, duplicate keys are
-  found by pandas, grades are computed once per score, the cycle collector is off while reading.
-  Money stays exact (a Decimal per amount) and the checks stay row by row so that each finding
-  names its Excel row, so the work is per object. The growth per tenfold is set beside a control
-  measured in the same run (Decimal from text and an exact sum: the same work per cell in plain
-  Python). Growth well above the control's points at something that grows faster than the rows:
-  that is how pandas' wrapper around a text handle was found (given a StringIO, pandas fed the
-  parser through reads that took 16× the time for 10× the rows; it now gets bytes). Excel's
-  sheets end at 1,048,576 rows, so XLSX is measured up to 100 thousand.
-- **Timings on a shared machine** vary by 10–20 % from run to run; ratios within one run are what
-  to compare.
+  found by pandas, grades are computed once per score, the cycle collector is off while reading,
+  the required-cell check no longer compares every Decimal with None (through Decimal.__eq__ and
+  the numbers ABCs), an optional column left empty is not parsed cell by cell. Against the floor
+  (pandas' reader alone on the same files, every cell as text), a profile at 100,000 rows puts
+  about a quarter of perflib's time in reading (pandas, decoding, the cells as Python lists),
+  more than half in typing the cells (each amount checked against the clean-number pattern and
+  made a Decimal, dates, text) and the rest in the row-by-row checks and the figures (exact sums).
+  Money stays exact (a Decimal per amount) and each finding names its Excel row. Under 4 s would
+  need amounts as integer 分 parsed in bulk (numpy) and checks done on columns: a change of the
+  tables' types that checks.py and figures.py read, left for after the pipeline restructuring
+  (issue #11). Excel's sheets end at 1,048,576 rows, so XLSX is measured up to 100 thousand.
+- **Timings on a shared machine** vary by 10–20 % from run to run, more when the machine is
+  overloaded; ratios within one run are what to compare.
 """
 
 
