@@ -127,6 +127,7 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
             files[spec.name] = label
             continue
         table, table_findings = typed_table(spec, sheet)
+        sheet.columns = []  # the cells as read are typed now: their memory goes before the next table's
         tables[spec.name] = table
         files[spec.name] = sheet.file
         findings.extend(table_findings)
