@@ -191,7 +191,10 @@ def test_an_interrupted_batch_keeps_what_finished_and_resume_skips_it(project_co
     env.pop("PERFLIB_ROOT")
     selection = ["--county", "example1", "--county", "example3"]
     process = subprocess.Popen([str(Path(sys.executable).parent / "perflib"), "batch", "--jobs", "1", "--no-progress", *selection],
-                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               # Ctrl-C as at a terminal, also when the tests themselves run in the background
+                               # (a shell starts background jobs with SIGINT ignored, and the child would inherit it)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         if summary_path.is_file() and len(read_summary(summary_path)) >= 1:
