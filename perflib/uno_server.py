@@ -21,6 +21,7 @@ killed), the server ends LibreOffice and itself (parent-death signal and a watch
 import ctypes
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -164,12 +165,18 @@ def handle(office: Office, request: dict) -> dict:
     return {"error": "unreachable", "kind": "failed"}
 
 
+def leave(office: Office) -> None:
+    """End LibreOffice, remove the working folder (profile, socket), end this server."""
+    office.stop()
+    shutil.rmtree(office.workdir, ignore_errors=True)
+    os._exit(0)
+
+
 def watch_parent(parent: int, office: Office) -> None:
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
-            office.stop()
-            os._exit(0)
+            leave(office)
 
 
 def main() -> None:
@@ -179,8 +186,7 @@ def main() -> None:
     office = Office(soffice, workdir)
 
     def on_term(signum, frame):
-        office.stop()
-        os._exit(0)
+        leave(office)
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     threading.Thread(target=watch_parent, args=(parent, office), daemon=True).start()
