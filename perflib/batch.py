@@ -196,6 +196,7 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
         attempts, status, message, output, notebook = 0, FAILED, "", "", None
         while True:
             attempts += 1
+            _start_pdf_converter()  # kept from report to report (started again if it died), so not a leftover
             before = _descendants()
             try:
                 result = run_report(county, year, root=root, progress=False, data_root=data_root, start_timeout=start_timeout,
@@ -219,12 +220,23 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
                        n_errors, n_warnings, attempts, output, message, f"{socket.gethostname()}:{os.getpid()}")
 
 
+def _start_pdf_converter() -> None:
+    """This worker's long-lived LibreOffice for report.pdf (perflib.pdf_converter), if it can have one."""
+    from . import pdf_converter
+
+    try:
+        pdf_converter.ensure_started()
+    except Exception:  # no converter: each report converts with a LibreOffice of its own, as before
+        pass
+
+
 def _worker_started() -> None:
     """A local worker process: numeric libraries single-threaded before anything imports them."""
     from .run import skip_unused_imports
 
     os.environ.update({name: "1" for name in THREAD_VARIABLES})
     skip_unused_imports()
+    _start_pdf_converter()  # LibreOffice starts while the first report is being made
 
 
 def _crashed(job: Job, exc: BaseException) -> Outcome:
@@ -238,7 +250,9 @@ def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[O
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     outcomes = []
+    before = _descendants()
     executor = ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started)
+    interrupted = False
     try:
         futures = {executor.submit(run_one, job.county, job.year, str(root), **options): job for job in jobs}
         for future in as_completed(futures):
@@ -248,8 +262,12 @@ def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[O
                 outcome = _crashed(futures[future], exc)
             outcomes.append(outcome)
             on_done(outcome)
+    except KeyboardInterrupt:  # stop now: the workers and all they started, without waiting for their reports
+        interrupted = True
+        end_processes_since(before)
+        raise
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=not interrupted, cancel_futures=True)
     return outcomes
 
 
@@ -335,6 +353,33 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
     return path
 
 
+def previous_outcomes(path: Path) -> dict:
+    """The rows of an earlier summary by (county, year), or {} without one."""
+    if not path.is_file():
+        return {}
+    try:
+        return {(o.county, o.year): o for o in read_summary(path)}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+class SummaryWriter:
+    """The batch summary, written again after every result (atomic replace), with the rows of
+    reports skipped by --resume kept."""
+
+    def __init__(self, path: Path, kept: Sequence = ()):
+        self.path = path
+        self.kept = list(kept)
+        self.arrived: list = []
+
+    def add(self, outcome) -> None:
+        self.arrived.append(outcome)
+        write_summary(self.kept + self.arrived, self.path)
+
+    def write(self) -> Path:
+        return write_summary(self.kept + self.arrived, self.path)
+
+
 def read_summary(path: Path) -> list[Outcome]:
     """A summary written by ``write_summary`` (the rollup uses it to name failed reports)."""
     import csv
@@ -350,12 +395,19 @@ def read_summary(path: Path) -> list[Outcome]:
 
 
 def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
-              data_root: str | None = None, start_timeout: int = 60, out=None, time_limit: float | None = None) -> list[Outcome]:
+              data_root: str | None = None, start_timeout: int = 60, out=None, time_limit: float | None = None,
+              resume: bool = False, observe: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Run every job, print one line per finished report and the summary, save ``outputs/batch-summary.csv``.
 
-    No process started for the batch outlives it: whatever a worker left is ended at the end.
+    The summary is written again after every finished report (perflib.batch_state), so an
+    interrupted batch (Ctrl-C, SIGTERM) keeps the rows of what finished; ``resume`` skips the
+    reports whose outputs are current (their inputs unchanged since they were made). ``observe``
+    is called with each outcome as it arrives (benchmarks). No process started for the batch
+    outlives it: whatever a worker left is ended at the end, or at once on an interrupt.
     """
     from tqdm import tqdm
+
+    from .batch_state import done_reason
 
     if not jobs:
         raise BatchError("没有符合条件的参数文件（params/<县>/<年度>.yaml）。")
@@ -366,32 +418,86 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
         from .limits import run_time_limit
 
         options["time_limit"] = run_time_limit(time_limit)  # a wrong value stops the batch before it starts
+    summary_path = root / "outputs" / SUMMARY_CSV
+    kept: list[Outcome] = []
+    if resume:
+        previous = previous_outcomes(summary_path)
+        todo = []
+        for job in jobs:
+            reason = done_reason(root, job.county, job.year)
+            if reason is None:
+                todo.append(job)
+            else:
+                before_row = previous.get((job.county, job.year))
+                kept.append(Outcome(job.county, job.year, before_row.county_name if before_row else job.county, OK,
+                                    before_row.seconds if before_row else 0.0, before_row.errors if before_row else None,
+                                    before_row.warnings if before_row else None, 0,
+                                    project.relative(project.output_dir(root, job.county, job.year), root), reason))
+        if kept:
+            print(f"跳过 {len(kept)} 份输入未改变的报告（--resume），运行其余 {len(todo)} 份。", file=out, flush=True)
+        jobs = todo
+    summary = SummaryWriter(summary_path, kept)
     before = _descendants()
     # No bar where stderr is not a terminal: a log would keep every carriage-return frame.
     bar = tqdm(total=len(jobs), desc="批量生成", unit="份", disable=not progress or not sys.stderr.isatty(), file=sys.stderr,
                dynamic_ncols=True)
+    failures = 0
 
     def on_done(outcome: Outcome) -> None:
+        nonlocal failures
+        summary.add(outcome)  # the summary on disk has every report finished so far
+        failures += not outcome.ok
         if progress:
             bar.write(outcome_line(outcome), file=out)
+            bar.set_postfix_str(f"失败 {failures}", refresh=False)
         else:
             print(outcome_line(outcome), file=out, flush=True)
         bar.update(1)
+        if observe is not None:
+            observe(outcome)
 
     try:
-        if scheduler:
-            outcomes = run_distributed(jobs, root, scheduler, on_done, **options)
-        else:
-            outcomes = run_local(jobs, root, n_jobs or os.cpu_count() or 1, on_done, **options)
+        with _sigterm_interrupts():
+            if not jobs:
+                outcomes = []
+            elif scheduler:
+                outcomes = run_distributed(jobs, root, scheduler, on_done, **options)
+            else:
+                outcomes = run_local(jobs, root, n_jobs or os.cpu_count() or 1, on_done, **options)
+    except KeyboardInterrupt:
+        bar.close()
+        end_processes_since(before)
+        written = summary.write()
+        print(f"\n已中断：已完成的 {len(summary.arrived)} 份报告已发布并写入 {project.relative(written, root)}；"
+              "未完成的报告未改动原有输出。用 perflib batch --resume 继续。", file=out, flush=True)
+        raise
     finally:
         bar.close()
         end_processes_since(before)
-    outcomes.sort(key=lambda o: (o.county, o.year))
-    summary = write_summary(outcomes, root / "outputs" / SUMMARY_CSV)
+    outcomes = sorted(kept + outcomes, key=lambda o: (o.county, o.year))
+    written = summary.write()
     failed = [o for o in outcomes if not o.ok]
     print("\n" + summary_table(outcomes), file=out)
     print(f"\n共 {len(outcomes)} 份报告：成功 {len(outcomes) - len(failed)} 份，失败 {len(failed)} 份。"
-          f"汇总已写入 {project.relative(summary, root)}。", file=out)
+          f"汇总已写入 {project.relative(written, root)}。", file=out)
     for outcome in failed:
         print(f"  失败：{outcome.county} {outcome.year}：{brief(outcome.message)}", file=out)
     return outcomes
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM stops the batch like Ctrl-C (KeyboardInterrupt), in the main thread."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -262,7 +262,9 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
     """A whole column of clean text cells (a CSV, say) parsed by C-level maps; None if any cell
     is not clean, and the column then goes cell by cell."""
     try:
-        if kind == "text":
+        if not any(raws):  # every cell "" (an optional column left empty): nothing to parse
+            values = [None] * len(raws)
+        elif kind == "text":
             values = [v or None for v in map(str.strip, raws)]
         elif kind == "choice":
             values = list(raws) if set(raws) <= set(choices) else None

@@ -92,6 +92,8 @@ def _add_batch_parser(sub) -> None:
     batch.add_argument("--no-progress", action="store_true", help="不显示进度条")
     batch.add_argument("--data-root", help="数据目录（同 run）")
     batch.add_argument("--time-limit", type=float, default=None, metavar="秒", help="每份报告的运行时限（秒，同 run）；超时的报告失败，其余继续")
+    batch.add_argument("--resume", action="store_true",
+                       help="跳过输出已是最新的报告（上次成功且输入未改变），只运行其余的；用于继续中断的批量（见 docs/batch.md）")
 
 
 def _batch(args) -> int:
@@ -100,8 +102,12 @@ def _batch(args) -> int:
 
     root = find_root()
     jobs = find_jobs(root, args.county, args.year, args.glob)
-    outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
-                         data_root=args.data_root, start_timeout=args.start_timeout, time_limit=args.time_limit)
+    try:
+        outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
+                             data_root=args.data_root, start_timeout=args.start_timeout, time_limit=args.time_limit,
+                             resume=args.resume)
+    except KeyboardInterrupt:  # run_batch said what finished and how to go on
+        return 130
     return 0 if all(o.ok for o in outcomes) else 1
 
 

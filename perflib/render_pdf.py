@@ -10,17 +10,15 @@ same DOCX converted by the same LibreOffice version gives the same bytes.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from .layout import Layout
+from .libreoffice import fontconfig_file, installed_families, soffice, unavailable_reason  # noqa: F401  (reached as render_pdf.*)
 
 TIMEOUT_SECONDS = 300
 
@@ -33,84 +31,26 @@ class PdfSkipped(Exception):
         self.reason = reason
 
 
-def soffice() -> str | None:
-    """LibreOffice's ``soffice``: ``$PERFLIB_SOFFICE`` if set (``none`` turns PDF output off),
-    else the one on PATH."""
-    chosen = os.environ.get("PERFLIB_SOFFICE", "").strip()
-    if chosen.lower() == "none":
-        return None
-    if chosen:
-        return shutil.which(chosen)
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def unavailable_reason() -> str | None:
-    """Why no PDF can be made on this machine, or None when LibreOffice is there."""
-    if os.environ.get("PERFLIB_SOFFICE", "").strip().lower() == "none":
-        return "已按环境变量 PERFLIB_SOFFICE=none 关闭 PDF 输出。"
-    if soffice() is None:
-        return ("未找到 LibreOffice（soffice 命令），因此未生成 report.pdf；其余文件已生成。"
-                "安装方法：apt-get install libreoffice-writer-nogui fonts-noto-cjk，或用 Word/WPS 打开 report.docx 另存为 PDF。")
-    return None
-
-
-def fontconfig_file(layout: Layout) -> str:
-    """A fontconfig file: the system's configuration plus one rule per 公文 font (and the Latin
-    font): the font's name is replaced by the first installed font of its ``pdf_font_fallbacks``
-    list, in the weight the entry names (``Noto Serif CJK SC:bold``: a heavy Song for 小标宋).
-    Where fontconfig's ``fc-list`` is not there, the whole list is given as preferred families."""
-    installed = installed_families()
-    rules = []
-    for font, fallbacks in layout["pdf_font_fallbacks"].items():
-        entries = [_fallback(entry) for entry in fallbacks]
-        if installed is None:
-            prefer = "".join(f"<family>{escape(family)}</family>" for family, _ in entries)
-            rules.append(f'  <alias binding="strong"><family>{escape(font)}</family><prefer>{prefer}</prefer></alias>')
-            continue
-        chosen = next(((family, weight) for family, weight in entries if family.casefold() in installed), None)
-        if chosen is None:
-            continue  # none installed: LibreOffice's own substitution
-        family, weight = chosen
-        edit_weight = (f'<edit name="weight" mode="assign" binding="strong"><const>{weight}</const></edit>'
-                       if weight else "")
-        rules.append(f'  <match target="pattern"><test name="family"><string>{escape(font)}</string></test>'
-                     f'<edit name="family" mode="assign" binding="strong"><string>{escape(family)}</string></edit>'
-                     f"{edit_weight}</match>")
-    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-            + "\n".join(rules) + "\n</fontconfig>\n")
-
-
-_WEIGHTS = ("light", "regular", "medium", "demibold", "bold", "black")
-
-
-def _fallback(entry: str) -> tuple[str, str | None]:
-    """``Family`` or ``Family:weight`` (a fontconfig weight name: bold, black, …)."""
-    family, _, weight = str(entry).partition(":")
-    weight = weight.strip().lower()
-    return family.strip(), weight if weight in _WEIGHTS else None
-
-
-@functools.lru_cache(maxsize=1)
-def installed_families() -> frozenset[str] | None:
-    """Every installed font family name (case-folded, all its names), from ``fc-list``; None
-    where fontconfig's tools are not installed."""
-    if shutil.which("fc-list") is None:
-        return None
-    env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
-    try:
-        listed = subprocess.run(["fc-list", "--format", "%{family}\\n"], capture_output=True, text=True,
-                                timeout=60, env=env).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return frozenset(name.strip().casefold() for line in listed.splitlines() for name in line.split(",") if name.strip())
-
-
 def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
     """Convert ``docx`` to ``pdf`` with LibreOffice; raise ``PdfSkipped`` with the reason if not possible."""
     reason = unavailable_reason()
     if reason:
         raise PdfSkipped(reason)
+    from . import pdf_converter  # the long-lived LibreOffice of `perflib run` and batch workers, if there is one
+
+    try:
+        data = pdf_converter.convert(docx, fontconfig_file(layout), TIMEOUT_SECONDS)
+    except pdf_converter.ConversionFailed as failed:
+        if failed.kind == "timeout":
+            raise PdfSkipped(f"LibreOffice 转换 PDF 超过 {TIMEOUT_SECONDS} 秒未完成，已放弃；其余文件已生成。") from None
+        data = None  # converted once more below, in a LibreOffice of its own, which says why if it fails too
+    except pdf_converter.ConverterUnavailable:
+        data = None
+    if data is not None:
+        from .files import write_atomic
+
+        write_atomic(pdf, fix_pdf_metadata(data))
+        return pdf
     with tempfile.TemporaryDirectory(prefix="perflib-soffice-") as work:
         work_dir = Path(work)
         profile, out = work_dir / "profile", work_dir / "out"

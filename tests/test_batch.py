@@ -192,3 +192,80 @@ def test_run_and_batch_print_only_chinese(project_copy, command):
     assert "\r" not in printed, "no progress-bar frames in a log"
     # The check itself can fail: ipykernel's warning is English.
     assert english_words("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.", {"heshuo"})
+def converter_processes(cwd) -> set[int]:
+    """Long-lived PDF converters and their LibreOffice (perflib.pdf_converter) working in ``cwd``
+    (they inherit the batch's working folder, the project: converters of other runs on the machine
+    are not counted)."""
+    found = set()
+    for process in psutil.process_iter(["cmdline"]):
+        line = " ".join(process.info["cmdline"] or ())
+        try:
+            if ("perflib-pdf-" in line or "uno_server.py" in line) and process.cwd() == str(cwd):
+                found.add(process.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.mark.e2e
+def test_an_interrupted_batch_keeps_what_finished_and_resume_skips_it(project_copy, monkeypatch, capsys):
+    """The summary is written as results arrive: after Ctrl-C it lists the finished reports; no
+    kernel, worker or LibreOffice is left; --resume runs only what is not done (inputs unchanged)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    summary_path = project_copy / "outputs" / "batch-summary.csv"
+    converters_before, before = converter_processes(project_copy), descendants()
+    env = {**os.environ, "PERFLIB_ROOT": str(project_copy)}
+    env.pop("PERFLIB_ROOT")
+    selection = ["--county", "example1", "--county", "example3"]
+    process = subprocess.Popen([str(Path(sys.executable).parent / "perflib"), "batch", "--jobs", "1", "--no-progress", *selection],
+                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               # Ctrl-C as at a terminal, also when the tests themselves run in the background
+                               # (a shell starts background jobs with SIGINT ignored, and the child would inherit it)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if summary_path.is_file() and len(read_summary(summary_path)) >= 1:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the batch was still running when the first report finished"
+    process.send_signal(signal.SIGINT)
+    printed = process.communicate(timeout=120)[0]
+    assert process.returncode == 130, printed
+    assert "已中断" in printed and "--resume" in printed
+    finished = {(o.county, o.year): o for o in read_summary(summary_path)}
+    assert 1 <= len(finished) < 4 and all(o.ok for o in finished.values())
+    for county, year in finished:
+        assert (project_copy / "outputs" / county / str(year) / "manifest.json").is_file()
+    time.sleep(1)
+    assert kernels_of(project_copy) == []
+    assert converter_processes(project_copy) <= converters_before, "no PDF converter nor LibreOffice is left"
+    assert descendants() <= before
+    made = {key: (project_copy / "outputs" / key[0] / str(key[1]) / "manifest.json").stat().st_mtime_ns for key in finished}
+
+    # --resume: the finished reports are skipped, the others run; the summary has all four.
+    monkeypatch.chdir(project_copy)
+    monkeypatch.delenv("PERFLIB_ROOT", raising=False)
+    monkeypatch.setenv("PERFLIB_SOFFICE", "none")
+    assert cli.main(["batch", "--jobs", "1", "--no-progress", "--resume", *selection]) == 0
+    said = capsys.readouterr().out
+    assert f"跳过 {len(finished)} 份输入未改变的报告" in said
+    summary = {(o.county, o.year): o for o in read_summary(summary_path)}
+    assert set(summary) == {("example1", 2022), ("example1", 2023), ("example3", 2022), ("example3", 2023)}
+    assert all(o.ok for o in summary.values())
+    for key in finished:
+        assert summary[key].attempts == 0 and "沿用已有输出" in summary[key].message
+        assert (project_copy / "outputs" / key[0] / str(key[1]) / "manifest.json").stat().st_mtime_ns == made[key]
+
+    # A changed input (here the params file of example1 2022, which example1 2023 also reads for
+    # 与上年对比) makes both run again; example3 is skipped.
+    params = project_copy / "params/example1/2022.yaml"
+    params.write_text(params.read_text(encoding="utf-8") + "\n# 改动\n", encoding="utf-8")
+    assert cli.main(["batch", "--jobs", "1", "--no-progress", "--resume", *selection]) == 0
+    said = capsys.readouterr().out
+    assert "跳过 2 份输入未改变的报告" in said and "✓ example1 2022 成功" in said and "✓ example1 2023 成功" in said

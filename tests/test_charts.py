@@ -128,3 +128,29 @@ def test_monitoring_chart_prints_progress_and_schedule_in_one_precision():
     percents = [t for t in texts if t.endswith("%")]
     assert "46%" in percents and "42%" in percents and "20%" in percents  # labels and ticks alike
     assert not [t for t in percents if "." in t] and svg
+def test_a_chart_is_cut_like_savefig_tight_even_where_text_reaches_past_the_figure():
+    """Each chart is drawn once for its PNG; the PNG and SVG keep what savefig(bbox_inches="tight")
+    keeps (here a long label far past the figure's left edge), at print resolution."""
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from perflib.charts import PRINT_DPI, STYLE, save_chart, use_cjk_font
+
+    use_cjk_font()
+    with matplotlib.rc_context(STYLE):
+        def figure():
+            fig, ax = plt.subplots(figsize=(3, 2))
+            ax.barh(["下级政府财政综合运行绩效评价，一个很长很长很长很长的标签", "其他"], [1, 2])
+            return fig
+        reference = io.BytesIO()
+        fig = figure()
+        fig.savefig(reference, format="png", dpi=PRINT_DPI, bbox_inches="tight")
+        plt.close(fig)
+        chart = save_chart(figure(), "long", "图")
+    ours, theirs = Image.open(io.BytesIO(chart.png)), Image.open(reference)
+    assert abs(ours.size[0] - theirs.size[0]) <= 3 and abs(ours.size[1] - theirs.size[1]) <= 3
+    assert round(ours.info["dpi"][0]) == PRINT_DPI
+    assert "<svg" in chart.svg

@@ -43,7 +43,14 @@ def kernels_of(pid: int) -> list[psutil.Process]:
         children = psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
-    return [c for c in children if "ipykernel_launcher" in " ".join(c.cmdline())]
+    kernels = []
+    for child in children:
+        try:  # a child that just ended (a zombie until reaped, e.g. LibreOffice restarting itself) is no kernel
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.Error:
+            pass
+    return kernels
 
 
 def test_a_failed_run_keeps_previous_outputs_and_the_failed_notebook(project_copy):
