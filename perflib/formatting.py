@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .money import round_half_up, wan_to_yi
+from .money import decimals_of, round_half_up, wan_to_yi
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -104,10 +104,9 @@ class Printer:
         style, value, unit = figure.style, figure.value, figure.unit
         if style == COUNT:
             return fmt_count(int(value), unit, s.zero_count_style)
-        if style == WAN:
-            return fmt_wan(Decimal(value), self._decimals(figure, s.amount_decimals), s.thousands_separator)
-        if style == YI:
-            return fmt_number(Decimal(value), self._decimals(figure, s.yi_decimals), s.thousands_separator) + "亿元"
+        if style in (WAN, YI):
+            magnitude, printed_unit, decimals, thousands = self._amount(figure)
+            return fmt_number(magnitude, decimals, thousands) + printed_unit
         if style == PERCENT:
             return fmt_percent(Decimal(value), self._decimals(figure, s.percent_decimals))
         if style == CHANGE:
@@ -127,15 +126,32 @@ class Printer:
         s = self.settings
         if figure.style == COUNT:
             return fmt_count(int(figure.value), "", s.zero_count_style)
-        if figure.style == WAN:
-            return fmt_wan(Decimal(figure.value), self._decimals(figure, s.amount_decimals), s.thousands_separator, unit=False)
-        if figure.style == YI:
-            return fmt_number(Decimal(figure.value), self._decimals(figure, s.yi_decimals), s.thousands_separator)
+        if figure.style in (WAN, YI):
+            magnitude, _, decimals, thousands = self._amount(figure)
+            return fmt_number(magnitude, decimals, thousands)
         return self(figure)
 
     @staticmethod
     def _decimals(figure: Printable, default: int) -> int:
         return default if figure.decimals is None else figure.decimals
+
+    def _amount(self, figure: Printable) -> tuple[Decimal, str, int, bool]:
+        """An amount's magnitude, unit, decimals and separator: the county's settings, then the
+        figure's own decimals, then the per-figure format of params ``formats`` (unit 万元/亿元,
+        decimals or ``data``: as many as the exact value carries)."""
+        s = self.settings
+        value = Decimal(figure.value)
+        unit = "亿元" if figure.style == YI else "万元"
+        chosen = getattr(s, "format_of", lambda key: None)(getattr(figure, "key", None))
+        if chosen is not None and chosen.unit and chosen.unit != unit:
+            value = wan_to_yi(value) if chosen.unit == "亿元" else value * 10000
+            unit = chosen.unit
+        default = s.yi_decimals if unit == "亿元" else s.amount_decimals
+        decimals = self._decimals(figure, default) if chosen is None or chosen.unit is None else default
+        if chosen is not None and chosen.decimals is not None:
+            decimals = decimals_of(value) if chosen.decimals == "data" else chosen.decimals
+        thousands = s.thousands_separator if chosen is None or chosen.thousands is None else chosen.thousands
+        return value, unit, decimals, thousands
 
     def magnitude(self, value: Decimal | int, unit: str) -> str:
         """A value in its unit (万元, 亿元, or a count's measure word) printed without the unit, for

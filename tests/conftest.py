@@ -64,11 +64,14 @@ def minimal_rows() -> dict[str, list[list]]:
 
 
 def write_workbook(path: Path, rows: dict[str, list[list]] | None = None, headers: dict[str, list] | None = None) -> Path:
-    """A workbook with every table: ``rows`` replace a table's rows, ``headers`` its header row."""
+    """A workbook with every table of ``minimal_rows``: ``rows`` replace a table's rows (None: no
+    sheet at all), ``headers`` its header row."""
     rows = {**minimal_rows(), **(rows or {})}
     wb = Workbook()
     wb.remove(wb.active)
     for spec in TABLES:
+        if rows.get(spec.name) is None:
+            continue
         ws = wb.create_sheet(spec.sheet)
         ws.append((headers or {}).get(spec.name, list(spec.headers)))
         for row in rows[spec.name]:
