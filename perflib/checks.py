@@ -97,10 +97,9 @@ def _evaluation_states(dataset: Dataset) -> list[Finding]:
                 found.append(Finding("E192", "评价状态为「进行中」，却已填写得分或等级。", row=row, column=column, value=str(grade if grade is not None else score),
                                      expected="评价完成后再填写得分、等级，并把评价状态改为「已完成」", **where))
             continue
-        for name, value in (("title", title), ("publication", publication)):
-            if value is None:
-                found.append(Finding("E191", "已完成的评价缺少评价报告名称或公开情况。", row=row, column=spec.column(name).header,
-                                     expected="填写该列；尚未完成的评价在「评价状态」列填「进行中」", **where))
+        if title is None:
+            found.append(Finding("E191", "已完成的评价缺少评价报告名称。", row=row, column=spec.column("title").header,
+                                 expected="填写评价报告名称；尚未完成的评价在「评价状态」列填「进行中」", **where))
     return found
 
 

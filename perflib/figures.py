@@ -20,7 +20,7 @@ from .inputs import Dataset
 from .money import total, wan_to_yi
 from .params import Params
 from .rules import compare_with_schedule, schedule_progress
-from .schema import CHECK_KINDS, PUBLICATION_STATES, TABLES_BY_NAME
+from .schema import CHECK_KINDS, PUBLICATION_STATES, REALLOCATION_DIRECTIONS, TABLES_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,13 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
         rows = t["result_applications"]
         calc.amount("results.budget_cut", "结果应用调减预算资金", "result_applications", rows)
         calc.count("results.projects", "结果应用调减预算项目数", "result_applications", rows)
+    if has("reallocations"):
+        rows = t["reallocations"]
+        for name, direction in zip(("out", "to_new", "to_existing"), REALLOCATION_DIRECTIONS):
+            part = rows[rows["direction"] == direction]
+            if len(part):
+                calc.count(f"reallocations.{name}.projects", f"资金调整（{direction}）项目数", "reallocations", part)
+                calc.amount(f"reallocations.{name}.amount", f"资金调整（{direction}）金额", "reallocations", part)
     if has("authenticity_checks"):
         checks = t["authenticity_checks"]
         calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[0]])
@@ -241,7 +248,7 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
 
 def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "key_evaluations"
-    rows = rows.assign(_type=[(params.type_of(k).name if params.type_of(k) else k) for k in rows["type"]])
+    rows = rows.assign(_type=[(params.type_of(k).name if k is not None and params.type_of(k) else k) for k in rows["type"]])
     done = rows[rows["status"] != "进行中"]
     calc.count("key_evaluations.objects", "重点绩效评价对象数", table, rows)
     if len(done) < len(rows):
@@ -251,7 +258,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     types, funds = [], []
     for i, kind in enumerate(params.evaluation_types, start=1):
         of_type = rows[rows["_type"] == kind.name]
-        count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type)
+        count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
         types.append((kind.name, count))
         if with_amount:
             funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table, of_type)))
@@ -265,7 +272,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     withheld = done[done["publication"].isin(PUBLICATION_STATES[1:])]
     calc.count("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", table, withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
-    published = done[done["publication"] == PUBLICATION_STATES[0]]
+    # the reports listed in the report's table: finished, with a title, not withheld (公开, or not stated)
+    published = done[done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:])]
     calc.figures.lists["key_evaluations.published"] = list(published["title"])
     calc.figures.lists["key_evaluations.rows"] = published.to_dict("records")
     if "评价资金" in params.key_evaluation_columns:  # the table's amount column: one figure per row
@@ -299,6 +307,8 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     calc.distinct("monitoring.units", "项目绩效监控涉及预算单位数", table, rows)
     if rows["key"].notna().any():
         calc.count("monitoring.key_projects", "重点监控项目数", table, rows[rows["key"] == "是"])
+    if rows["problems"].notna().any():
+        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, rows[rows["problems"].notna()], "problems", "条")
     for batch in dict.fromkeys(order["batch"]):
         part = rows[rows["batch"] == batch]
         as_of = part["as_of"].iloc[0]

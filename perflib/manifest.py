@@ -96,7 +96,7 @@ def resolved_params(params: Params) -> dict[str, Any]:
         "data": params.data_label,
         "settings": asdict(params.settings),
         "facts": {
-            "indicator_system": asdict(params.indicator_system),
+            "indicator_system": asdict(params.indicator_system) if params.indicator_system else None,
             "pre_assessment_rule": params.pre_assessment_rule,
             "third_party_quality_rating": params.third_party_quality_rating,
         },

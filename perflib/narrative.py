@@ -92,7 +92,7 @@ def runs(text: str) -> tuple[str | FigureRef, ...]:
 def type_breakdown(types: list, zero_style: str) -> str:
     """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」;
     "" when the county declares a single type (the breakdown would repeat the total)."""
-    if len(types) < 2:
+    if len(types) < 2 or not any(f.value for _, f in types):
         return ""
     shown = types if zero_style == "zero" else [(k, f) for k, f in types if f.value]
     absent = [] if zero_style == "zero" else [k for k, f in types if not f.value]
@@ -116,7 +116,9 @@ def context(figures: Figures, params: Params) -> dict[str, Any]:
         "bureau": w.bureau or f"{params.county_name}财政局",
         "zeros": params.settings.zero_count_style == "zero",  # print 「0个」 (the reference) rather than leave zeros out
         "scopes": figures.lists.get("key_evaluations.scopes", []),
-        "grades": cited(figures.lists.get("grades", {})),
+        "types": cited(figures.lists.get("key_evaluations.types", [])),  # (name, count) in the county's order
+        "grades": cited(figures.lists.get("grades", {}) if params.settings.print_grades else {}),
+        "all_grades": cited(figures.lists.get("grades", {})),  # for county templates, whatever print_grades says
         "text": dict(params.text),
         "third_party_quality_rating": params.third_party_quality_rating,
         "type_breakdown": type_breakdown(figures.lists["key_evaluations.types"], params.settings.zero_count_style),

@@ -38,6 +38,7 @@ class EvaluationType:
     kind: str
     aliases: tuple[str, ...] = ()
     scope: str = ""  # 「评价类型覆盖…等方面」 names the types with objects by this; "" leaves it out
+    measure: str = "个"  # the measure word of its count: 「7个重点项目」, 「1家部门整体」
 
 
 DEFAULT_EVALUATION_TYPES = (
@@ -86,6 +87,7 @@ class FormatSettings:
     zero_count_style: str = "none"  # none: a zero count is phrased 「无…」 or left out; zero: 「0个」
     grade_labels: tuple[str, ...] = DEFAULT_GRADE_LABELS
     schedule_phrases: tuple[SchedulePhrase, ...] = DEFAULT_SCHEDULE_PHRASES
+    print_grades: bool = True  # default templates state grade distributions of graded tables
     figure_formats: tuple[tuple[str, FigureFormat], ...] = ()  # (figure name or prefix ending in ".", format)
 
     def format_of(self, key: str | None) -> FigureFormat | None:
@@ -338,14 +340,14 @@ def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:
         raise ParamsError(problem)
     types, names = [], set()
     for item in raw:
-        if not isinstance(item, dict) or not item.get("name") or item.get("kind") not in STANDARD_KINDS or set(item) - {"name", "kind", "aliases", "scope"}:
+        if not isinstance(item, dict) or not item.get("name") or item.get("kind") not in STANDARD_KINDS or set(item) - {"name", "kind", "aliases", "scope", "measure"}:
             raise ParamsError(problem + f"有误的一项：{item}")
         aliases = tuple(str(a) for a in item.get("aliases") or ())
         for name in (str(item["name"]), *aliases):
             if name in names:
                 raise ParamsError(f"参数文件 {where} 中 evaluation_types 的「{name}」出现了两次。")
             names.add(name)
-        types.append(EvaluationType(str(item["name"]), item["kind"], aliases, str(item.get("scope") or "")))
+        types.append(EvaluationType(str(item["name"]), item["kind"], aliases, str(item.get("scope") or ""), str(item.get("measure") or "个")))
     return tuple(types)
 
 
@@ -420,10 +422,11 @@ def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
                 raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 0 到 4 的整数，现为「{value}」。")
             values[key] = value
-    if "thousands_separator" in raw:
-        if not isinstance(raw["thousands_separator"], bool):
-            raise ParamsError(f"参数文件 {where} 中 settings.thousands_separator 应为 true 或 false。")
-        values["thousands_separator"] = raw["thousands_separator"]
+    for key in ("thousands_separator", "print_grades"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 true 或 false。")
+            values[key] = raw[key]
     if "zero_count_style" in raw:
         if raw["zero_count_style"] not in ZERO_STYLES:
             raise ParamsError(f"参数文件 {where} 中 settings.zero_count_style 应为 zero 或 none，现为「{raw['zero_count_style']}」。")

@@ -24,6 +24,7 @@ PUBLICATION_STATES = ("公开", "涉密", "敏感")  # 公开情况: published, 
 CHECK_KINDS = ("本级抽查", "协助自治区核查", "协助上级核查")  # 真实性核查: own sample, or help to the level above (two names)
 EVALUATION_STATES = ("已完成", "进行中")  # 评价状态: an evaluation in progress has no grade and no report yet
 YES_NO = ("是", "否")
+REALLOCATION_DIRECTIONS = ("调出", "调入新项目", "调入原有项目")  # 资金调整: where the money went
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ TABLES: tuple[TableSpec, ...] = (
         (
             Column("评价报告名称", "title", required=False, example="2023年教科局支持学前教育发展资金(新建幼儿园)项目重点项目绩效评价报告",
                    note="评价完成后填写；进行中的评价可不填"),
-            _dept(),
-            Column("评价类型", "type", example="其他重大项目", note="参数 evaluation_types 中的名称或别名（默认七类，见 docs/params.md）"),
+            Column("主管部门", "department", required=False, example="和硕县教育和科学技术局"),
+            Column("评价类型", "type", required=False, example="其他重大项目", note="参数 evaluation_types 中的名称或别名（默认七类，见 docs/params.md）"),
             Column("评价资金(万元)", "amount", "money", required=False, example="1260.5", note="整列不填时报告不写评价资金"),
             Column("评价得分", "score", "score", required=False, example="92.5"),
             Column("评价等级", "grade", required=False, example="优", note="须与得分一致（财预〔2020〕10号）；标签见参数 settings.grade_labels"),
@@ -138,6 +139,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("执行金额(万元)", "executed", "money", example="96.8", note="不得大于预算金额"),
             Column("执行率", "rate", "percent", required=False, example="46%", note="可不填；填写时须等于执行金额÷预算金额（误差 0.5 个百分点内）"),
             Column("重点监控", "key", "choice", required=False, choices=YES_NO, example="否", note="可不填；「是」计入重点监控项目"),
+            Column("发现问题(条)", "problems", "count", required=False, example="2", note="可不填；监控发现并反馈的问题条数"),
         ),
         key=("batch", "department", "project"), section="二（四）",
     ),
@@ -188,6 +190,17 @@ TABLES: tuple[TableSpec, ...] = (
         "result_applications", "结果应用", "依据绩效结果调减预算，每次调减一行",
         (_dept(), _project(), Column("调减金额(万元)", "amount", "money", example="45")),
         section="二（六）",
+    ),
+    TableSpec(
+        "reallocations", "资金调整", "依据绩效结果调整资金用途：调出的项目，以及调入的新项目、原有项目，每个项目每个方向一行",
+        (
+            Column("调整方向", "direction", "choice", choices=REALLOCATION_DIRECTIONS, example="调出"),
+            Column("主管部门", "department", required=False, example="和硕县农业农村局"),
+            _project(example="庭院经济发展项目"),
+            Column("金额(万元)", "amount", "money", example="63"),
+            Column("资金名称", "fund", required=False, example="衔接推进乡村振兴补助资金"),
+        ),
+        key=("direction", "department", "project"), section="二（六）",
     ),
     TableSpec(
         "authenticity_checks", "真实性核查", "预算绩效真实性核查的项目，每个项目一行",

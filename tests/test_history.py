@@ -132,10 +132,14 @@ def test_no_percentage_when_the_previous_year_was_zero(tmp_path):
 
 
 def test_copied_example_params_are_marked_illustrative():
+    real = {("heshuo", "2023"), ("tianshui", "2021"), ("wuhai_haibowan", "2020")}  # published figures, nothing invented
     for path in sorted((ROOT / "params").glob("*/*.yaml")):
-        if path.parent.name == "heshuo" and path.stem == "2023":
-            continue  # the reference's real totals
-        assert "示例" in path.read_text(encoding="utf-8").splitlines()[0], path
+        if (path.parent.name, path.stem) in real:
+            assert not load_params(path.parent.name, int(path.stem), ROOT).illustrative
+            continue
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert "示例" in first or "案例" in first, path
+        assert load_params(path.parent.name, int(path.stem), ROOT).illustrative, path
     for folder in ("example1", "example2", "example3"):
         assert "虚构" in (ROOT / "data" / folder / "README.md").read_text(encoding="utf-8")
         for workbook in (ROOT / "data" / folder).glob("*.xlsx"):
