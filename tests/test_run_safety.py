@@ -51,7 +51,7 @@ def test_a_failed_run_keeps_previous_outputs_and_the_failed_notebook(project_cop
     before = tree_hashes(project_copy / OUT)
     # a county template with a mistake breaks the run in the middle, after the data checks passed
     templates = project_copy / "params" / "heshuo" / "templates" / "narrative"
-    templates.mkdir(parents=True)
+    templates.mkdir(parents=True, exist_ok=True)
     (templates / "trainings.j2").write_text("开展培训{{ f['trainings.sessions'] ", encoding="utf-8")
     edit_params(project_copy, templates="params/heshuo/templates")
     result = run_heshuo(project_copy)
