@@ -18,7 +18,7 @@ import pandas as pd
 from . import formatting as fmt
 from .inputs import Dataset
 from .money import total, wan_to_yi
-from .params import Params
+from .params import STANDARD_KINDS, Params
 from .rules import compare_with_schedule, schedule_progress
 from .schema import CHECK_KINDS, PUBLICATION_STATES, REALLOCATION_DIRECTIONS, TABLES_BY_NAME
 
@@ -264,6 +264,12 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
             funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table, of_type)))
         if count.value and kind.scope:
             calc.figures.lists["key_evaluations.scopes"].append(kind.scope)
+    # The same objects by the standard kinds of 中发〔2018〕34号 (params evaluation_types: kind), so that
+    # counties naming their types differently compare in the rollup.
+    for i, standard in enumerate(STANDARD_KINDS, start=1):
+        names = {t.name for t in params.evaluation_types if t.kind == standard}
+        if names:
+            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, rows[rows["_type"].isin(names)])
     if with_amount:
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)

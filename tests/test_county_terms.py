@@ -128,6 +128,9 @@ def test_declared_types_with_aliases_map_rows(tmp_path):
     assert (f["key_evaluations.type.1"].value, f["key_evaluations.type.2"].value) == (1, 1)
     assert (f["key_evaluations.type.1.amount"].value, f["key_evaluations.type.2.amount"].value) == (Decimal(100), Decimal("60.5"))
     assert "项目支出评价1个" in report.document.text()
+    # by the standard kinds of 中发〔2018〕34号, for the rollup: 财政政策 (3rd), 项目 (7th)
+    assert (f["key_evaluations.standard.3"].value, f["key_evaluations.standard.7"].value) == (1, 1)
+    assert "key_evaluations.standard.1" not in f  # no type of the county maps to 部门整体
 
 
 def test_undeclared_type_is_an_error(tmp_path):
@@ -191,6 +194,12 @@ def test_per_figure_formats_precision_of_the_data_units_and_separators(tmp_path)
 def test_counts_and_amounts_join_naturally(tmp_path):
     rows = {"pre_assessments": [["项目甲", "甲局", 160, "2023-03-01", "予以支持"], ["项目乙", "甲局", 200, "2023-03-02", "予以支持"]]}
     assert "对2个新增项目开展事前绩效评估，涉及资金360万元" in report_of(tmp_path, rows).document.text()
+    folder = tmp_path / "own" / "params" / "demo" / "templates" / "narrative"
+    folder.mkdir(parents=True)
+    (folder / "pre_assessments.j2").write_text('{% from "narrative/_phrases.j2" import count_amount %}'
+                                               '事前绩效评估{{ count_amount(f["pre_assessments.count"], "项目", f["pre_assessments.amount"]) }}。', encoding="utf-8")
+    text = report_of(tmp_path / "own", rows, templates="params/demo/templates").document.text()
+    assert "事前绩效评估2个项目、360万元。" in text
 
 
 # -- 6. year relation ----------------------------------------------------------------------------

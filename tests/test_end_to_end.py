@@ -103,7 +103,7 @@ def test_html_is_publishable_no_code_no_prompts(heshuo_run):
     assert "In [" not in html and "perflib." not in soup.get_text()
     assert len(soup.find_all("table")) == 1  # key evaluation reports (no appendix: 和硕县 has no 2022)
     images = soup.find_all("img")
-    assert len(images) == 3 and all(i["src"].startswith("data:image/svg+xml;base64,") for i in images)
+    assert len(images) == 2 and all(i["src"].startswith("data:image/svg+xml;base64,") for i in images)
     assert not re.search(r'(src|href)="(?!data:)', html), "self-contained: no external resources"
 
 
