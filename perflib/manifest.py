@@ -108,6 +108,14 @@ def resolved_params(params: Params) -> dict[str, Any]:
             "measures": [asdict(i) for i in params.measures],
         },
         "templates": project.relative(params.templates, params.root) if params.templates else None,
+        "illustrative": params.illustrative,  # "" for real data; the notice every output carries otherwise
+        "outline": params.outline,
+        "wording": asdict(params.wording),
+        "evaluation_types": [asdict(t) for t in params.evaluation_types],
+        "grades": dict(params.grade_labels),
+        "timing": params.timing,
+        "key_evaluation_table": list(params.key_evaluation_columns),
+        "more_text": dict(params.text),
     })
 
 
