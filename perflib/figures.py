@@ -135,10 +135,13 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     calc = _Calculator(figures)
     t = dataset.tables
     has = t.__contains__
-    offset = 1 if params.timing == "next" else 0
+    offset = 1 if params.timing["key_evaluations"] == "next" else 0
     calc.scalar("report.year", "报告年度", params.year, "年")
     calc.scalar("report.evaluation_year", f"重点评价开展年度（报告年度{'次年' if offset else '当年'}）", params.year + offset, "年")
     calc.scalar("report.previous_year", "上年度", params.year - 1, "年")
+    for name, label in (("self_evaluations", "单位自评"), ("third_party", "第三方重点评价")):
+        same = params.timing[name] == "same"
+        calc.scalar(f"report.{name}_year", f"{label}所评价的支出年度（{'报告年度' if same else '上年度'}）", params.year if same else params.year - 1, "年")
     figures.lists["key_evaluations.published"] = []
     figures.lists["key_evaluations.types"] = []
     figures.lists["key_evaluations.funds_by_type"] = []

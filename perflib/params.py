@@ -23,6 +23,11 @@ from .errors import ParamsError
 ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
 FIGURE_UNITS = ("万元", "亿元")
 TIMINGS = ("next", "same")  # evaluations of year Y done in Y+1 (the reference), or in Y
+# Which year each activity's data is about, relative to the report year Y: key evaluations of Y
+# done in Y+1 (next) or Y (same); self-evaluations and third-party evaluations done in Y about
+# Y-1 (previous) or Y (same).
+TIMING_CHOICES = {"key_evaluations": ("next", "same"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
+DEFAULT_TIMING = {"key_evaluations": "next", "self_evaluations": "previous", "third_party": "previous"}
 STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation type maps to (for the rollup)
     "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
 )
@@ -146,7 +151,7 @@ class Params:
     wording: Wording = field(default_factory=Wording)
     evaluation_types: tuple[EvaluationType, ...] = DEFAULT_EVALUATION_TYPES
     grade_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> labels, beside settings.grade_labels
-    timing: str = "next"  # evaluations of the report year done the year after (next) or the same year
+    timing: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TIMING))  # year relation of each activity (TIMING_CHOICES)
     key_evaluation_columns: tuple[str, ...] = ("序号", "评价报告")  # columns of the key-evaluation table
     text: Mapping[str, str] = field(default_factory=dict)  # further free text, by name, for county templates
 
@@ -271,7 +276,7 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         wording=_wording(raw.get("wording"), where),
         evaluation_types=_evaluation_types(raw.get("evaluation_types"), where),
         grade_labels=_grades(raw.get("grades"), where),
-        timing=_choice(raw.get("timing", "next"), TIMINGS, where, "timing"),
+        timing=_timing(raw.get("timing"), where),
         key_evaluation_columns=_columns(raw.get("key_evaluation_table"), where),
         text={k: _plain(v) for k, v in text.items() if k not in known_text and isinstance(v, (str, int, float))},
     )
@@ -311,6 +316,19 @@ def _outline(raw: Any, where: str) -> tuple | None:
         raise ParamsError(problem)
 
     return tuple(entry(x) for x in raw)
+
+
+def _timing(raw: Any, where: str) -> dict[str, str]:
+    """``timing: same`` (key evaluations done in the report year), or a mapping per activity."""
+    if raw is None:
+        return dict(DEFAULT_TIMING)
+    if isinstance(raw, str):
+        return {**DEFAULT_TIMING, "key_evaluations": _choice(raw, TIMINGS, where, "timing")}
+    raw = _mapping(raw, where, "timing")
+    unknown = sorted(set(raw) - set(TIMING_CHOICES))
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 中 timing 的「{'、'.join(unknown)}」不是可设定年度关系的工作（可用：{'、'.join(TIMING_CHOICES)}）。")
+    return {**DEFAULT_TIMING, **{k: _choice(v, TIMING_CHOICES[k], where, f"timing.{k}") for k, v in raw.items()}}
 
 
 def _illustrative(raw: Any, where: str) -> str:

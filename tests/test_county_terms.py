@@ -168,6 +168,16 @@ def test_a_template_prints_grade_shares(tmp_path):
     assert "自评“优”的1个，占比33%；“良”的2个，占比67%；无等级为“中”和“差”的项目。" in text
 
 
+def test_a_template_lists_grades_in_the_short_form(tmp_path):
+    folder = tmp_path / "params" / "demo" / "templates" / "narrative"
+    folder.mkdir(parents=True)
+    (folder / "evaluations.j2").write_text('{% from "narrative/_grades.j2" import grade_list %}'
+                                           '单位自评结果{{ grade_list(all_grades["self_evaluations.project_grades"]) }}。', encoding="utf-8")
+    rows = {"project_self_evaluations": [["甲局", f"项目{i}", 10, s, g] for i, (s, g) in enumerate([(95, "优秀"), (85, "良好"), (82, "良好")])]}
+    text = report_of(tmp_path, rows, templates="params/demo/templates", grades={"project_self_evaluations": ["优秀", "良好", "中", "差"]}).document.text()
+    assert "单位自评结果“优秀”1个、“良好”2个。" in text
+
+
 def test_largest_remainder_shares_add_up_to_100_percent():
     shares = largest_remainder([1, 1, 1], 3, 0)
     assert shares == [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")] and sum(shares) == 1
@@ -208,6 +218,16 @@ def test_evaluations_done_in_the_same_year(tmp_path):
     f = report_of(tmp_path, timing="same").figures
     assert f["report.evaluation_year"].value == 2023
     assert report_of(tmp_path / "next").figures["report.evaluation_year"].value == 2024
+
+
+def test_year_relation_of_each_activity(tmp_path):
+    report = report_of(tmp_path, timing={"key_evaluations": "same", "self_evaluations": "same"})
+    f = report.figures
+    assert (f["report.evaluation_year"].value, f["report.self_evaluations_year"].value, f["report.third_party_year"].value) == (2023, 2023, 2022)
+    text = report.document.text()
+    assert "组织各部门单位对2023年部门整体绩效" in text and "邀请第三方机构对2022年1个重点项目" in text
+    with pytest.raises(ParamsError, match="timing"):
+        report_of(tmp_path / "bad", timing={"trainings": "same"})
 
 
 # -- 7. new structures ---------------------------------------------------------------------------
