@@ -155,11 +155,13 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     if has("pre_assessments"):
         calc.count("pre_assessments.count", "事前绩效评估新增项目数", "pre_assessments", t["pre_assessments"])
         calc.amount("pre_assessments.amount", "事前绩效评估涉及资金", "pre_assessments", t["pre_assessments"])
+        calc.distinct("pre_assessments.departments", "事前绩效评估涉及部门单位数", "pre_assessments", t["pre_assessments"])
     if has("department_target_reviews"):
         calc.count("target_reviews.departments", "部门整体绩效目标审核部门数", "department_target_reviews", t["department_target_reviews"])
     if has("project_target_reviews"):
         calc.count("target_reviews.projects", "年初预算项目绩效目标审核项目数", "project_target_reviews", t["project_target_reviews"])
         calc.amount("target_reviews.amount", "年初预算项目绩效目标审核金额", "project_target_reviews", t["project_target_reviews"])
+        calc.distinct("target_reviews.project_departments", "项目绩效目标审核涉及部门单位数", "project_target_reviews", t["project_target_reviews"])
     if has("department_monitoring"):
         calc.count("monitoring.departments", "部门整体绩效监控审核部门数", "department_monitoring", t["department_monitoring"])
     if has("project_monitoring"):
@@ -186,6 +188,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
         rows = t["third_party_evaluations"]
         calc.count("third_party.projects", "第三方重点评价项目数", "third_party_evaluations", rows)
         calc.amount("third_party.amount", "第三方重点评价涉及资金", "third_party_evaluations", rows)
+        calc.distinct("third_party.departments", "第三方重点评价涉及部门单位数", "third_party_evaluations", rows)
         _grades(calc, "third_party.grades", "第三方重点评价", "third_party_evaluations", rows, params)
     if has("result_applications"):
         rows = t["result_applications"]

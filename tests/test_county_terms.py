@@ -152,7 +152,8 @@ def test_two_grade_label_sets_in_one_report_with_counts_and_shares(tmp_path):
     assert [f[f"self_evaluations.project_grades.{i}"].value for i in range(1, 5)] == [3, 2, 1, 0]
     assert [f[f"reviews.grades.{i}"].value for i in range(1, 5)] == [0, 2, 1, 0]
     assert sum(f[f"self_evaluations.project_grades.{i}.share"].value for i in range(1, 5)) == 1
-    assert f["reviews.departments"].value == 2
+    assert f["reviews.departments"].value == 2  # 涉及部门单位2个: 甲局, 乙局
+    assert f["self_evaluations.project_departments"].value == 1
     text = report.document.text()
     assert "单位自评结果“优秀”的3个，“良好”的2个，“中”的1个，无等级为“差”的项目" in text
     assert "复核结果“良”的2个，“中(一般)”的1个，无等级为“优”和“差”的项目" in text
