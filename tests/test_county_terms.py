@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, make_params, minimal_rows
 
 from perflib.errors import ParamsError
-from perflib.figures import compute_figures, largest_remainder
+from perflib.figures import largest_remainder
 from perflib.findings import errors
 from perflib.formatting import Printer
 from perflib.params import load_params
