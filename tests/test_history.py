@@ -146,3 +146,18 @@ def test_copied_example_params_are_marked_illustrative():
             assert "示例数据" in load_workbook(workbook, read_only=True)["说明"]["A1"].value
         for year in (2022, 2023):  # declared illustrative: every output made from them says so
             assert load_params(folder, year, ROOT).illustrative
+
+
+def test_a_part_without_data_in_one_year_is_left_out_of_the_comparison(tmp_path):
+    """A county that did no training in 2023 (no sheet) still gets its comparison of the rest."""
+    from perflib.charts import draw_charts
+    from perflib.history import history_rows
+
+    before = rows_for(2022, trainings(100))
+    after = {"trainings": None}
+    f = two_years(tmp_path, before, after)
+    assert "yoy.trainings.sessions.change" not in f and "yoy.results.budget_cut.change" in f
+    assert "trainings" not in f.lists["yoy.parts"]
+    _, rows = history_rows(f, load_params("demo", 2023, tmp_path))
+    assert "培训次数" not in [r[0] for r in rows] and rows
+    assert "history" in draw_charts(f, PRINT)
