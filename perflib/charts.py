@@ -206,7 +206,7 @@ def history_chart(figures: Figures, printer: Printer) -> Chart:
     years = figures.lists["yoy.years"]
     labels = [str(year) for year, _ in years]
     fig, axes = plt.subplots(3, 2, figsize=(WIDTH_IN, 5.6))
-    for ax, indicator in zip(axes.flat, headline_indicators()):
+    for ax, indicator in zip(axes.flat, headline_indicators(f for _, f in years)):
         key, title = indicator.key, indicator.title
         values = [float(f[key].value) for _, f in years]
         printed = [printer.number(f[key]) for _, f in years]
@@ -232,7 +232,7 @@ def _what_each_chart_shows(figures: Figures, printer: Printer) -> dict[str, tupl
                                       b["schedule"].value, printer(b["schedule"])) for b in figures.lists["monitoring.batches"]),
     }
     if figures.lists.get("yoy.years"):  # only with the previous year's data (perflib.history)
-        shown["history"] = tuple((year, tuple((i.key, f[i.key].value, printer(f[i.key])) for i in headline_indicators()))
+        shown["history"] = tuple((year, tuple((i.key, f[i.key].value, printer(f[i.key])) for i in headline_indicators(f for _, f in figures.lists["yoy.years"])))
                                  for year, f in figures.lists["yoy.years"])
     return shown
 

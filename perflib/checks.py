@@ -14,11 +14,10 @@ from .findings import Finding
 from .inputs import Dataset, normalize_header
 from .params import Params
 from .rules import grade_for_score
-from .schema import INFO_COUNTY, INFO_SHEET, INFO_YEAR, PUBLICATION_STATES, TABLES_BY_NAME
+from .schema import GRADED_TABLES, INFO_COUNTY, INFO_SHEET, INFO_YEAR, PUBLICATION_STATES, TABLES_BY_NAME
 
 RATE_TOLERANCE = Decimal("0.005")  # 执行率 may differ from executed ÷ budget by 0.5 percentage points
 
-GRADED_TABLES = ("key_evaluations", "department_self_evaluations", "project_self_evaluations", "third_party_evaluations")
 # Dates that must fall inside the report's year (other dates, like 评价 done the year after, may not).
 DATED_IN_YEAR = {"project_monitoring": "as_of", "trainings": "date", "policy_documents": "issued", "pre_assessments": "date"}
 
@@ -27,7 +26,10 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     """Findings across rows and tables; the typed tables themselves are not changed."""
     found: list[Finding] = []
     for name in GRADED_TABLES:
-        found.extend(_grades(dataset, name, params.settings.grade_labels))
+        if name in dataset.tables:
+            found.extend(_grades(dataset, name, params.labels_for(name)))
+    found.extend(_evaluation_types(dataset, params))
+    found.extend(_evaluation_states(dataset))
     found.extend(_executed_within_budget(dataset))
     found.extend(_rates_agree(dataset))
     found.extend(_one_as_of_per_batch(dataset))
@@ -43,8 +45,10 @@ def _where(dataset: Dataset, table: str) -> dict:
 
 
 def _rows(dataset: Dataset, table: str, *names: str) -> Iterable[tuple]:
-    """(Excel row, value, …) for the named columns: plain tuples, fast on a million rows."""
-    frame = dataset.tables[table]
+    """(Excel row, value, …) for the named columns: plain tuples, fast on a million rows (none for an absent table)."""
+    frame = dataset.tables.get(table)
+    if frame is None:
+        return iter(())
     return zip(frame["excel_row"].tolist(), *(frame[n].tolist() for n in names))
 
 
@@ -67,6 +71,36 @@ def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Findi
         if grade_of[score] != grade:
             expected = grade_of[score]
             found.append(Finding("E130", f"得分 {score} 对应的等级是「{expected}」（财预〔2020〕10号：90分及以上{labels[0]}，80–90{labels[1]}，60–80{labels[2]}，60以下{labels[3]}）。", value=grade, expected=f"「{expected}」或改正得分", **at))
+    return found
+
+
+def _evaluation_types(dataset: Dataset, params: Params) -> list[Finding]:
+    """Each 评价类型 is one the county declares (params evaluation_types: name or alias)."""
+    if "key_evaluations" not in dataset.tables:
+        return []
+    header = TABLES_BY_NAME["key_evaluations"].column("type").header
+    names = "、".join(t.name for t in params.evaluation_types)
+    return [Finding("E190", "评价类型不是参数 evaluation_types 中的名称或别名。", row=row, column=header, value=kind,
+                    expected=f"以下之一：{names}（或在参数 evaluation_types 中加上这一类型或别名）", **_where(dataset, "key_evaluations"))
+            for row, kind in _rows(dataset, "key_evaluations", "type") if kind is not None and params.type_of(kind) is None]
+
+
+def _evaluation_states(dataset: Dataset) -> list[Finding]:
+    """A finished evaluation has its report (title) and publication state; one in progress has no grade yet."""
+    if "key_evaluations" not in dataset.tables:
+        return []
+    spec, where = TABLES_BY_NAME["key_evaluations"], _where(dataset, "key_evaluations")
+    found = []
+    for row, status, title, publication, grade, score in _rows(dataset, "key_evaluations", "status", "title", "publication", "grade", "score"):
+        if status == "进行中":
+            if grade is not None or score is not None:
+                column = spec.column("grade" if grade is not None else "score").header
+                found.append(Finding("E192", "评价状态为「进行中」，却已填写得分或等级。", row=row, column=column, value=str(grade if grade is not None else score),
+                                     expected="评价完成后再填写得分、等级，并把评价状态改为「已完成」", **where))
+            continue
+        if title is None:
+            found.append(Finding("E191", "已完成的评价缺少评价报告名称。", row=row, column=spec.column("title").header,
+                                 expected="填写评价报告名称；尚未完成的评价在「评价状态」列填「进行中」", **where))
     return found
 
 

@@ -100,7 +100,7 @@ def show_parts(report: Report) -> None:
     alone are shown in the whole report below; 与上年对比 by ``year_over_year``)."""
     outline = load_outline(report.params)
     for section, parent in _sections_with_parents(report.document):
-        part = outline[section.key] if section.key else None
+        part = next((p for p in outline.walk() if p.key == section.key), None) if section.key else None
         if part is None or not (part.tables or part.figures) or part.appendix:
             continue
         heading = f"{parent.number.rstrip('、')}{section.heading}" if parent is not None else section.heading
@@ -116,6 +116,8 @@ def _sections_with_parents(document: Document):
 
 def params_summary(params) -> None:
     s = params.settings
+    if params.illustrative:  # invented data: the notebook says so first, as the HTML and Word do
+        display(Markdown(f"**⚠ 示例数据：{md(params.illustrative)}**"))
     display(Markdown(
         f"**{md(params.title)}**  \n"
         f"参数文件：{md(params.source.relative_to(params.root).as_posix()) if params.source else '（由 papermill 注入）'}　"

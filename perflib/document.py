@@ -184,9 +184,29 @@ class Document:
         return "\n".join(lines)
 
 
+def _key_evaluation_cell(column: str, i: int, row: dict, params: Params) -> Cell:
+    """One cell of the key-evaluation table, by the column a county chooses (params key_evaluation_table)."""
+    if column == "序号":
+        return str(i)
+    if column == "评价报告":
+        return row["title"]
+    if column == "主管部门":
+        return row["department"] or ""
+    if column == "评价类型":
+        return row["_type"]
+    if column == "评价资金":
+        return FigureRef(f"key_evaluations.row.{row['excel_row']}.amount") if row.get("amount") is not None else ""
+    if column == "评价得分":
+        return "" if row.get("score") is None else str(row["score"])
+    if column == "评价等级":
+        return row.get("grade") or ""
+    raise KeyError(column)
+
+
 def report_tables(figures: Figures, params: Params) -> dict[str, Table]:
     """The tables the outline can place, by name."""
-    titles = figures.lists["key_evaluations.published"]
+    records = figures.lists.get("key_evaluations.rows", [])
+    key_columns = tuple("评价资金（万元）" if c == "评价资金" else c for c in params.key_evaluation_columns)
     tables = {}
     if figures.lists.get("yoy.years"):  # 与上年对比 (perflib.history): only with the previous year's data
         from .history import history_rows
@@ -196,13 +216,15 @@ def report_tables(figures: Figures, params: Params) -> dict[str, Table]:
     return tables | {
         "key_evaluation_reports": Table(
             caption=f"{params.year}年度{params.county_name}财政重点绩效评价报告",
-            columns=("序号", "评价报告"),
-            rows=tuple((str(i), title) for i, title in enumerate(titles, start=1)),
+            columns=key_columns,
+            rows=tuple(tuple(_key_evaluation_cell(c, i, row, params) for c in params.key_evaluation_columns)
+                       for i, row in enumerate(records, start=1)),
         )
     }
 
 
-def build_document(figures: Figures, params: Params, charts: dict[str, Chart], notes: list[Finding] = ()) -> Document:
+def build_document(figures: Figures, params: Params, charts: dict[str, Chart], notes: list[Finding] = (),
+                   dataset_tables: Any = None) -> Document:
     """The report: the outline walked with generated heading numbers, text from templates."""
     env = environment(params)
     values = context(figures, params)
@@ -210,6 +232,10 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
     blocks_by_name: dict[str, Any] = {**{f"table:{k}": v for k, v in report_tables(figures, params).items()},
                                       **{f"chart:{k}": v for k, v in charts.items()}}
     items = {"problems": params.problems, "measures": params.measures}
+    present = set(dataset_tables) if dataset_tables is not None else None
+
+    empty = {"chart:evaluation_funds": not any(a.value for _, a in figures.lists.get("key_evaluations.funds_by_type", [])),
+             "chart:monitoring_progress": not figures.lists.get("monitoring.batches")}
 
     def build(parts: tuple[Part, ...], level: int) -> tuple[Section, ...]:
         sections = []
@@ -217,7 +243,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
         for part in parts:
             if part.when and not values.get(part.when):
                 continue  # a part that only exists with some data (when: history_span)
-            n += 0 if part.appendix else 1
+            if part.tables and present is not None and not any(t in present for t in part.tables):
+                continue  # the county provides none of its tables (validation.absent_sheets)
             blocks: list[Block] = []
             children: tuple[Section, ...] = ()
             if part.template:
@@ -226,7 +253,10 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                 if name not in blocks_by_name:
                     known = "、".join(sorted(blocks_by_name))
                     raise TemplateProblem(f"模板 outline.yaml 中「{part.title}」的 blocks 有未知的表或图「{name}」（本报告可用：{known}）。")
-                blocks.append(blocks_by_name[name])
+                block = blocks_by_name[name]
+                if empty.get(name) or (isinstance(block, Table) and not block.rows):
+                    continue  # nothing to show: no table or chart of nothing
+                blocks.append(block)
             if part.items:
                 children = tuple(
                     Section(level + 1, fmt.heading_number(level + 1, i), item.title, (Paragraph.of(item.text),))
@@ -234,11 +264,19 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                 )
             if part.parts:
                 children = build(part.parts, level + 1)
+                if not children:
+                    continue  # an umbrella part whose every sub-part was left out
+            if not blocks and not children:
+                continue  # nothing to say (optional text absent, or a template that printed nothing): no empty heading
+            n += 0 if part.appendix else 1
             number = "附：" if part.appendix else fmt.heading_number(level, n)  # an appendix is not numbered
             sections.append(Section(level, number, render_text(env, part.title, values), tuple(blocks), children, part.key))
         return tuple(sections)
 
-    return Document(render_text(env, outline.title, values), number_tables(build(outline.parts, 1)), tuple(notes),
+    sections = build(outline.parts, 1)
+    if params.illustrative:  # data partly invented: every output says so, before the first part
+        sections = (Section(1, "", "示例数据说明", (Paragraph.of(params.illustrative),), key="illustrative"),) + sections
+    return Document(render_text(env, outline.title, values), number_tables(sections), tuple(notes),
                     period_end=date(params.year, 12, 31), layout=load_layout(params),
                     figures=dict(figures.items), printer=fmt.Printer(params.settings), signature=signature_of(params))
 

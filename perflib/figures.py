@@ -8,6 +8,7 @@ county's settings; templates cite figures, they never receive their text.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -17,9 +18,9 @@ import pandas as pd
 from . import formatting as fmt
 from .inputs import Dataset
 from .money import total, wan_to_yi
-from .params import Params
+from .params import STANDARD_KINDS, Params
 from .rules import compare_with_schedule, schedule_progress
-from .schema import CHECK_KINDS, EVALUATION_TYPES, PUBLICATION_STATES, TABLES_BY_NAME
+from .schema import CHECK_KINDS, PUBLICATION_STATES, REALLOCATION_DIRECTIONS, TABLES_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -115,65 +116,194 @@ class _Calculator:
                                            _excel_rows(rows), f"求和（{header}）÷10000"))
         return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{header}）"))
 
+    def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
+        """How many different values a column holds (涉及部门单位N个)."""
+        n = rows[column].dropna().nunique()
+        header = TABLES_BY_NAME[table].column(column).header
+        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"不同值计数（{header}）"))
+
     def scalar(self, key: str, label: str, value: Any, unit: str = "") -> Figure:
         return self.figures.add(Figure(key, label, value, unit, fmt.PLAIN, "参数", (), "参数"))
 
 
 def compute_figures(dataset: Dataset, params: Params) -> Figures:
-    """All figures of the report, from the tables of ``dataset`` and the scalars of ``params``."""
+    """All figures of the report, from the tables of ``dataset`` and the scalars of ``params``.
+
+    A table the county does not provide (its sheet is absent: ``validation.absent_sheets``) gives
+    no figures at all, so no text can state a number for work the data does not show."""
     figures = Figures()
     calc = _Calculator(figures)
     t = dataset.tables
+    has = t.__contains__
+    offset = 1 if params.timing["key_evaluations"] == "next" else 0
     calc.scalar("report.year", "报告年度", params.year, "年")
-    calc.scalar("report.evaluation_year", "重点评价开展年度（报告年度次年）", params.year + 1, "年")
+    calc.scalar("report.evaluation_year", f"重点评价开展年度（报告年度{'次年' if offset else '当年'}）", params.year + offset, "年")
     calc.scalar("report.previous_year", "上年度", params.year - 1, "年")
-    _key_evaluations(calc, t["key_evaluations"])
-    _documents(calc, t["policy_documents"], params)
-    calc.count("pre_assessments.count", "事前绩效评估新增项目数", "pre_assessments", t["pre_assessments"])
-    calc.amount("pre_assessments.amount", "事前绩效评估涉及资金", "pre_assessments", t["pre_assessments"])
-    calc.count("target_reviews.departments", "部门整体绩效目标审核部门数", "department_target_reviews", t["department_target_reviews"])
-    calc.count("target_reviews.projects", "年初预算项目绩效目标审核项目数", "project_target_reviews", t["project_target_reviews"])
-    calc.amount("target_reviews.amount", "年初预算项目绩效目标审核金额", "project_target_reviews", t["project_target_reviews"])
-    calc.count("monitoring.departments", "部门整体绩效监控审核部门数", "department_monitoring", t["department_monitoring"])
-    _monitoring(calc, t["project_monitoring"], params)
-    calc.count("self_evaluations.departments", "部门整体绩效自评部门数", "department_self_evaluations", t["department_self_evaluations"])
-    calc.amount("self_evaluations.department_amount", "部门整体绩效自评涉及资金", "department_self_evaluations", t["department_self_evaluations"])
-    calc.count("self_evaluations.projects", "项目绩效自评项目数", "project_self_evaluations", t["project_self_evaluations"])
-    calc.amount("self_evaluations.project_amount", "项目绩效自评涉及资金", "project_self_evaluations", t["project_self_evaluations"])
-    calc.count("third_party.projects", "第三方重点评价项目数", "third_party_evaluations", t["third_party_evaluations"])
-    calc.amount("third_party.amount", "第三方重点评价涉及资金", "third_party_evaluations", t["third_party_evaluations"])
-    calc.amount("results.budget_cut", "结果应用调减预算资金", "result_applications", t["result_applications"])
-    checks = t["authenticity_checks"]
-    calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[0]])
-    calc.count("authenticity.region", "协助自治区核查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[1]])
-    calc.count("trainings.sessions", "培训次数", "trainings", t["trainings"], unit="次")
-    calc.sum_count("trainings.attendees", "培训人次", "trainings", t["trainings"], "attendees", "人次")
-    calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating)
+    for name, label in (("self_evaluations", "单位自评"), ("third_party", "第三方重点评价")):
+        same = params.timing[name] == "same"
+        calc.scalar(f"report.{name}_year", f"{label}所评价的支出年度（{'报告年度' if same else '上年度'}）", params.year if same else params.year - 1, "年")
+    figures.lists["key_evaluations.published"] = []
+    figures.lists["key_evaluations.types"] = []
+    figures.lists["key_evaluations.funds_by_type"] = []
+    figures.lists["key_evaluations.scopes"] = []
+    figures.lists["documents.titles"] = []
+    figures.lists["monitoring.batches"] = []
+    figures.lists["grades"] = {}
+    if has("key_evaluations"):
+        _key_evaluations(calc, t["key_evaluations"], params)
+    _documents(calc, t.get("policy_documents"), params)
+    if has("pre_assessments"):
+        calc.count("pre_assessments.count", "事前绩效评估新增项目数", "pre_assessments", t["pre_assessments"])
+        calc.amount("pre_assessments.amount", "事前绩效评估涉及资金", "pre_assessments", t["pre_assessments"])
+        calc.distinct("pre_assessments.departments", "事前绩效评估涉及部门单位数", "pre_assessments", t["pre_assessments"])
+    if has("department_target_reviews"):
+        calc.count("target_reviews.departments", "部门整体绩效目标审核部门数", "department_target_reviews", t["department_target_reviews"])
+    if has("project_target_reviews"):
+        calc.count("target_reviews.projects", "年初预算项目绩效目标审核项目数", "project_target_reviews", t["project_target_reviews"])
+        calc.amount("target_reviews.amount", "年初预算项目绩效目标审核金额", "project_target_reviews", t["project_target_reviews"])
+        calc.distinct("target_reviews.project_departments", "项目绩效目标审核涉及部门单位数", "project_target_reviews", t["project_target_reviews"])
+    if has("department_monitoring"):
+        calc.count("monitoring.departments", "部门整体绩效监控审核部门数", "department_monitoring", t["department_monitoring"])
+    if has("project_monitoring"):
+        _monitoring(calc, t["project_monitoring"], params)
+    if has("department_self_evaluations"):
+        rows = t["department_self_evaluations"]
+        calc.count("self_evaluations.departments", "部门整体绩效自评部门数", "department_self_evaluations", rows)
+        calc.amount("self_evaluations.department_amount", "部门整体绩效自评涉及资金", "department_self_evaluations", rows)
+        _grades(calc, "self_evaluations.department_grades", "部门整体自评", "department_self_evaluations", rows, params)
+    if has("project_self_evaluations"):
+        rows = t["project_self_evaluations"]
+        calc.count("self_evaluations.projects", "项目绩效自评项目数", "project_self_evaluations", rows)
+        calc.amount("self_evaluations.project_amount", "项目绩效自评涉及资金", "project_self_evaluations", rows)
+        calc.distinct("self_evaluations.project_departments", "项目绩效自评涉及部门单位数", "project_self_evaluations", rows)
+        _grades(calc, "self_evaluations.project_grades", "项目自评", "project_self_evaluations", rows, params)
+    if has("self_evaluation_reviews"):
+        rows = t["self_evaluation_reviews"]
+        calc.count("reviews.projects", "复核项目数", "self_evaluation_reviews", rows)
+        calc.distinct("reviews.departments", "复核涉及部门单位数", "self_evaluation_reviews", rows)
+        if rows["amount"].notna().any():
+            calc.amount("reviews.amount", "复核项目金额", "self_evaluation_reviews", rows[rows["amount"].notna()])
+        _grades(calc, "reviews.grades", "复核", "self_evaluation_reviews", rows, params)
+    if has("third_party_evaluations"):
+        rows = t["third_party_evaluations"]
+        calc.count("third_party.projects", "第三方重点评价项目数", "third_party_evaluations", rows)
+        calc.amount("third_party.amount", "第三方重点评价涉及资金", "third_party_evaluations", rows)
+        calc.distinct("third_party.departments", "第三方重点评价涉及部门单位数", "third_party_evaluations", rows)
+        _grades(calc, "third_party.grades", "第三方重点评价", "third_party_evaluations", rows, params)
+    if has("result_applications"):
+        rows = t["result_applications"]
+        calc.amount("results.budget_cut", "结果应用调减预算资金", "result_applications", rows)
+        calc.count("results.projects", "结果应用调减预算项目数", "result_applications", rows)
+    if has("reallocations"):
+        rows = t["reallocations"]
+        for name, direction in zip(("out", "to_new", "to_existing"), REALLOCATION_DIRECTIONS):
+            part = rows[rows["direction"] == direction]
+            if len(part):
+                calc.count(f"reallocations.{name}.projects", f"资金调整（{direction}）项目数", "reallocations", part)
+                calc.amount(f"reallocations.{name}.amount", f"资金调整（{direction}）金额", "reallocations", part)
+    if has("authenticity_checks"):
+        checks = t["authenticity_checks"]
+        calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[0]])
+        calc.count("authenticity.region", "协助上级核查项目数", "authenticity_checks", checks[checks["kind"].isin(CHECK_KINDS[1:])])
+    if has("trainings"):
+        calc.count("trainings.sessions", "培训次数", "trainings", t["trainings"], unit="次")
+        calc.sum_count("trainings.attendees", "培训人次", "trainings", t["trainings"], "attendees", "人次")
+    if params.third_party_quality_rating:
+        calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating)
     return figures
 
 
-def _key_evaluations(calc: _Calculator, rows: pd.DataFrame) -> None:
+def largest_remainder(counts: list[int], total: int, places: int) -> list[Decimal]:
+    """Shares of ``counts`` in ``total`` rounded to ``places`` decimals of a percent so that they add
+    up to exactly 100% (largest-remainder method: round every share down, then give the units
+    still missing to the largest remainders; ties go to the earlier class)."""
+    if not total:
+        return [Decimal(0)] * len(counts)
+    unit = Decimal(1).scaleb(-(places + 2))  # one unit of the last printed place, as a ratio
+    exact = [Decimal(c) / Decimal(total) for c in counts]
+    floors = [(e / unit).to_integral_value(rounding="ROUND_FLOOR") * unit for e in exact]
+    missing = int(((Decimal(1) - sum(floors)) / unit).to_integral_value())
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:missing]:
+        floors[i] += unit
+    return floors
+
+
+def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataFrame, params: Params) -> None:
+    """Grade counts and shares of one graded table (labels: params grades / settings.grade_labels):
+    ``<key>.<i>`` the count of the i-th label, ``<key>.<i>.share`` its share of the graded rows,
+    ``<key>.graded`` how many rows carry a grade. Shares add up to 100% as printed (``largest_remainder``)."""
+    graded = rows[rows["grade"].notna()]
+    if graded.empty:
+        return
+    labels = params.labels_for(table)
+    places = params.settings.percent_decimals
+    counts = []
+    total_rows = calc.count(f"{key}.graded", f"{what}有等级的个数", table, graded)
+    classes = []
+    for i, label in enumerate(labels, start=1):
+        of = graded[graded["grade"] == label]
+        counts.append(calc.count(f"{key}.{i}", f"{what}等级为“{label}”的个数", table, of))
+    shares = largest_remainder([c.value for c in counts], total_rows.value, places)
+    for i, (label, count, share) in enumerate(zip(labels, counts, shares), start=1):
+        figure = calc.figures.add(Figure(f"{key}.{i}.share", f"{what}等级为“{label}”的占比", share, "%", fmt.PERCENT,
+                                         TABLES_BY_NAME[table].sheet, count.rows, "比率（最大余数法，合计100%）", decimals=places))
+        classes.append({"label": label, "count": count, "share": figure})
+    calc.figures.lists["grades"][key] = classes
+
+
+def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "key_evaluations"
+    rows = rows.assign(_type=[(params.type_of(k).name if k is not None and params.type_of(k) else k) for k in rows["type"]])
+    done = rows[rows["status"] != "进行中"]
     calc.count("key_evaluations.objects", "重点绩效评价对象数", table, rows)
-    for i, kind in enumerate(EVALUATION_TYPES, start=1):
-        of_type = rows[rows["type"] == kind]
-        calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind}", table, of_type)
-        calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind}", table, of_type)
-    calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
-    calc.count("key_evaluations.reports", "形成评价报告数", table, rows[rows["title"].notna()])
-    withheld = rows[rows["publication"].isin(PUBLICATION_STATES[1:])]
+    if len(done) < len(rows):
+        calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, rows[rows["status"] == "进行中"])
+        calc.count("key_evaluations.done", "已完成的重点绩效评价数", table, done)
+    with_amount = rows["amount"].notna().any()
+    types, funds = [], []
+    for i, kind in enumerate(params.evaluation_types, start=1):
+        of_type = rows[rows["_type"] == kind.name]
+        count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
+        types.append((kind.name, count))
+        if with_amount:
+            funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table, of_type)))
+        if count.value and kind.scope:
+            calc.figures.lists["key_evaluations.scopes"].append(kind.scope)
+    # The same objects by the standard kinds of 中发〔2018〕34号 (params evaluation_types: kind), so that
+    # counties naming their types differently compare in the rollup.
+    for i, standard in enumerate(STANDARD_KINDS, start=1):
+        names = {t.name for t in params.evaluation_types if t.kind == standard}
+        if names:
+            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, rows[rows["_type"].isin(names)])
+    if with_amount:
+        calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
+        calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)
+    calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
+    calc.count("key_evaluations.reports", "形成评价报告数", table, done[done["title"].notna()])
+    withheld = done[done["publication"].isin(PUBLICATION_STATES[1:])]
     calc.count("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", table, withheld)
-    published = rows[rows["publication"] == PUBLICATION_STATES[0]]
+    _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
+    # the reports listed in the report's table: finished, with a title, not withheld (公开, or not stated)
+    published = done[done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:])]
     calc.figures.lists["key_evaluations.published"] = list(published["title"])
-    types = list(enumerate(EVALUATION_TYPES, start=1))
-    calc.figures.lists["key_evaluations.types"] = [(kind, calc.figures[f"key_evaluations.type.{i}"]) for i, kind in types]
-    calc.figures.lists["key_evaluations.funds_by_type"] = [(kind, calc.figures[f"key_evaluations.type.{i}.amount"]) for i, kind in types]
+    calc.figures.lists["key_evaluations.rows"] = published.to_dict("records")
+    if "评价资金" in params.key_evaluation_columns:  # the table's amount column: one figure per row
+        for record in calc.figures.lists["key_evaluations.rows"]:
+            if record["amount"] is not None:
+                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
+                                        fmt.WAN, TABLES_BY_NAME[table].sheet, (int(record["excel_row"]),), "单元格"))
+    calc.figures.lists["key_evaluations.types"] = types
+    calc.figures.lists["key_evaluations.funds_by_type"] = funds
 
 
-def _documents(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
-    calc.count("documents.count", "出台制度文件数", "policy_documents", rows, unit="个")
-    calc.figures.lists["documents.titles"] = list(rows["title"])
+def _documents(calc: _Calculator, rows: pd.DataFrame | None, params: Params) -> None:
+    if rows is not None:
+        calc.count("documents.count", "出台制度文件数", "policy_documents", rows, unit="个")
+        calc.figures.lists["documents.titles"] = list(rows["title"])
     system = params.indicator_system
+    if system is None:
+        return
     calc.scalar("indicators.categories", f"《{system.name}》类数", system.categories, "类")
     calc.scalar("indicators.items", f"《{system.name}》条数", system.indicators, "条")
 
@@ -183,10 +313,24 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     s = params.settings
     batches = []
     order = rows.assign(_as_of=rows["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
+    sheet = TABLES_BY_NAME[table].sheet
+    calc.count("monitoring.projects", "项目绩效监控项目数（各批次合计）", table, rows)
+    calc.amount("monitoring.amount", "项目绩效监控预算金额（各批次合计）", table, rows, "budget")
+    calc.distinct("monitoring.units", "项目绩效监控涉及预算单位数", table, rows)
+    if rows["key"].notna().any():
+        calc.count("monitoring.key_projects", "重点监控项目数", table, rows[rows["key"] == "是"])
+    if rows["problems"].notna().any():
+        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, rows[rows["problems"].notna()], "problems", "条")
     for batch in dict.fromkeys(order["batch"]):
         part = rows[rows["batch"] == batch]
         as_of = part["as_of"].iloc[0]
         key = f"monitoring.{as_of:%Y-%m}"
+        # The batch's month is the one its name gives (a 7月 batch may cover 1-6月); its data cut-off
+        # (截止日期) gives 序时进度 and the months it covers.
+        named = re.fullmatch(r"\s*(\d{1,2})\s*月.*", str(batch))
+        month = int(named.group(1)) if named and 1 <= int(named.group(1)) <= 12 else as_of.month
+        covers = calc.figures.add(Figure(f"{key}.covers", f"{batch}监控数据覆盖的月份（截至{as_of.isoformat()}）",
+                                         f"1-{as_of.month}" if as_of.month > 1 else "1", "月", fmt.PLAIN, sheet, _excel_rows(part), "截止日期的月份"))
         count = calc.count(f"{key}.projects", f"{batch}项目绩效监控项目数", table, part)
         budget = calc.amount(f"{key}.amount", f"{batch}项目绩效监控预算金额", table, part, "budget")
         executed = calc.amount(f"{key}.executed", f"{batch}项目绩效监控执行金额", table, part, "executed")
@@ -197,7 +341,7 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
         calc.figures.add(Figure(f"{key}.schedule", f"{batch}序时进度（截至{as_of.isoformat()}）", schedule, "%",
                                 fmt.PERCENT, TABLES_BY_NAME[table].sheet, count.rows, "规则（截止日期÷全年）", decimals=2))
         batches.append({
-            "label": batch, "month": as_of.month, "as_of": as_of, "projects": count, "amount": budget,
+            "label": batch, "month": month, "covers": covers, "as_of": as_of, "projects": count, "amount": budget,
             "executed": executed, "progress": progress, "schedule": calc.figures[f"{key}.schedule"],
             "phrase": compare_with_schedule(ratio, schedule, s.schedule_phrases),
         })

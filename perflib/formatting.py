@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .money import round_half_up, wan_to_yi
+from .money import decimals_of, round_half_up, wan_to_yi
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -91,8 +91,9 @@ class Printable(Protocol):
 
 class Printer:
     """Turns a figure (a value with its unit and style) into the text the report prints, with the
-    county's number settings (``params.FormatSettings``). Renderers, the ledger, charts, the
-    year-over-year appendix and the rollup all print through one of these."""
+    county's number settings (``params.FormatSettings``, its per-figure ``formats`` included).
+    Renderers, the ledger, charts, the year-over-year appendix and the rollup all print through
+    one of these."""
 
     def __init__(self, settings: Any = None):
         if settings is None:
@@ -106,10 +107,9 @@ class Printer:
         style, value, unit = figure.style, figure.value, figure.unit
         if style == COUNT:
             return fmt_count(int(value), unit, s.zero_count_style)
-        if style == WAN:
-            return fmt_wan(Decimal(value), self._decimals(figure, s.amount_decimals), s.thousands_separator)
-        if style == YI:
-            return fmt_number(Decimal(value), self._decimals(figure, s.yi_decimals), s.thousands_separator) + "亿元"
+        if style in (WAN, YI):
+            magnitude, printed_unit, decimals, thousands = self._amount(figure)
+            return fmt_number(magnitude, decimals, thousands) + printed_unit
         if style == PERCENT:
             return fmt_percent(Decimal(value), self._decimals(figure, s.percent_decimals))
         if style == CHANGE:
@@ -133,24 +133,53 @@ class Printer:
         s = self.settings
         if figure.style == COUNT:
             return fmt_count(int(figure.value), "", s.zero_count_style)
-        if figure.style == WAN:
-            return fmt_wan(Decimal(figure.value), self._decimals(figure, s.amount_decimals), s.thousands_separator, unit=False)
-        if figure.style == YI:
-            return fmt_number(Decimal(figure.value), self._decimals(figure, s.yi_decimals), s.thousands_separator)
+        if figure.style in (WAN, YI):
+            magnitude, _, decimals, thousands = self._amount(figure)
+            return fmt_number(magnitude, decimals, thousands)
         return self(figure)
 
     def decimals_of(self, figure: Printable) -> int:
         """The decimals the figure prints with (a chart's axis ticks follow its labels)."""
-        s = self.settings
         if figure.style == PERCENT:
-            return self._decimals(figure, s.percent_decimals)
+            return self._decimals(figure, self.settings.percent_decimals)
         if figure.style in (WAN, YI):
-            return self.unit_decimals(figure.unit, figure.decimals)
+            return self._amount(figure)[2]
         return 0
+
+    def as_printed(self, figure: Printable) -> Decimal:
+        """The figure's value (in its own unit) rounded (四舍五入) as it prints: differences and
+        ratios that the report prints beside the figures are computed from these, so that they
+        agree as printed."""
+        if figure.style in (WAN, YI):
+            magnitude, printed_unit, decimals, _ = self._amount(figure)
+            rounded = round_half_up(magnitude, decimals)
+            native = "亿元" if figure.style == YI else "万元"
+            if printed_unit != native:
+                rounded = rounded * 10000 if printed_unit == "亿元" else wan_to_yi(rounded)
+            return rounded
+        return Decimal(figure.value)
 
     @staticmethod
     def _decimals(figure: Printable, default: int) -> int:
         return default if figure.decimals is None else figure.decimals
+
+    def _amount(self, figure: Printable) -> tuple[Decimal, str, int, bool]:
+        """An amount's magnitude, unit, decimals and separator: the county's settings, then the
+        figure's own decimals, then the per-figure format of params ``formats`` (unit 万元/亿元,
+        decimals or ``data``: as many as the exact value carries)."""
+        s = self.settings
+        value = Decimal(figure.value)
+        unit = "亿元" if figure.style == YI else "万元"
+        chosen = getattr(s, "format_of", lambda key: None)(getattr(figure, "key", None))
+        if chosen is not None and chosen.unit and chosen.unit != unit:
+            value = wan_to_yi(value) if chosen.unit == "亿元" else value * 10000
+            unit = chosen.unit
+        default = s.yi_decimals if unit == "亿元" else s.amount_decimals
+        decimals = self._decimals(figure, default) if chosen is None or chosen.unit is None else default
+        if chosen is not None and chosen.decimals is not None:
+            decimals = decimals_of(value) if chosen.decimals == "data" else chosen.decimals
+        thousands = s.thousands_separator if chosen is None or chosen.thousands is None else chosen.thousands
+        return value, unit, decimals, thousands
 
     def unit_decimals(self, unit: str, decimals: int | None = None) -> int:
         """The decimals a value in ``unit`` prints with: ``decimals`` if given, else the county's setting."""
@@ -177,10 +206,3 @@ class Printer:
         if change == 0:
             return "持平"
         return ("增加" if change > 0 else "减少") + self.amount(abs(change), unit, decimals)
-
-    def as_printed(self, figure: Printable) -> Decimal:
-        """The figure's value rounded (四舍五入) as it prints: differences and ratios that the report
-        prints beside the figures are computed from these, so that they agree as printed."""
-        if figure.style in (WAN, YI, COUNT):
-            return round_half_up(Decimal(figure.value), self.unit_decimals(figure.unit, figure.decimals))
-        return Decimal(figure.value)

@@ -86,11 +86,15 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
             continue
         figures.add(Figure(f"yoy.year.{year.year}", "对比年度", year.year, "年", fmt.PLAIN, "参数", (), "参数"))
         for indicator in MAIN_INDICATORS:
+            if indicator.key not in year.figures or indicator.key not in figures or indicator.key not in previous.figures:
+                continue
             earlier = year.figures[indicator.key]
             figures.add(Figure(f"yoy.{indicator.key}.{year.year}", f"{year.year}年{earlier.label}", earlier.value, earlier.unit,
                                earlier.style, f"{year.source}：{earlier.source}", earlier.rows, f"{year.year}年数据，{earlier.how}"))
     for indicator in MAIN_INDICATORS:
         key = indicator.key
+        if key not in figures or key not in previous.figures:
+            continue  # a part one of the two years does not have: nothing to compare
         now, before = figures[key], previous.figures[key]
         then = figures.add(Figure(
             f"yoy.{key}.previous", f"上年（{previous.year}年）{before.label}", before.value, before.unit,
@@ -120,6 +124,8 @@ def history_rows(figures: Figures, params: Params) -> tuple[tuple[str, ...], lis
     rows = []
     for indicator in MAIN_INDICATORS:
         key = indicator.key
+        if f"yoy.{key}.change" not in figures:
+            continue  # a part the county does not report in one of the years
         values = [FigureRef(key if year == params.year else f"yoy.{key}.previous" if year == params.year - 1 else f"yoy.{key}.{year}")
                   for year, _ in years]
         percent = f"yoy.{key}.percent"

@@ -28,5 +28,8 @@ MAIN_INDICATORS: tuple[Indicator, ...] = (
 )
 
 
-def headline_indicators() -> tuple[Indicator, ...]:
-    return tuple(i for i in MAIN_INDICATORS if i.headline)
+def headline_indicators(having=()) -> tuple[Indicator, ...]:
+    """The headline indicators; with ``having`` (ledgers of several years), only those every
+    year has (a county that does not report a part has no figure for it)."""
+    having = list(having)
+    return tuple(i for i in MAIN_INDICATORS if i.headline and all(i.key in f for f in having))

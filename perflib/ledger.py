@@ -31,7 +31,7 @@ from .figures import Figure, Figures, row_ranges
 from .inputs import Dataset
 from .outline import Outline
 from .params import Params
-from .schema import PUBLICATION_STATES, TABLES_BY_NAME
+from .schema import TABLES_BY_NAME
 
 FIGURES_CSV = "figures.csv"
 MIME_TYPE = records.FIGURES
@@ -145,14 +145,11 @@ def _monitoring_months(add, figures: Figures, dataset: Dataset) -> None:
 
 def _quoted_data(add, figures: Figures, dataset: Dataset) -> None:
     """Texts from data cells that the report prints whole and that hold digits (report titles, document titles)."""
-    evaluations = dataset.tables.get("key_evaluations")
-    if evaluations is not None:
-        published = evaluations[evaluations["publication"] == PUBLICATION_STATES[0]]
-        sheet = TABLES_BY_NAME["key_evaluations"].sheet
-        for i, title in enumerate(figures.lists.get("key_evaluations.published", []), start=1):
-            if re.search(r"\d", str(title)):
-                rows = tuple(int(r) for r in published.loc[published["title"] == title, "excel_row"])
-                add(Figure(f"key_evaluations.published.{i}.title", "公开的评价报告名称（列「评价报告名称」）", title, "", fmt.PLAIN, sheet, rows, HOW_QUOTED_DATA))
+    sheet = TABLES_BY_NAME["key_evaluations"].sheet
+    for i, record in enumerate(figures.lists.get("key_evaluations.rows", []), start=1):
+        if re.search(r"\d", str(record["title"])):
+            add(Figure(f"key_evaluations.published.{i}.title", "公开的评价报告名称（列「评价报告名称」）", record["title"], "", fmt.PLAIN, sheet,
+                       (int(record["excel_row"]),), HOW_QUOTED_DATA))
     documents = dataset.tables.get("policy_documents")
     if documents is not None:
         sheet = TABLES_BY_NAME["policy_documents"].sheet
@@ -165,8 +162,10 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
     yield "text.policy_basis", params.policy_basis
     yield "text.third_party_scope", params.third_party_scope
     yield "text.evaluation_remarks", params.evaluation_remarks
-    yield "facts.indicator_system.name", params.indicator_system.name
+    yield "facts.indicator_system.name", params.indicator_system.name if params.indicator_system else ""
     yield "facts.pre_assessment_rule", params.pre_assessment_rule
+    for name, value in params.text.items():  # further free text for county templates
+        yield f"text.{name}", value
     for name, items in (("problems", params.problems), ("measures", params.measures)):
         for i, item in enumerate(items, start=1):
             yield f"text.{name}.{i}.title", item.title

@@ -49,7 +49,8 @@ def sheet_rows(params: Params) -> dict[str, int]:
     from .schema import TABLES_BY_NAME
 
     dataset = load_dataset(params.data, params.data_label)
-    return {TABLES_BY_NAME[name].sheet: int(len(table)) for name, table in dataset.tables.items()}
+    absent = {f.sheet for f in dataset.findings if f.code == "E101"}  # a sheet the county does not provide
+    return {TABLES_BY_NAME[name].sheet: int(len(table)) for name, table in dataset.tables.items() if TABLES_BY_NAME[name].sheet not in absent}
 
 
 def input_files(params: Params) -> list[dict[str, Any]]:
@@ -103,7 +104,7 @@ def resolved_params(params: Params) -> dict[str, Any]:
         "data": params.data_label,
         "settings": asdict(params.settings),
         "facts": {
-            "indicator_system": asdict(params.indicator_system),
+            "indicator_system": asdict(params.indicator_system) if params.indicator_system else None,
             "pre_assessment_rule": params.pre_assessment_rule,
             "third_party_quality_rating": params.third_party_quality_rating,
         },
@@ -115,6 +116,14 @@ def resolved_params(params: Params) -> dict[str, Any]:
             "measures": [asdict(i) for i in params.measures],
         },
         "templates": project.relative(params.templates, params.root) if params.templates else None,
+        "illustrative": params.illustrative,  # "" for real data; the notice every output carries otherwise
+        "outline": params.outline,
+        "wording": asdict(params.wording),
+        "evaluation_types": [asdict(t) for t in params.evaluation_types],
+        "grades": dict(params.grade_labels),
+        "timing": params.timing,
+        "key_evaluation_table": list(params.key_evaluation_columns),
+        "more_text": dict(params.text),
     })
 
 

@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from . import safety
 from .figures import Figure, FigureRef, Figures
 from .indicators import MAIN_INDICATORS
-from .outline import Outline, parse_outline
+from .outline import Outline, read_outline
 from .params import Params
 from .errors import TemplateProblem
 
@@ -56,11 +56,9 @@ def environment(params: Params) -> SandboxedEnvironment:
 
 
 def load_outline(params: Params) -> Outline:
-    """The outline (``outline.yaml``): the county's if it has one, else perflib's."""
-    env = environment(params)
-    source, _, _ = env.loader.get_source(env, "outline.yaml")
-    safety.refuse_yaml_aliases(source, "模板 outline.yaml")  # billion laughs (E156)
-    return parse_outline(source)
+    """The outline (``outline.yaml``): the county's if it has one, else perflib's, with the parts
+    its params choose (perflib.outline.read_outline)."""
+    return read_outline(params)
 
 
 # A figure cited in rendered text: private-use characters around its name, taken out again by
@@ -111,7 +109,10 @@ def runs(text: str) -> tuple[str | FigureRef, ...]:
 
 
 def type_breakdown(types: list, zero_style: str) -> str:
-    """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」."""
+    """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」;
+    "" when the county declares a single type (the breakdown would repeat the total)."""
+    if len(types) < 2 or not any(f.value for _, f in types):
+        return ""
     shown = types if zero_style == "zero" else [(k, f) for k, f in types if f.value]
     absent = [] if zero_style == "zero" else [k for k, f in types if not f.value]
     parts = [f"{kind}{Cite(figure)}" for kind, figure in shown]
@@ -123,14 +124,26 @@ def type_breakdown(types: list, zero_style: str) -> str:
 
 def context(figures: Figures, params: Params) -> dict[str, Any]:
     """What every template may use: cited figures ``f``, lists, and params' text."""
+    w = params.wording
     return {
         "f": {key: Cite(figure) for key, figure in figures.items.items()},
         "county_name": params.county_name,
         "year": params.year,
+        # words that differ by place (params wording); neutral by default
+        "wording": w,
+        "we": w.we or params.county_name,
+        "bureau": w.bureau or f"{params.county_name}财政局",
+        "zeros": params.settings.zero_count_style == "zero",  # print 「0个」 (the reference) rather than leave zeros out
+        "scopes": figures.lists.get("key_evaluations.scopes", []),
+        "types": cited(figures.lists.get("key_evaluations.types", [])),  # (name, count) in the county's order
+        "grades": cited(figures.lists.get("grades", {}) if params.settings.print_grades else {}),
+        "all_grades": cited(figures.lists.get("grades", {})),  # for county templates, whatever print_grades says
+        "text": dict(params.text),
+        "third_party_quality_rating": params.third_party_quality_rating,
         "type_breakdown": type_breakdown(figures.lists["key_evaluations.types"], params.settings.zero_count_style),
         "documents": figures.lists["documents.titles"],
         "batches": cited(figures.lists["monitoring.batches"]),
-        "indicator_system": params.indicator_system.name,
+        "indicator_system": params.indicator_system.name if params.indicator_system else "",
         "pre_assessment_rule": params.pre_assessment_rule,
         "policy_basis": params.policy_basis,
         "third_party_scope": params.third_party_scope,

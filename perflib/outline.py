@@ -8,12 +8,13 @@ drop or add parts; adding a part is one entry here and one narrative template.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import resources
 from typing import Any
 
 import yaml
 
-from .errors import TemplateProblem
+from .errors import ParamsError, TemplateProblem
 
 ENTRY_KEYS = {"key", "title", "template", "tables", "figures", "blocks", "items", "when", "appendix", "sections"}
 ITEMS = ("problems", "measures")  # free text from params, one titled paragraph each
@@ -33,6 +34,7 @@ class Part:
     when: str | None = None  # a context value that must be non-empty for the part to exist
     appendix: bool = False  # 附：, not numbered
     parts: tuple["Part", ...] = ()
+    chosen: bool = False  # named in the params' outline: its sheets are required (one at least)
 
     def walk(self):
         yield self
@@ -94,3 +96,69 @@ def parse_outline(source: str, name: str = "outline.yaml") -> Outline:
         )
 
     return Outline(raw["title"], tuple(part(e, f"第 {i} 个部分") for i, e in enumerate(raw["sections"], start=1)))
+
+
+def read_outline(params: Any) -> Outline:
+    """The county's outline: its templates folder's ``outline.yaml`` (else perflib's), then the
+    parts its params choose (``outline:``, see ``select``)."""
+    folder = getattr(params, "templates", None)
+    if folder is not None and (folder / "outline.yaml").is_file():
+        from . import safety
+
+        name = f"{folder.name}/outline.yaml"
+        safety.require_inside(folder / "outline.yaml", folder, f"模板 {name}")  # a link out of the folder (E152)
+        source = (folder / "outline.yaml").read_text(encoding="utf-8")
+        safety.refuse_yaml_aliases(source, f"模板 {name}")  # billion laughs (E156)
+    else:
+        source, name = resources.files("perflib").joinpath("templates/outline.yaml").read_text(encoding="utf-8"), "outline.yaml"
+    outline = parse_outline(source, name)
+    choice = getattr(params, "outline", None)
+    return select(outline, choice, f"params/{params.county}/{params.year}.yaml") if choice else outline
+
+
+def select(outline: Outline, choice: tuple, where: str = "参数文件") -> Outline:
+    """The parts a county keeps, in its order, with its titles: each entry of ``choice`` is a part
+    key of ``outline`` (with its sub-parts), or ``{key, title, template, tables, figures, blocks,
+    when, sections}`` overriding a known part or adding a new one (then title and template are
+    needed). ``sections`` chooses the sub-parts the same way. Chosen parts are marked ``chosen``."""
+    known = {p.key: p for p in outline.walk()}
+    seen: set[str] = set()
+
+    def pick(entries: tuple) -> tuple[Part, ...]:
+        parts = []
+        for entry in entries:
+            spec = {"key": entry} if isinstance(entry, str) else dict(entry)
+            key = spec["key"]
+            if key in seen:
+                raise ParamsError(f"{where} 的 outline 中「{key}」出现了两次。")
+            seen.add(key)
+            base = known.get(key)
+            if base is None:
+                if not spec.get("title") or not spec.get("template"):
+                    raise ParamsError(f"{where} 的 outline 中「{key}」不是已有的部分（已有：{'、'.join(known)}）；"
+                                      f"新增的部分须写 title 和 template。")
+                base = Part(key=key, title=spec["title"])
+            changes: dict[str, Any] = {"chosen": True}
+            for name in ("title", "template", "when"):
+                if spec.get(name) is not None:
+                    changes[name] = str(spec[name])
+            for name in ("tables", "figures", "blocks"):
+                if spec.get(name) is not None:
+                    changes[name] = tuple(spec[name])
+            if spec.get("sections") is not None:
+                changes["parts"] = pick(spec["sections"])
+            else:
+                changes["parts"] = base.parts  # its sub-parts as the outline has them (kept when they have data)
+            parts.append(replace(base, **changes))
+        return tuple(parts)
+
+    return Outline(outline.title, pick(tuple(choice)))
+
+
+def tables_in(outline: Outline) -> dict[str, list[Part]]:
+    """Each input table the outline draws on, with the parts that draw on it."""
+    found: dict[str, list[Part]] = {}
+    for part in outline.walk():
+        for table in part.tables:
+            found.setdefault(table, []).append(part)
+    return found

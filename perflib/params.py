@@ -18,11 +18,70 @@ from typing import Any, Mapping
 import yaml
 
 from . import project, safety
+from .schema import GRADED_TABLES
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
 from .errors import ParamsError
 
 MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
 ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
+FIGURE_UNITS = ("万元", "亿元")
+TIMINGS = ("next", "same")  # evaluations of year Y done in Y+1 (the reference), or in Y
+# Which year each activity's data is about, relative to the report year Y: key evaluations of Y
+# done in Y+1 (next) or Y (same); self-evaluations and third-party evaluations done in Y about
+# Y-1 (previous) or Y (same).
+TIMING_CHOICES = {"key_evaluations": ("next", "same"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
+DEFAULT_TIMING = {"key_evaluations": "next", "self_evaluations": "previous", "third_party": "previous"}
+STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation type maps to (for the rollup)
+    "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
+)
+ILLUSTRATIVE_NOTICE = "本报告所用数据含示例数据，不是该地区公布的数字，仅供演示，不得作为正式报告使用。"
+
+
+@dataclass(frozen=True)
+class EvaluationType:
+    """One evaluation type as the county names it: its aliases in the data, the standard kind of
+    中发〔2018〕34号 it maps to, and how the report names its area (「政府采购」) when it has objects."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    scope: str = ""  # 「评价类型覆盖…等方面」 names the types with objects by this; "" leaves it out
+    measure: str = "个"  # the measure word of its count: 「7个重点项目」, 「1家部门整体」
+
+
+DEFAULT_EVALUATION_TYPES = (
+    EvaluationType("部门整体评价", "部门整体", (), "部门整体"),
+    EvaluationType("下级政府财政综合运行绩效评价", "下级政府财政运行", (), "下级政府财政运行"),
+    EvaluationType("财政政策评价", "财政政策", (), "财政政策"),
+    EvaluationType("政府采购项目", "政府采购", (), "政府采购"),
+    EvaluationType("政府购买服务项目", "政府购买服务", (), "政府购买服务"),
+    EvaluationType("专项债券项目", "政府债务项目", (), "地方政府专项债券"),
+    EvaluationType("其他重大项目", "项目", (), ""),
+)
+
+
+@dataclass(frozen=True)
+class FigureFormat:
+    """How one figure (or every figure under a name prefix) prints, beside the county's settings:
+    ``decimals`` an int or ``"data"`` (as many as the value carries: 340915.5112, 15091.58, 2895),
+    ``unit`` 万元 or 亿元 for an amount, ``thousands`` the separator."""
+
+    decimals: int | str | None = None
+    unit: str | None = None
+    thousands: bool | None = None
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Words that differ by place: the level above, this level, the party committee, the bureau.
+    Defaults are neutral; 和硕县's params supply the reference's words."""
+
+    superior: str = "上级财政部门"  # the level above as printed: 自治区, 省财政厅
+    level: str = ""  # 本级: 县, 区, 市, 旗 (「本县」); "" says the county's name
+    we: str = ""  # how the report names its own government: 我县; "" says the county's name
+    party: str = ""  # 县委、县政府 (「围绕县委、县政府重大决策部署」); "" leaves the phrase out
+    bureau: str = ""  # 和硕县财政局; "" says <county_name>财政局
+    staff: str = ""  # who did the checks: 今年各股室; "" leaves the subject out
 
 
 @dataclass(frozen=True)
@@ -33,9 +92,23 @@ class FormatSettings:
     thousands_separator: bool = True
     yi_decimals: int = 2  # decimals of 亿元: 0.34亿元
     percent_decimals: int = 0  # 46%
-    zero_count_style: str = "zero"
+    zero_count_style: str = "none"  # none: a zero count is phrased 「无…」 or left out; zero: 「0个」
     grade_labels: tuple[str, ...] = DEFAULT_GRADE_LABELS
     schedule_phrases: tuple[SchedulePhrase, ...] = DEFAULT_SCHEDULE_PHRASES
+    print_grades: bool = True  # default templates state grade distributions of graded tables
+    figure_formats: tuple[tuple[str, FigureFormat], ...] = ()  # (figure name or prefix ending in ".", format)
+
+    def format_of(self, key: str | None) -> FigureFormat | None:
+        """The per-figure format of ``key``: its exact name first, then the longest prefix."""
+        if not key or not self.figure_formats:
+            return None
+        best = None
+        for name, fmt in self.figure_formats:
+            if name == key:
+                return fmt
+            if name.endswith(".") and key.startswith(name) and (best is None or len(name) > len(best[0])):
+                best = (name, fmt)
+        return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -63,7 +136,7 @@ class Params:
     data: Path  # resolved path of the workbook or CSV folder
     data_label: str  # as written in the params file, relative to the project
     settings: FormatSettings
-    indicator_system: IndicatorSystem
+    indicator_system: IndicatorSystem | None
     pre_assessment_rule: str
     third_party_quality_rating: str
     policy_basis: str
@@ -79,13 +152,34 @@ class Params:
     columns: Mapping[str, Any] = field(default_factory=dict)  # the county's export names (perflib.mapping)
     issuer: str = ""  # 落款: the issuing office (text.issuer)
     issue_date: date | None = None  # 成文日期 (text.issue_date)
+    outline: tuple | None = None  # the county's choice of parts (perflib.outline.select), or None: every part
+    illustrative: str = ""  # the notice printed on every output when the data is (partly) invented
+    wording: Wording = field(default_factory=Wording)
+    evaluation_types: tuple[EvaluationType, ...] = DEFAULT_EVALUATION_TYPES
+    grade_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> labels, beside settings.grade_labels
+    timing: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TIMING))  # year relation of each activity (TIMING_CHOICES)
+    key_evaluation_columns: tuple[str, ...] = ("序号", "评价报告")  # columns of the key-evaluation table
+    text: Mapping[str, str] = field(default_factory=dict)  # further free text, by name, for county templates
+
+    def labels_for(self, table: str) -> tuple[str, ...]:
+        """The grade labels (优, 良, 中, 差 in the county's words) of one graded table."""
+        return self.grade_labels.get(table, self.settings.grade_labels)
+
+    def type_of(self, written: str) -> EvaluationType | None:
+        """The evaluation type a cell names, by its name or one of its aliases."""
+        for t in self.evaluation_types:
+            if written == t.name or written in t.aliases:
+                return t
+        return None
 
     @property
     def title(self) -> str:
         return f"{self.year}年{self.county_name}预算绩效管理工作情况"
 
 
-PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals", "columns")
+PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals", "columns", "outline",
+              "illustrative", "wording", "evaluation_types", "grades", "formats", "timing", "key_evaluation_table")
+KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价资金", "评价得分", "评价等级")
 
 
 def load_params(
@@ -159,7 +253,7 @@ TOP_LEVEL_KEYS = ("county", "year", *PARAM_KEYS)
 # The keys of each level below the top (docs/params.md); any other key is refused (E170).
 FACTS_KEYS = ("indicator_system", "pre_assessment_rule", "third_party_quality_rating")
 INDICATOR_SYSTEM_KEYS = ("name", "categories", "indicators")
-TEXT_KEYS = ("policy_basis", "third_party_scope", "evaluation_remarks", "problems", "measures", "issuer", "issue_date")
+TEXT_KEYS = ("policy_basis", "third_party_scope", "evaluation_remarks", "problems", "measures", "issuer", "issue_date", "custom")
 ITEM_KEYS = ("title", "text")
 PHRASE_KEYS = ("phrase", "below")
 
@@ -200,21 +294,25 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
     text = refuse_unknown(raw.get("text"), TEXT_KEYS, "text", where)
     system = refuse_unknown(facts.get("indicator_system"), INDICATOR_SYSTEM_KEYS, "facts.indicator_system", where)
     templates = raw.get("templates")
+    settings = _settings(_mapping(raw.get("settings"), where, "settings"), where)
+    formats = _formats(raw.get("formats"), where)
+    if formats:
+        settings = FormatSettings(**{**settings.__dict__, "figure_formats": formats})
     return Params(
         county=county,
         year=year,
         county_name=_need(raw, "county_name", where),
         data=confine(data_label, data_root or root, where, "data"),
         data_label=str(data_label),
-        settings=_settings(raw.get("settings") or {}, where),
+        settings=settings,
         indicator_system=IndicatorSystem(
             name=_need(system, "name", f"{where} facts.indicator_system"),
             categories=_need(system, "categories", f"{where} facts.indicator_system", int),
             indicators=_need(system, "indicators", f"{where} facts.indicator_system", int),
-        ),
-        pre_assessment_rule=_need(facts, "pre_assessment_rule", f"{where} facts"),
-        third_party_quality_rating=_need(facts, "third_party_quality_rating", f"{where} facts"),
-        policy_basis=_need(text, "policy_basis", f"{where} text"),
+        ) if system else None,
+        pre_assessment_rule=str(facts.get("pre_assessment_rule") or "").strip(),
+        third_party_quality_rating=str(facts.get("third_party_quality_rating") or "").strip(),
+        policy_basis=_plain(text.get("policy_basis") or ""),
         third_party_scope=str(text.get("third_party_scope") or "").strip(),
         evaluation_remarks=str(text.get("evaluation_remarks") or "").strip(),
         problems=_items(text.get("problems"), f"{where} text.problems"),
@@ -224,13 +322,161 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         root=root,
         source=source,
         data_root=data_root,
-        columns=_columns(raw.get("columns"), where),
+        columns=_export_columns(raw.get("columns"), where),
         issuer=str(text.get("issuer") or "").strip(),
         issue_date=issue_date_of(text.get("issue_date"), where),
+        outline=_outline(raw.get("outline"), where),
+        illustrative=_illustrative(raw.get("illustrative"), where),
+        wording=_wording(raw.get("wording"), where),
+        evaluation_types=_evaluation_types(raw.get("evaluation_types"), where),
+        grade_labels=_grades(raw.get("grades"), where),
+        timing=_timing(raw.get("timing"), where),
+        key_evaluation_columns=_columns(raw.get("key_evaluation_table"), where),
+        text={str(k): _plain(v) for k, v in refuse_free_text(text.get("custom"), where).items()},
     )
 
 
-def _columns(raw: Any, where: str) -> dict[str, Any]:
+def _mapping(raw: Any, where: str, key: str) -> Mapping[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"参数文件 {where} 中 {key} 应为键值对。")
+    return raw
+
+
+def _choice(raw: Any, choices: tuple[str, ...], where: str, key: str) -> str:
+    if raw not in choices:
+        raise ParamsError(f"参数文件 {where} 中 {key} 应为 {' 或 '.join(choices)}，现为「{raw}」。")
+    return raw
+
+
+def _outline(raw: Any, where: str) -> tuple | None:
+    """``outline:``: the parts the county keeps, in its order: a part key, or {key, title, template,
+    tables, sections}; checked against the outline file when the report is built (perflib.outline)."""
+    if raw is None:
+        return None
+    problem = f"参数文件 {where} 中 outline 应为列表，每项是部分的 key（如 monitoring），或含 key 的键值对（可加 title、template、tables、sections）。"
+    if not isinstance(raw, list) or not raw:
+        raise ParamsError(problem)
+
+    def entry(item: Any) -> Any:
+        if isinstance(item, str) and item.strip():
+            return item.strip()
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and set(item) <= {"key", "title", "template", "tables", "figures", "sections", "blocks", "when"}:
+            sections = item.get("sections")
+            if sections is not None and not isinstance(sections, list):
+                raise ParamsError(problem)
+            return {**item, "sections": tuple(entry(x) for x in sections) if sections is not None else None}
+        raise ParamsError(problem)
+
+    return tuple(entry(x) for x in raw)
+
+
+def _timing(raw: Any, where: str) -> dict[str, str]:
+    """``timing: same`` (key evaluations done in the report year), or a mapping per activity."""
+    if raw is None:
+        return dict(DEFAULT_TIMING)
+    if isinstance(raw, str):
+        return {**DEFAULT_TIMING, "key_evaluations": _choice(raw, TIMINGS, where, "timing")}
+    raw = _mapping(raw, where, "timing")
+    unknown = sorted(set(raw) - set(TIMING_CHOICES))
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 中 timing 的「{'、'.join(unknown)}」不是可设定年度关系的工作（可用：{'、'.join(TIMING_CHOICES)}）。")
+    return {**DEFAULT_TIMING, **{k: _choice(v, TIMING_CHOICES[k], where, f"timing.{k}") for k, v in raw.items()}}
+
+
+def _illustrative(raw: Any, where: str) -> str:
+    if raw in (None, False):
+        return ""
+    if raw is True:
+        return ILLUSTRATIVE_NOTICE
+    if isinstance(raw, str) and raw.strip():
+        return _plain(raw)
+    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false，或一句说明文字。")
+
+
+def _wording(raw: Any, where: str) -> Wording:
+    raw = _mapping(raw, where, "wording")
+    unknown = set(raw) - set(Wording.__dataclass_fields__)
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 的 wording 中有未知的键：{', '.join(sorted(unknown))}（可用：superior、level、we、party、bureau、staff）。")
+    return Wording(**{k: str(v).strip() for k, v in raw.items() if v is not None})
+
+
+def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:
+    if raw is None:
+        return DEFAULT_EVALUATION_TYPES
+    problem = (f"参数文件 {where} 中 evaluation_types 应为列表，每项含 name（名称）和 kind（对应中发〔2018〕34号的类别："
+               f"{'、'.join(STANDARD_KINDS)}），可加 aliases（数据中的其他写法）和 scope（「评价类型覆盖…」中的叫法）。")
+    if not isinstance(raw, list) or not raw:
+        raise ParamsError(problem)
+    types, names = [], set()
+    for item in raw:
+        if not isinstance(item, dict) or not item.get("name") or item.get("kind") not in STANDARD_KINDS or set(item) - {"name", "kind", "aliases", "scope", "measure"}:
+            raise ParamsError(problem + f"有误的一项：{item}")
+        aliases = tuple(str(a) for a in item.get("aliases") or ())
+        for name in (str(item["name"]), *aliases):
+            if name in names:
+                raise ParamsError(f"参数文件 {where} 中 evaluation_types 的「{name}」出现了两次。")
+            names.add(name)
+        types.append(EvaluationType(str(item["name"]), item["kind"], aliases, str(item.get("scope") or ""), str(item.get("measure") or "个")))
+    return tuple(types)
+
+
+def _labels(labels: Any, where: str, key: str) -> tuple[str, ...]:
+    if not (isinstance(labels, list) and len(labels) == 4 and all(isinstance(x, str) and x for x in labels)):
+        raise ParamsError(f"参数文件 {where} 中 {key} 应为四个等级名称（优、良、中、差的叫法，按此顺序）。")
+    return tuple(labels)
+
+
+def _grades(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """``grades: {table: [优秀, 良好, 中, 差]}``: grade labels per graded table."""
+    raw = _mapping(raw, where, "grades")
+    unknown = sorted(set(raw) - set(GRADED_TABLES))
+    if unknown:
+        raise ParamsError(f"参数文件 {where} 中 grades 的表名「{'、'.join(unknown)}」不是有等级的表（可用：{'、'.join(GRADED_TABLES)}）。")
+    return {table: _labels(labels, where, f"grades.{table}") for table, labels in raw.items()}
+
+
+def _formats(raw: Any, where: str) -> tuple[tuple[str, FigureFormat], ...]:
+    """``formats: {figure name or prefix.: {decimals: 2|data, unit: 亿元, thousands: false}}``."""
+    raw = _mapping(raw, where, "formats")
+    formats = []
+    for name, spec in raw.items():
+        at = f"参数文件 {where} 中 formats.{name}"
+        if not isinstance(spec, dict) or set(spec) - {"decimals", "unit", "thousands"}:
+            raise ParamsError(f"{at} 应为键值对，可含 decimals（0–4 或 data）、unit（万元 或 亿元）、thousands（true/false）。")
+        decimals = spec.get("decimals")
+        if decimals is not None and decimals != "data" and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 4):
+            raise ParamsError(f"{at}.decimals 应为 0 到 4 的整数或 data（按数据本身的小数位），现为「{decimals}」。")
+        unit = spec.get("unit")
+        if unit is not None and unit not in FIGURE_UNITS:
+            raise ParamsError(f"{at}.unit 应为 万元 或 亿元，现为「{unit}」。")
+        thousands = spec.get("thousands")
+        if thousands is not None and not isinstance(thousands, bool):
+            raise ParamsError(f"{at}.thousands 应为 true 或 false。")
+        formats.append((str(name), FigureFormat(decimals, unit, thousands)))
+    return tuple(formats)
+
+
+def _columns(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ("序号", "评价报告")
+    if not isinstance(raw, list) or not raw or any(c not in KEY_EVALUATION_COLUMNS for c in raw):
+        raise ParamsError(f"参数文件 {where} 中 key_evaluation_table 应为列名的列表，可用：{'、'.join(KEY_EVALUATION_COLUMNS)}。")
+    return tuple(raw)
+
+
+def refuse_free_text(raw: Any, where: str) -> Mapping[str, Any]:
+    """``text.custom``: free text by name for a county's own templates (``{{ text.window }}``)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, (str, int, float)) for v in raw.values()):
+        raise ParamsError(f"参数文件 {where} 中 text.custom 应为「名称: 文字」的键值对（供本县模板引用，如 {{{{ text.window }}}}）。", code="E170")
+    return raw
+
+
+def _export_columns(raw: Any, where: str) -> dict[str, Any]:
     from .mapping import parse_mapping
 
     return parse_mapping(raw, where)
@@ -270,7 +516,7 @@ def confine(value: Any, root: Path, where: str, key: str) -> Path:
 
 def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
     defaults = FormatSettings()
-    raw = refuse_unknown(raw, tuple(FormatSettings.__dataclass_fields__), "settings", where)
+    raw = refuse_unknown(raw, tuple(k for k in FormatSettings.__dataclass_fields__ if k != "figure_formats"), "settings", where)
     values: dict[str, Any] = {}
     for key in ("amount_decimals", "yi_decimals", "percent_decimals"):
         if key in raw:
@@ -278,19 +524,17 @@ def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
                 raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 0 到 4 的整数，现为「{value}」。")
             values[key] = value
-    if "thousands_separator" in raw:
-        if not isinstance(raw["thousands_separator"], bool):
-            raise ParamsError(f"参数文件 {where} 中 settings.thousands_separator 应为 true 或 false。")
-        values["thousands_separator"] = raw["thousands_separator"]
+    for key in ("thousands_separator", "print_grades"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 true 或 false。")
+            values[key] = raw[key]
     if "zero_count_style" in raw:
         if raw["zero_count_style"] not in ZERO_STYLES:
             raise ParamsError(f"参数文件 {where} 中 settings.zero_count_style 应为 zero 或 none，现为「{raw['zero_count_style']}」。")
         values["zero_count_style"] = raw["zero_count_style"]
     if "grade_labels" in raw:
-        labels = raw["grade_labels"]
-        if not (isinstance(labels, list) and len(labels) == 4 and all(isinstance(x, str) and x for x in labels)):
-            raise ParamsError(f"参数文件 {where} 中 settings.grade_labels 应为四个等级名称（优、良、中、差的叫法）。")
-        values["grade_labels"] = tuple(labels)
+        values["grade_labels"] = _labels(raw["grade_labels"], where, "settings.grade_labels")
     if "schedule_phrases" in raw:
         values["schedule_phrases"] = _phrases(raw["schedule_phrases"], where)
     return FormatSettings(**{**defaults.__dict__, **values})

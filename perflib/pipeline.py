@@ -43,7 +43,7 @@ def compute(params: Params, dataset: Dataset) -> tuple[Figures, History]:
 def compose(params: Params, dataset: Dataset, findings: list[Finding], figures: Figures, history: History) -> Report:
     """Charts, the document (outline, templates) and the ledger of every printed number."""
     charts = draw_charts(figures, Printer(params.settings))
-    document = build_document(figures, params, charts, warnings(findings) + history.notes)
+    document = build_document(figures, params, charts, warnings(findings) + history.notes, dataset.tables)
     ledger = build_ledger(params, dataset, figures, document)
     return Report(params, dataset, findings, figures, history, charts, document, ledger)
 

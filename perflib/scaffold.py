@@ -48,8 +48,9 @@ class Written:
 
 # -- the workbook ------------------------------------------------------------------------------
 
-def column_rule(column: Column) -> str:
-    """What a column holds and its rule, in Chinese (the header's comment in Excel)."""
+def column_rule(column: Column, choices: tuple[str, ...] = ()) -> str:
+    """What a column holds and its rule, in Chinese (the header's comment in Excel); ``choices``:
+    the county's list for a column whose values its params declare (evaluation types, grades)."""
     kind = {
         "money": "金额，单位万元，不小于 0，最多 4 位小数",
         "score": "得分，0 到 100",
@@ -60,6 +61,8 @@ def column_rule(column: Column) -> str:
         "text": "文字",
     }[column.kind]
     parts = [kind, "必填" if column.required else "可不填"]
+    if choices and column.kind != "choice":
+        parts.append("以下之一：" + "、".join(choices))
     if column.example:
         parts.append(f"例：{column.example}")
     if column.note:
@@ -67,13 +70,15 @@ def column_rule(column: Column) -> str:
     return "；".join(parts) + "。"
 
 
-def _validation(column: Column):
-    """Excel's data validation for a column whose schema fixes a list or a range, else None."""
+def _validation(column: Column, choices: tuple[str, ...] = ()):
+    """Excel's data validation for a column whose schema (or the county's params) fixes a list or
+    a range, else None."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    error = dict(showErrorMessage=True, errorTitle="取值不符合要求", error=column_rule(column))
-    if column.kind == "choice":
-        return DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=not column.required, **error)
+    error = dict(showErrorMessage=True, errorTitle="取值不符合要求", error=column_rule(column, choices))
+    listed = choices or (column.choices if column.kind == "choice" else ())
+    if listed:
+        return DataValidation(type="list", formula1='"' + ",".join(listed) + '"', allow_blank=not column.required, **error)
     if column.kind == "score":
         return DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, **error)
     if column.kind == "money":
@@ -92,10 +97,12 @@ def _width(column: Column) -> float:
     return float(min(60, max(10, span(column.header) + 2, span(column.example) + 2)))
 
 
-def write_table_sheet(workbook, spec: TableSpec, rows: Iterable[list] = (), data_rows: int = 1000):
+def write_table_sheet(workbook, spec: TableSpec, rows: Iterable[list] = (), data_rows: int = 1000,
+                      choices: dict[str, tuple[str, ...]] | None = None):
     """One input table as a sheet: headers in row 1 (bold, filled, frozen, with the column's unit and
     rule as a comment), column widths that fit, Excel validation where the schema fixes a list or a
-    range, and number formats for amounts and dates over the first ``data_rows`` rows."""
+    range, and number formats for amounts and dates over the first ``data_rows`` rows. ``choices``:
+    the county's lists by column name (evaluation types, grade labels: see ``county_choices``)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -110,12 +117,13 @@ def write_table_sheet(workbook, spec: TableSpec, rows: Iterable[list] = (), data
         header.font = Font(bold=True)
         header.fill = PatternFill("solid", fgColor=HEADER_FILL)
         header.alignment = Alignment(horizontal="center", vertical="center")
-        comment = Comment(column_rule(column), "perflib")
+        listed = (choices or {}).get(column.name, ())
+        comment = Comment(column_rule(column, listed), "perflib")
         comment.width, comment.height = 300, 120
         header.comment = comment
         letter = header.column_letter
         sheet.column_dimensions[letter].width = _width(column)
-        validation = _validation(column)
+        validation = _validation(column, listed)
         if validation is not None:
             validation.add(f"{letter}2:{letter}{last}")
             sheet.add_data_validation(validation)
@@ -132,7 +140,21 @@ def tables_of_outline(outline) -> list[TableSpec]:
     return [spec for spec in TABLES if spec.name in wanted]
 
 
-def blank_workbook(specs: Iterable[TableSpec], county_name: str, year: int) -> bytes:
+def county_choices(params=None) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The lists a county's params declare, by table and column: its evaluation types (names and
+    aliases) and each graded table's grade labels (perflib's defaults without params)."""
+    from .params import DEFAULT_EVALUATION_TYPES, FormatSettings
+    from .schema import GRADED_TABLES
+
+    types = params.evaluation_types if params is not None else DEFAULT_EVALUATION_TYPES
+    choices: dict[str, dict[str, tuple[str, ...]]] = {"key_evaluations": {"type": tuple(t.name for t in types)}}
+    for table in GRADED_TABLES:
+        labels = params.labels_for(table) if params is not None else FormatSettings().grade_labels
+        choices.setdefault(table, {})["grade"] = tuple(labels)
+    return choices
+
+
+def blank_workbook(specs: Iterable[TableSpec], county_name: str, year: int, choices=None) -> bytes:
     """The input workbook of a county and year with no data yet: 说明, 基本信息 (filled in), and one
     sheet per table."""
     from openpyxl import Workbook
@@ -158,8 +180,9 @@ def blank_workbook(specs: Iterable[TableSpec], county_name: str, year: int) -> b
     info.append([INFO_COUNTY, county_name])
     info.append([INFO_YEAR, year])
     info.column_dimensions["A"].width = info.column_dimensions["B"].width = 20
+    choices = choices if choices is not None else county_choices()
     for spec in specs:
-        write_table_sheet(workbook, spec)
+        write_table_sheet(workbook, spec, choices=choices.get(spec.name))
     workbook.properties.creator = "perflib"
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
@@ -246,6 +269,16 @@ templates: null
 
 # 手工统计的合计数（可不填）：「数字名称: 数值」，运行时与按数据计算的结果核对（E142）。
 stated_totals: {{}}
+
+# 以下各项为空（null）时用默认值，写法和例子见 docs/params.md 与 docs/adapting.md。
+outline: null               # 本县保留的部分（部分的 key 列表，可改名、调序、增加）；为空：有数据的各部分
+illustrative: false         # 数据为示例（部分虚构）时写 true：每份输出都注明
+wording: null               # 因地而异的用语：superior（上级）、we（本级自称）、party（党委政府）、bureau（财政局名称）、staff
+evaluation_types: null      # 本县的评价类型（name、aliases、kind…）；为空：七类默认类型
+grades: null                # 各表的等级名称，如 {{self_evaluation_reviews: [优, 良, 中(一般), 差]}}
+formats: null               # 按数字名称的印刷格式：decimals（0–4 或 data）、unit（万元/亿元）、thousands
+timing: null                # 各项工作对应的年度：key_evaluations: next|same 等；为空：参考报告的年度关系
+key_evaluation_table: null  # 重点评价报告表的列，如 [序号, 评价报告, 主管部门, 评价资金]
 
 # 本县导出表的表名、列名（及以元为单位的金额列）与 perflib 的对应，表头一致时留空。
 # 表头不一致时 perflib check 会给出可粘贴的对应关系，例如：
@@ -349,4 +382,4 @@ def new_year(root: Path, county: str, year: Any, from_year: Any) -> Written:
         specs = tables_of_outline(load_outline(previous))
     text = carried_params_text(previous_path.read_text(encoding="utf-8"), from_year, county, year,
                                project.relative(previous_path, root))
-    return _write_both(root, county, year, text, blank_workbook(specs, previous.county_name, year))
+    return _write_both(root, county, year, text, blank_workbook(specs, previous.county_name, year, county_choices(previous)))

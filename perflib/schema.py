@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# 评价类型: the key-evaluation object types of the report's section 一, in its order.
+# 评价类型: the default key-evaluation object types of the report's section 一, in its order; a
+# county declares its own in params (evaluation_types), and the column is checked against them.
 EVALUATION_TYPES = (
     "部门整体评价",
     "下级政府财政综合运行绩效评价",
@@ -20,7 +21,10 @@ EVALUATION_TYPES = (
     "其他重大项目",
 )
 PUBLICATION_STATES = ("公开", "涉密", "敏感")  # 公开情况: published, or withheld as 涉密/敏感
-CHECK_KINDS = ("本级抽查", "协助自治区核查")  # 真实性核查: own sample, or help to the region
+CHECK_KINDS = ("本级抽查", "协助自治区核查", "协助上级核查")  # 真实性核查: own sample, or help to the level above (two names)
+EVALUATION_STATES = ("已完成", "进行中")  # 评价状态: an evaluation in progress has no grade and no report yet
+YES_NO = ("是", "否")
+REALLOCATION_DIRECTIONS = ("调出", "调入新项目", "调入原有项目")  # 资金调整: where the money went
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,16 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "key_evaluations", "重点绩效评价", "对本年度支出开展的重点绩效评价（次年完成），每份评价报告一行",
         (
-            Column("评价报告名称", "title", example="2023年教科局支持学前教育发展资金(新建幼儿园)项目重点项目绩效评价报告"),
-            _dept(),
-            Column("评价类型", "type", "choice", choices=EVALUATION_TYPES, example="其他重大项目"),
-            Column("评价资金(万元)", "amount", "money", example="1260.5"),
+            Column("评价报告名称", "title", required=False, example="2023年教科局支持学前教育发展资金(新建幼儿园)项目重点项目绩效评价报告",
+                   note="评价完成后填写；进行中的评价可不填"),
+            Column("主管部门", "department", required=False, example="和硕县教育和科学技术局"),
+            Column("评价类型", "type", required=False, example="其他重大项目", note="参数 evaluation_types 中的名称或别名（默认七类，见 docs/params.md）"),
+            Column("评价资金(万元)", "amount", "money", required=False, example="1260.5", note="整列不填时报告不写评价资金"),
             Column("评价得分", "score", "score", required=False, example="92.5"),
             Column("评价等级", "grade", required=False, example="优", note="须与得分一致（财预〔2020〕10号）；标签见参数 settings.grade_labels"),
-            Column("公开情况", "publication", "choice", choices=PUBLICATION_STATES, example="公开"),
+            Column("公开情况", "publication", "choice", required=False, choices=PUBLICATION_STATES, example="公开", note="已完成的评价须填写"),
             Column("公开网址", "url", required=False, example="http://www.heshuo.gov.cn/…", note="涉密、敏感的报告不得填写"),
+            Column("评价状态", "status", "choice", required=False, choices=EVALUATION_STATES, example="已完成", note="不填即已完成"),
         ),
         key=("title",), section="一",
     ),
@@ -140,6 +146,8 @@ TABLES: tuple[TableSpec, ...] = (
             Column("执行金额(万元)", "executed", "money", example="96.8", note="不得大于预算金额",
                    aliases=("执行数", "支出数", "实际支出", "已支付金额", "累计支出")),
             Column("执行率", "rate", "percent", required=False, example="46%", note="可不填；填写时须等于执行金额÷预算金额（误差 0.5 个百分点内）"),
+            Column("重点监控", "key", "choice", required=False, choices=YES_NO, example="否", note="可不填；「是」计入重点监控项目"),
+            Column("发现问题(条)", "problems", "count", required=False, example="2", note="可不填；监控发现并反馈的问题条数"),
         ),
         key=("batch", "department", "project"), section="二（四）",
     ),
@@ -176,9 +184,31 @@ TABLES: tuple[TableSpec, ...] = (
         key=("department", "project"), section="二（五）",
     ),
     TableSpec(
+        "self_evaluation_reviews", "自评复核", "对单位自评结果的复核（财政或委托机构），每个项目一行；等级可用复核自己的一套名称（参数 grades）",
+        (
+            _dept(), _project(),
+            Column("项目金额(万元)", "amount", "money", required=False, example="281.6"),
+            Column("复核机构", "agency", required=False, example="某某会计师事务所"),
+            Column("复核得分", "score", "score", required=False, example="86"),
+            Column("复核等级", "grade", required=False, example="良"),
+        ),
+        key=("department", "project"), section="二（五）",
+    ),
+    TableSpec(
         "result_applications", "结果应用", "依据绩效结果调减预算，每次调减一行",
         (_dept(), _project(), Column("调减金额(万元)", "amount", "money", example="45")),
         section="二（六）",
+    ),
+    TableSpec(
+        "reallocations", "资金调整", "依据绩效结果调整资金用途：调出的项目，以及调入的新项目、原有项目，每个项目每个方向一行",
+        (
+            Column("调整方向", "direction", "choice", choices=REALLOCATION_DIRECTIONS, example="调出"),
+            Column("主管部门", "department", required=False, example="和硕县农业农村局"),
+            _project(example="庭院经济发展项目"),
+            Column("金额(万元)", "amount", "money", example="63"),
+            Column("资金名称", "fund", required=False, example="衔接推进乡村振兴补助资金"),
+        ),
+        key=("direction", "department", "project"), section="二（六）",
     ),
     TableSpec(
         "authenticity_checks", "真实性核查", "预算绩效真实性核查的项目，每个项目一行",
@@ -200,6 +230,9 @@ TABLES: tuple[TableSpec, ...] = (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+# Tables with a grade column; each gets grade counts and shares (perflib.figures) and its own labels (params grades).
+GRADED_TABLES = ("key_evaluations", "department_self_evaluations", "project_self_evaluations", "third_party_evaluations",
+                 "self_evaluation_reviews")
 TABLES_BY_SHEET = {t.sheet: t for t in TABLES}
 NOTES_SHEET = "说明"  # a free sheet for the analyst's notes; never read as data
 INFO_SHEET = "基本信息"  # optional: 县（市、区） and 年度 of the workbook, checked against the params

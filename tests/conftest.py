@@ -61,6 +61,8 @@ def minimal_rows() -> dict[str, list[list]]:
         "department_self_evaluations": [["甲局", 100, 90, "优"]],
         "project_self_evaluations": [["甲局", "项目甲", 10, 85, "良"]],
         "third_party_evaluations": [["项目乙", "乙局", 20, "某公司", 80, "良"]],
+        "self_evaluation_reviews": [["甲局", "项目甲", 10, "某会计师事务所", 85, "良"]],
+        "reallocations": [["调出", "甲局", "项目丙", 5, "某专项资金"]],
         "result_applications": [["甲局", "项目甲", 1]],
         "authenticity_checks": [["项目甲", "甲局", "本级抽查"]],
         "trainings": [["2023-06-01", "培训", 30]],
@@ -68,11 +70,14 @@ def minimal_rows() -> dict[str, list[list]]:
 
 
 def write_workbook(path: Path, rows: dict[str, list[list]] | None = None, headers: dict[str, list] | None = None) -> Path:
-    """A workbook with every table: ``rows`` replace a table's rows, ``headers`` its header row."""
+    """A workbook with every table of ``minimal_rows``: ``rows`` replace a table's rows (None: no
+    sheet at all), ``headers`` its header row."""
     rows = {**minimal_rows(), **(rows or {})}
     wb = Workbook()
     wb.remove(wb.active)
     for spec in TABLES:
+        if rows.get(spec.name) is None:
+            continue
         ws = wb.create_sheet(spec.sheet)
         ws.append((headers or {}).get(spec.name, list(spec.headers)))
         for row in rows[spec.name]:

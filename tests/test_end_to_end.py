@@ -110,7 +110,7 @@ def test_headings_are_numbered_once_each(heshuo_run):
     root, _, _ = heshuo_run
     soup = BeautifulSoup((root / "outputs" / "heshuo" / "2023" / "report.html").read_text(encoding="utf-8"), "html.parser")
     level1 = [h.get_text()[:2] for h in soup.find_all("h2")]
-    assert level1 == ["一、", "二、", "三、", "四、", "附："]  # the appendix (与上年对比 with 2022) is not numbered
+    assert level1 == ["一、", "二、", "三、", "四、"]  # no appendix: 和硕县 has no earlier year (issue 12)
     run_ins = [s.get_text() for s in soup.select(".run-in")]
     assert [r[:3] for r in run_ins[:9]] == ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）"]
     assert soup.find("h1").get_text() == "2023年和硕县预算绩效管理工作情况"
@@ -122,9 +122,9 @@ def test_html_is_publishable_no_code_no_prompts(heshuo_run):
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("script") is None
     assert "In [" not in html and "perflib." not in soup.get_text()
-    assert len(soup.find_all("table")) == 2  # key evaluation reports; the appendix's multi-year table
+    assert len(soup.find_all("table")) == 1  # key evaluation reports (no appendix: 和硕县 has no 2022)
     images = soup.find_all("img")
-    assert len(images) == 3 and all(i["src"].startswith("data:image/svg+xml;base64,") for i in images)
+    assert len(images) == 2 and all(i["src"].startswith("data:image/svg+xml;base64,") for i in images)
     assert not re.search(r'(src|href)="(?!data:)', html), "self-contained: no external resources"
 
 

@@ -24,33 +24,44 @@ def column_sum(workbook, sheet: str, header: str) -> int:
     return sum(Decimal(str(r[at])) for r in rows[1:] if r[at] is not None)
 
 
-def test_heshuo_2023_compares_trainings_with_2022_workbook():
-    report = make_report(load_params("heshuo", 2023, ROOT))
-    now = column_sum(ROOT / "data/heshuo/2023.xlsx", "培训", "参训人次")
-    before = column_sum(ROOT / "data/heshuo/2022.xlsx", "培训", "参训人次")
+def test_example_2023_compares_trainings_with_2022_workbook():
+    report = make_report(load_params("example1", 2023, ROOT))
+    now = column_sum(ROOT / "data/example1/2023.xlsx", "培训", "参训人次")
+    before = column_sum(ROOT / "data/example1/2022.xlsx", "培训", "参训人次")
     f = report.figures
-    assert now == 380 and before != now
+    assert before != now
     assert f["yoy.trainings.attendees.previous"].value == before
     assert f["yoy.trainings.attendees.change"].value == now - before
     assert f["yoy.trainings.attendees.percent"].value == (now - before) / before
     assert PRINT(f["yoy.trainings.attendees.change"]) == f"增加{now - before}人次"
-    assert f["yoy.trainings.attendees.previous"].source.startswith("data/heshuo/2022.xlsx")
+    assert f["yoy.trainings.attendees.previous"].source.startswith("data/example1/2022.xlsx")
     text = report.document.text()
-    assert f"380人次，与上年对比，培训次数增加1次，增长20.0%；培训人次增加{now - before}人次" in text
+    assert f"{now}人次，与上年对比，培训次数增加1次，增长33.3%；培训人次增加{now - before}人次" in text
 
 
-def test_heshuo_2023_compares_budget_cut_and_target_review_amounts():
-    f = make_report(load_params("heshuo", 2023, ROOT)).figures
-    cut_before = column_sum(ROOT / "data/heshuo/2022.xlsx", "结果应用", "调减金额(万元)")
-    assert f["yoy.results.budget_cut.change"].value == Decimal(130) - cut_before
-    reviewed_before = column_sum(ROOT / "data/heshuo/2022.xlsx", "项目目标审核", "预算金额(万元)")
-    assert f["yoy.target_reviews.amount.change"].value == Decimal(17076) - reviewed_before
+def test_example_2023_compares_budget_cut_and_target_review_amounts():
+    f = make_report(load_params("example1", 2023, ROOT)).figures
+    cut_now = column_sum(ROOT / "data/example1/2023.xlsx", "结果应用", "调减金额(万元)")
+    cut_before = column_sum(ROOT / "data/example1/2022.xlsx", "结果应用", "调减金额(万元)")
+    assert f["yoy.results.budget_cut.change"].value == cut_now - cut_before
+    reviewed_now = column_sum(ROOT / "data/example1/2023.xlsx", "项目目标审核", "预算金额(万元)")
+    reviewed_before = column_sum(ROOT / "data/example1/2022.xlsx", "项目目标审核", "预算金额(万元)")
+    assert f["yoy.target_reviews.amount.change"].value == reviewed_now - reviewed_before
+
+
+def test_heshuo_2023_states_no_year_over_year_change():
+    """The reference publishes no 2022 figures: its report compares with nothing (issue 12)."""
+    report = make_report(load_params("heshuo", 2023, ROOT))
+    assert not (ROOT / "params/heshuo/2022.yaml").exists() and not (ROOT / "data/heshuo/2022.xlsx").exists()
+    assert report.figures.frame(PRINT, ("yoy.",)).empty
+    assert "与上年对比，培训" not in report.document.text() and "附：" not in report.document.text()
 
 
 def test_appendix_table_lists_both_years_and_the_chart_is_placed():
     doc = make_report(load_params("example2", 2023, ROOT)).document
     appendix = doc.sections[-1]
-    assert appendix.number == "附：" and [s.number for s in doc.sections[:4]] == ["一、", "二、", "三、", "四、"]
+    assert doc.sections[0].key == "illustrative" and "示例数据" in doc.text().split("\n")[2]  # invented data says so first
+    assert appendix.number == "附：" and [s.number for s in doc.sections[1:5]] == ["一、", "二、", "三、", "四、"]
     table, chart = appendix.blocks[-2], appendix.blocks[-1]
     assert table.columns == ("指标", "2022年", "2023年", "比上年增减", "增减幅度")
     assert ("培训次数", "6次", "7次", "增加1次", "增长16.7%") in [tuple(doc.printed(c) for c in row) for row in table.rows]
@@ -58,10 +69,10 @@ def test_appendix_table_lists_both_years_and_the_chart_is_placed():
 
 
 def test_without_previous_year_the_report_reads_as_before(project_copy):
-    with_history = make_report(load_params("heshuo", 2023, project_copy)).document
-    (project_copy / "params/heshuo/2022.yaml").unlink()
-    alone = make_report(load_params("heshuo", 2023, project_copy))
-    assert [s.number for s in alone.document.sections] == ["一、", "二、", "三、", "四、"]
+    with_history = make_report(load_params("example1", 2023, project_copy)).document
+    (project_copy / "params/example1/2022.yaml").unlink()
+    alone = make_report(load_params("example1", 2023, project_copy))
+    assert [s.number for s in alone.document.sections if s.key != "illustrative"] == ["一、", "二、", "三、", "四、"]
     assert alone.figures.frame(Printer(), ("yoy.",)).empty
     strip = lambda t: re.sub(r"(?<=。)与上年对比，[^。]*。|，与上年对比，[^。]*", "", t)  # noqa: E731
     text = with_history.text().split("\n附：")[0]
@@ -70,13 +81,14 @@ def test_without_previous_year_the_report_reads_as_before(project_copy):
 
 
 def test_previous_year_with_errors_is_left_out_with_a_warning(project_copy):
-    params_2022 = project_copy / "params/heshuo/2022.yaml"
-    params_2022.write_text(params_2022.read_text(encoding="utf-8").replace("data/heshuo/2022.xlsx", "data/heshuo/missing.xlsx"), encoding="utf-8")
-    report = make_report(load_params("heshuo", 2023, project_copy))
+    params_2022 = project_copy / "params/example1/2022.yaml"
+    params_2022.write_text(params_2022.read_text(encoding="utf-8").replace("data/example1/2022.xlsx", "data/example1/missing.xlsx"), encoding="utf-8")
+    report = make_report(load_params("example1", 2023, project_copy))
     assert [n.code for n in report.document.notes] == ["W220"]
     assert "2022年的数据有 1 处错误" in report.document.notes[0].message
     assert "与上年对比，培训次数" not in report.document.text()
-    assert "380人次" in report.document.text()
+    attendees = column_sum(ROOT / "data/example1/2023.xlsx", "培训", "参训人次")
+    assert f"{attendees}人次" in report.document.text()
 
 
 def two_years(tmp_path, rows_2022, rows_2023, settings=None):
@@ -132,12 +144,32 @@ def test_a_change_agrees_with_the_two_amounts_as_printed(tmp_path):
 
 
 def test_copied_example_params_are_marked_illustrative():
+    real = {("heshuo", "2023"), ("tianshui", "2021"), ("wuhai_haibowan", "2020")}  # published figures, nothing invented
     for path in sorted((ROOT / "params").glob("*/*.yaml")):
-        if path.parent.name == "heshuo" and path.stem == "2023":
-            continue  # the reference's real totals
-        assert "示例" in path.read_text(encoding="utf-8").splitlines()[0], path
+        if (path.parent.name, path.stem) in real:
+            assert not load_params(path.parent.name, int(path.stem), ROOT).illustrative
+            continue
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert "示例" in first or "案例" in first, path
+        assert load_params(path.parent.name, int(path.stem), ROOT).illustrative, path
     for folder in ("example1", "example2", "example3"):
         assert "虚构" in (ROOT / "data" / folder / "README.md").read_text(encoding="utf-8")
         for workbook in (ROOT / "data" / folder).glob("*.xlsx"):
             assert "示例数据" in load_workbook(workbook, read_only=True)["说明"]["A1"].value
-    assert "示例数据" in load_workbook(ROOT / "data/heshuo/2022.xlsx", read_only=True)["说明"]["A1"].value
+        for year in (2022, 2023):  # declared illustrative: every output made from them says so
+            assert load_params(folder, year, ROOT).illustrative
+
+
+def test_a_part_without_data_in_one_year_is_left_out_of_the_comparison(tmp_path):
+    """A county that did no training in 2023 (no sheet) still gets its comparison of the rest."""
+    from perflib.charts import draw_charts
+    from perflib.history import history_rows
+
+    before = rows_for(2022, trainings(100))
+    after = {"trainings": None}
+    f = two_years(tmp_path, before, after)
+    assert "yoy.trainings.sessions.change" not in f and "yoy.results.budget_cut.change" in f
+    assert "trainings" not in f.lists["yoy.parts"]
+    _, rows = history_rows(f, load_params("demo", 2023, tmp_path))
+    assert "培训次数" not in [r[0] for r in rows] and rows
+    assert "history" in draw_charts(f, PRINT)

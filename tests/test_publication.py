@@ -51,7 +51,7 @@ def has(*tools: str) -> str | None:
 def test_two_runs_give_byte_identical_outputs(two_runs):
     (first, second), _ = two_runs
     hashes = tree_hashes(first)
-    charts = ("evaluation_funds", "history", "monitoring_progress")  # history: the appendix, 和硕县 has 2022
+    charts = ("evaluation_funds", "monitoring_progress")  # no history: 和硕县 has no 2022 (issue 12)
     expected = {"annual_report.ipynb", "report.html", "report.docx", "figures.csv", "manifest.json",
                 *(f"figures/{c}.{kind}" for c in charts for kind in ("png", "svg"))}
     if unavailable_reason() is None:
@@ -129,7 +129,7 @@ def test_html_reads_in_chromium_without_scrolling_sideways_or_missing_glyphs(two
         layout = page.evaluate(LAYOUT_JS)
         assert layout["scrollWidth"] <= layout["width"], "no horizontal scrolling"
         kinds = [b["tag"] for b in layout["boxes"]]
-        assert kinds.count("TABLE") == 2 and kinds.count("IMG") == 3  # with the appendix: 和硕县 has 2022
+        assert kinds.count("TABLE") == 1 and kinds.count("IMG") == 2  # no appendix: 和硕县 has no 2022 (issue 12)
         for box in layout["boxes"]:
             assert box["loaded"] and box["width"] > 100 and box["height"] > 50, box
             assert box["left"] >= 0 and box["right"] <= width + 0.5 and not box["clipped"], box
@@ -178,7 +178,7 @@ def test_chart_text_reads_at_print_size_on_a_phone(two_runs):
         page.goto((first / "report.html").as_uri())
         page.wait_for_load_state("load")
         sizes = page.evaluate("() => [...document.querySelectorAll('figure img')].map(i => i.width / i.naturalWidth)")
-    assert len(sizes) == 3
+    assert len(sizes) == len(list((first / "figures").glob("*.svg"))) >= 2  # every chart of the report
     assert min(sizes) * TEXT_PT * 96 / 72 >= 10, sizes
 
 

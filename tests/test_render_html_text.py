@@ -49,10 +49,19 @@ def test_the_signature_comes_after_the_text_and_before_the_appendix():
     from perflib.render_html import render_body
     from perflib.pipeline import make_report
 
+    import dataclasses
+
+    from perflib.document import Signature
+
     body = str(render_body(make_report(load_params("heshuo", 2023, ROOT)).document))
     office = body.index('<p class="office" style="padding-right:5.75em">和硕县财政局</p>')
-    assert body.index("提高资金使用效益。") < office < body.index('<h2 class="appendix">附：')
+    assert body.index("提高资金使用效益。") < office
     assert '<p class="date" style="padding-right:2em">2024年3月15日</p>' in body
+    # with an appendix (a county with last year's data), the 落款 comes before it
+    document = dataclasses.replace(make_report(load_params("example2", 2023, ROOT)).document,
+                                   signature=Signature("示例二县财政局", "2024年3月15日"))
+    body = str(render_body(document))
+    assert body.index('示例二县财政局</p>') < body.index('<h2 class="appendix">附：')
 
 
 def test_printed_pages_carry_a_page_number_and_no_browser_header():

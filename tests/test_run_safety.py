@@ -58,7 +58,7 @@ def test_a_failed_run_keeps_previous_outputs_and_the_failed_notebook(project_cop
     before = tree_hashes(project_copy / OUT)
     # a county template with a mistake breaks the run in the middle, after the data checks passed
     templates = project_copy / "params" / "heshuo" / "templates" / "narrative"
-    templates.mkdir(parents=True)
+    templates.mkdir(parents=True, exist_ok=True)
     (templates / "trainings.j2").write_text("开展培训{{ f['trainings.sessions'] ", encoding="utf-8")
     edit_params(project_copy, templates="params/heshuo/templates")
     result = run_heshuo(project_copy)
@@ -93,8 +93,10 @@ def test_interrupting_a_run_leaves_no_kernel_and_no_partial_output(project_copy,
     nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
     nbformat.write(nb, path)
     env = {**os.environ, "PERFLIB_ROOT": str(project_copy)}
+    # Ctrl-C as at a terminal: a suite run in the background inherits SIGINT ignored, and so would the run
     process = subprocess.Popen([PERFLIB, "run", "--county", "heshuo", "--year", "2023", "--no-progress"],
-                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (started := kernels_of(process.pid)) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -49,12 +49,15 @@ def test_the_blank_workbook_has_headers_validations_comments_and_formats_from_th
     assert [c.value for c in sheet[1]] == list(spec.headers)
     assert sheet.freeze_panes == "A2" and all(c.font.bold for c in sheet[1])
     type_header = sheet.cell(row=1, column=spec.headers.index("评价类型") + 1)
-    assert "部门整体评价" in type_header.comment.text and "必填" in type_header.comment.text
+    assert "部门整体评价" in type_header.comment.text  # the county's declared types (perflib's seven by default)
     amount_header = sheet.cell(row=1, column=spec.headers.index("评价资金(万元)") + 1)
     assert "万元" in amount_header.comment.text
     validations = {(v.type, v.formula1, v.formula2, str(v.sqref).split(":")[0][0]) for v in sheet.data_validations.dataValidation}
     letter = lambda header: sheet.cell(row=1, column=spec.headers.index(header) + 1).column_letter  # noqa: E731
-    assert ("list", '"' + ",".join(spec.column("type").choices) + '"', None, letter("评价类型")) in validations
+    from perflib.params import DEFAULT_EVALUATION_TYPES
+
+    assert ("list", '"' + ",".join(t.name for t in DEFAULT_EVALUATION_TYPES) + '"', None, letter("评价类型")) in validations
+    assert ("list", '"优,良,中,差"', None, letter("评价等级")) in validations
     assert ("list", '"公开,涉密,敏感"', None, letter("公开情况")) in validations
     assert ("decimal", "0", "100", letter("评价得分")) in validations
     assert ("decimal", "0", None, letter("评价资金(万元)")) in validations

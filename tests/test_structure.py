@@ -99,7 +99,7 @@ NEW_PART = """
 def county_with_a_new_part(project: Path) -> Path:
     """A county templates folder whose outline has one more part, with its one template."""
     templates = project / "params" / "heshuo" / "templates"
-    (templates / "narrative").mkdir(parents=True)
+    (templates / "narrative").mkdir(parents=True, exist_ok=True)
     outline = (PACKAGE / "templates" / "outline.yaml").read_text(encoding="utf-8")
     at = outline.index("  - {key: problems")
     (templates / "outline.yaml").write_text(outline[:at] + NEW_PART.lstrip("\n") + outline[at:], encoding="utf-8")

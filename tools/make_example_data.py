@@ -1,6 +1,5 @@
 """Writes the illustrative workbooks for batch runs, year-over-year comparison and the rollup.
 
-- ``data/heshuo/2022.xlsx``: 和硕县 2022, invented (the 2023 report compares with it).
 - ``data/example1|2|3/2022.xlsx, 2023.xlsx``: three fictitious counties (示例一县, 示例二县,
   示例三县) of different sizes and habits: 示例一县 is small and has no 财政政策评价; 示例二县 is
   large, monitors in three batches and prints amounts with two decimals; 示例三县 writes zero
@@ -159,24 +158,6 @@ def build(spec: CountyYear, seed: int) -> Workbook:
 
 POLICY = "和硕县财政局关于进一步加强预算绩效管理的通知"
 COUNTIES: list[CountyYear] = [
-    CountyYear(
-        "heshuo", "和硕县", 2022, 55,
-        key_evaluations=[
-            ("和硕县卫生健康委员会", "部门整体支出", "部门整体评价", "286.40", "公开"),
-            ("和硕县农业农村局", "耕地地力保护补贴", "财政政策评价", "1120.35", "公开"),
-            ("和硕县水利局", "农村饮水安全巩固提升", "其他重大项目", "905.60", "公开"),
-            ("和硕县交通运输局", "农村公路养护", "其他重大项目", "568.15", "公开"),
-        ],
-        documents=[(POLICY, "和财预〔2022〕6号", (3, 18)), ("和硕县预算绩效运行监控管理暂行办法", "和财预〔2022〕21号", (7, 5))],
-        pre_assessments=[("和硕县城区道路亮化改造项目", "60")],
-        target_projects=(98, "15820"),
-        monitoring=[("5月", (5, 31), 118, "21350", "0.43"), ("8月", (8, 31), 281, "33610", "0.65")],
-        self_departments=(52, "64210"), self_projects=(176, "49860"), third_party=(8, "5120"),
-        budget_cuts=["55", "40"], authenticity=(15, 3),
-        trainings=[((3, 24), "预算绩效管理政策解读", 75), ((5, 17), "项目绩效目标编制", 60), ((7, 20), "绩效运行监控填报", 55),
-                   ((9, 14), "绩效自评与部门评价", 70), ((11, 22), "绩效评价结果应用", 60)],
-        department_names=list(HESHUO_DEPARTMENTS),
-    ),
 ]
 for y, scale in ((2022, 0), (2023, 1)):
     COUNTIES.append(CountyYear(  # small; no 财政政策评价

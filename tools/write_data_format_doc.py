@@ -28,6 +28,14 @@ below, as an analyst exports them from the budget system (预算管理一体化�
 The same tables may come as a folder of UTF-8 CSV files, `data/<county>/<year>/<工作表名>.csv`
 (set `data:` in the params file to the folder).
 
+**A county provides the sheets of the work it did, and no others.** A sheet absent from the
+workbook is work the report does not mention: every part of the outline that draws only on absent
+sheets is left out and the headings renumber (warning W250). A part the params keep by name
+(`outline:`, see [params.md](params.md)) needs at least one of its sheets (else E101). A sheet
+under a near name (`培训情况` for `培训`) is an error, not a part left out. The development cases
+(`data/tianshui/2021.xlsx` with one sheet, `data/sichuan_county_monitoring/2023.xlsx` with four)
+are examples; [adapting.md](adapting.md) walks through one.
+
 Rules for every sheet:
 - Row 1 is the header. Headers are matched ignoring spaces and full-/half-width brackets
   (`预算金额（万元）` = `预算金额(万元)`); columns may come in any order; a column not listed here
@@ -38,7 +46,7 @@ Rules for every sheet:
 - Amounts are in 万元 with at most 4 decimals (1 元 = 0.0001 万元), never negative.
 - Scores run from 0 to 100; a grade given beside a score must agree with it
   (财预〔2020〕10号: 90–100 优, 80–<90 良, 60–<80 中, <60 差; the labels are the params setting
-  `settings.grade_labels`).
+  `settings.grade_labels`, or per table `grades:`).
 - A sheet named `{NOTES_SHEET}` is free for notes and is never read.
 - An optional sheet `{INFO_SHEET}` states what the workbook is: two columns, item and value, with
   rows `{INFO_COUNTY}` (e.g. 和硕县) and `{INFO_YEAR}` (e.g. 2023). When present they must agree with
