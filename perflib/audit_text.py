@@ -328,15 +328,18 @@ def distinctive(figure: TextFigure) -> bool:
 def best_match(figure: TextFigure, candidates: list[Candidate]) -> tuple[Entry | None, int]:
     """The ledger figure a text's figure states. By value and unit first: among the figures it
     agrees with (万元/亿元 converted, rounded as the text prints it), the one said in the closest
-    words; a small count must also be said in similar words. Failing that, by the words around it
-    alone (the figure the text gets wrong)."""
+    words; a small count must also be said in words like the figure's, while no figure that
+    disagrees is said in clearly closer words. Failing that, by the words around it alone (the
+    figure the text gets wrong)."""
     scored = [(score(figure, c), c) for c in candidates if _family_of(c.figure) == figure.family]
     if not scored:
         return None, 0
     agreeing = [(s, c) for s, c in scored if agrees(figure, c.figure)]
     if agreeing:
         top, best = max(agreeing, key=lambda sc: sc[0])  # the first of equals: report order
-        if top >= MIN_SCORE or distinctive(figure):
+        other = max((s for s, c in scored if not agrees(figure, c.figure)), default=0)
+        # a small count needs words like the figure's, and no figure said in clearly closer words
+        if top >= MIN_SCORE or distinctive(figure) or (top > 0 and other < MIN_SCORE):
             return best.figure, top
     top = max(s for s, _ in scored)
     if top < MIN_SCORE:

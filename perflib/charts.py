@@ -162,7 +162,7 @@ def monitoring_chart(figures: Figures, printer: Printer) -> Chart:
     """Execution progress of each monitoring batch beside 序时进度 at its as-of date, both in the
     precision of the report's percentages (the text prints the progress; 序时进度 follows it)."""
     batches = figures.lists["monitoring.batches"]
-    decimals = min(printer.decimals_of(b["progress"]) for b in batches)
+    decimals = min((printer.decimals_of(b["progress"]) for b in batches), default=printer.settings.percent_decimals)
     labels = [f"{b['label']}\n（截至{b['as_of'].month}月{b['as_of'].day}日）" for b in batches]
     progress = [float(b["progress"].value * 100) for b in batches]
     schedule = [float(b["schedule"].value * 100) for b in batches]
