@@ -444,7 +444,7 @@ def check_arithmetic(parsed: ParsedText) -> list[Problem]:
         problems += _parts_and_totals(number, masked, figures)
         problems += _units_in_brackets(number, masked, figures)
         problems += _percent_of_amounts(number, masked, figures)
-        problems += _changes_against_values(number, figures)
+        problems += _changes_against_values(number, masked, figures)
     problems += _reports_against_table(parsed)
     return problems
 
@@ -522,16 +522,19 @@ def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> 
 _MORE, _LESS = ("增加", "增长"), ("减少", "下降")
 
 
-def _changes_against_values(number: int, figures: list[TextFigure]) -> list[Problem]:
-    """「0.29亿元 0.34亿元 增加0.05亿元 增长17.2%」 (a row of the 与上年对比 table, or a sentence that
-    prints both years): the change is the difference of the two values printed before it, and the
-    rate is the change over the earlier value, both as printed (四舍五入 at the decimals shown)."""
+def _changes_against_values(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
+    """「0.29亿元	0.34亿元	增加0.05亿元	增长17.2%」 (a table row, the 与上年对比 appendix's): the change
+    is the difference of the two values in the cells just before it, and the rate is the change
+    over the earlier value, both as printed (四舍五入 at the decimals shown). Only cells side by side
+    are compared: in running text two counts before a change need not be its two years."""
     problems = []
     for i, change in enumerate(figures):
         if not change.before.endswith(_MORE[:1] + _LESS[:1]) or change.family == "%" or i < 2:
             continue
         earlier, later = figures[i - 2], figures[i - 1]
-        if not (earlier.family == later.family == change.family) or earlier.before.endswith(_MORE + _LESS):
+        side_by_side = (masked[earlier.start + 1:later.start] == "\t"
+                        and masked[later.start + 1:change.start] in ("\t增加", "\t减少"))
+        if not side_by_side or not (earlier.family == later.family == change.family):
             continue
         sign = 1 if change.before.endswith("增加") else -1
         difference = (_same_quantity_value(later) - _same_quantity_value(earlier)) * sign
