@@ -200,7 +200,7 @@ RUNAWAY = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{
 
 def add_runaway_template(root: Path, county: str = "heshuo") -> None:
     folder = root / "params" / county / "templates" / "narrative"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # 和硕县 has templates of its own
     (folder / "trainings.j2").write_text(RUNAWAY, encoding="utf-8")
     path = root / "params" / county / "2023.yaml"
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -289,7 +289,8 @@ def test_a_template_linked_outside_the_project_is_refused_and_not_printed(projec
     secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
     secret.write_text("机密内容：外部文件", encoding="utf-8")
     folder = project_copy / "params" / "heshuo" / "templates" / "narrative"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # 和硕县 has templates of its own
+    (folder / "trainings.j2").unlink(missing_ok=True)
     (folder / "trainings.j2").symlink_to(secret)
     path = project_copy / "params" / "heshuo" / "2023.yaml"
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
