@@ -81,6 +81,13 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
         return
     figures.lists["yoy.years"] = [(y.year, y.figures) for y in history.years] + [(params.year, figures)]
     printer = fmt.Printer(params.settings)
+
+    def as_this_year(key: str) -> int | None:
+        """The decimals an indicator prints with this year (its per-figure format included), so
+        that every year of it, and its change, print alike and agree as printed."""
+        now = figures[key]
+        return printer.decimals_of(now) if now.style in (fmt.WAN, fmt.YI) else now.decimals
+
     for year in history.years:  # earlier years printed in the appendix (the year before is report.previous_year)
         if year.year == params.year - 1:
             continue
@@ -90,7 +97,8 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
                 continue
             earlier = year.figures[indicator.key]
             figures.add(Figure(f"yoy.{indicator.key}.{year.year}", f"{year.year}年{earlier.label}", earlier.value, earlier.unit,
-                               earlier.style, f"{year.source}：{earlier.source}", earlier.rows, f"{year.year}年数据，{earlier.how}"))
+                               earlier.style, f"{year.source}：{earlier.source}", earlier.rows, f"{year.year}年数据，{earlier.how}",
+                               decimals=as_this_year(indicator.key)))
     for indicator in MAIN_INDICATORS:
         key = indicator.key
         if key not in figures or key not in previous.figures:
@@ -98,7 +106,7 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
         now, before = figures[key], previous.figures[key]
         then = figures.add(Figure(
             f"yoy.{key}.previous", f"上年（{previous.year}年）{before.label}", before.value, before.unit,
-            before.style, f"{previous.source}：{before.source}", before.rows, f"上年数据，{before.how}"))
+            before.style, f"{previous.source}：{before.source}", before.rows, f"上年数据，{before.how}", decimals=as_this_year(key)))
         # Differences from printed values: the change and its rate agree with the two figures as the
         # report prints them (0.29亿元 → 0.34亿元 is 增加0.05亿元, not the exact 0.06).
         shown_now, shown_before = printer.as_printed(now), printer.as_printed(then)
@@ -106,7 +114,7 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
         nearly = delta == 0 and Decimal(now.value) != Decimal(then.value)
         change = figures.add(Figure(
             f"yoy.{key}.change", f"{now.label}比上年增减", delta, now.unit, fmt.NEARLY_UNCHANGED if nearly else fmt.CHANGE,
-            "计算", (), f"{key} − yoy.{key}.previous（按印刷数字相减）", decimals=now.decimals))
+            "计算", (), f"{key} − yoy.{key}.previous（按印刷数字相减）", decimals=as_this_year(key)))
         percent = None
         if shown_before:
             percent = figures.add(Figure(

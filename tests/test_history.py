@@ -6,7 +6,7 @@ from decimal import Decimal
 from conftest import ROOT, make_params, minimal_rows
 from openpyxl import load_workbook
 
-from perflib.figures import compute_figures
+from perflib.figures import FigureRef, compute_figures
 from perflib.formatting import Printer
 from perflib.params import load_params
 from perflib.pipeline import make_report
@@ -91,10 +91,10 @@ def test_previous_year_with_errors_is_left_out_with_a_warning(project_copy):
     assert f"{attendees}人次" in report.document.text()
 
 
-def two_years(tmp_path, rows_2022, rows_2023, settings=None):
+def two_years(tmp_path, rows_2022, rows_2023, settings=None, **extra):
     earlier = {k: [[c.replace("2023-", "2022-") if isinstance(c, str) else c for c in r] for r in v] for k, v in minimal_rows().items()}
-    make_params(tmp_path, earlier | rows_2022, settings, year=2022)
-    params = make_params(tmp_path, rows_2023, settings, year=2023)
+    make_params(tmp_path, earlier | rows_2022, settings, year=2022, **extra)
+    params = make_params(tmp_path, rows_2023, settings, year=2023, **extra)
     dataset, findings = load_data(params)
     figures = compute_figures(dataset, params)
     history = load_history(params)
@@ -173,3 +173,17 @@ def test_a_part_without_data_in_one_year_is_left_out_of_the_comparison(tmp_path)
     _, rows = history_rows(f, load_params("demo", 2023, tmp_path))
     assert "培训次数" not in [r[0] for r in rows] and rows
     assert "history" in draw_charts(f, PRINT)
+
+
+def test_a_change_prints_at_the_precision_of_its_figures_own_format(tmp_path):
+    """With formats giving 评价资金 one decimal of 亿元, 0.3亿元 → 0.4亿元 is 「增加0.1亿元」, not 「增加0.10亿元」."""
+    from perflib.document import Document
+
+    before = rows_for(2022, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 2873, 91, "优", "公开"]]})
+    after = rows_for(2023, {"key_evaluations": [["报告甲", "甲局", "其他重大项目", 4442, 91, "优", "公开"]]})
+    f = two_years(tmp_path, before, after, formats={"key_evaluations.amount": {"decimals": 1}})
+    params = load_params("demo", 2023, tmp_path)
+    shown = Document("", (), figures=f.items, printer=Printer(params.settings))
+    printed = [shown.printed(FigureRef(k)) for k in ("yoy.key_evaluations.amount.previous", "key_evaluations.amount",
+                                                      "yoy.key_evaluations.amount.change")]
+    assert printed == ["0.3亿元", "0.4亿元", "增加0.1亿元"]
