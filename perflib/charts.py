@@ -63,7 +63,8 @@ def save_chart(fig, key: str, caption: str) -> Chart:
     ``savefig.pad_inches`` all round, like ``savefig(bbox_inches="tight")``.
 
     The figure is drawn once at print resolution; the drawing gives the box (the extent of what
-    was drawn) and, cut to it, the PNG; the SVG is drawn once in the same box.
+    was drawn) and, cut to it, the PNG, which is encoded on a second thread (zlib and Pillow's
+    encoder release the GIL) while the SVG is drawn once in the same box.
     ``savefig(bbox_inches="tight")`` per format drew every figure four times (a layout pass and
     a drawing per format) and measured every text twice more for the box."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -71,31 +72,52 @@ def save_chart(fig, key: str, caption: str) -> Chart:
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     original_dpi = fig.dpi
     fig.set_dpi(PRINT_DPI)
-    png = None
+    cut = None
     try:
         for margin in DRAW_MARGINS:
-            png, box = _draw_and_cut(fig, canvas, margin)
-            if png is not None:
+            cut, box = _draw_and_cut(fig, canvas, margin)
+            if cut is not None:
                 break
     finally:
         fig.set_dpi(original_dpi)
-    if png is None:  # drawn past the margin too, or nothing drawn: matplotlib's own box
+    if cut is None:  # drawn past the margin too, or nothing drawn: matplotlib's own box
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=PRINT_DPI, metadata={"Software": None}, bbox_inches="tight",
                     pil_kwargs=PNG_OPTIONS)
-        png = buffer.getvalue()
+        png = _ready(buffer.getvalue())
         box = "tight"
+    else:
+        png = _encoder().submit(_png, cut)
     svg = io.StringIO()
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=box)
     plt.close(fig)
-    return Chart(key, caption, png, svg.getvalue())
+    return Chart(key, caption, png.result(), svg.getvalue())
+
+
+_ENCODER = []  # one worker thread for PNG encoding, started on first use
+
+
+def _encoder():
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not _ENCODER:
+        _ENCODER.append(ThreadPoolExecutor(1, thread_name_prefix="perflib-png"))
+    return _ENCODER[0]
+
+
+def _ready(value):
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(value)
+    return future
 
 
 def _draw_and_cut(fig, canvas, margin: float):
     """Draw ``fig`` at print resolution with ``margin`` inches all round (the way savefig draws a
-    box, so text reaching past the figure's edge is drawn); the PNG cut to what was drawn plus
-    ``savefig.pad_inches``, and that box in inches. (None, None) when the drawing reaches the
-    margin's edge (a wider margin is needed) or nothing was drawn."""
+    box, so text reaching past the figure's edge is drawn); the image (RGB, Pillow) cut to what
+    was drawn plus ``savefig.pad_inches``, and that box in inches. (None, None) when the drawing
+    reaches the margin's edge (a wider margin is needed) or nothing was drawn."""
     import numpy as np
     from matplotlib.transforms import Bbox
 
@@ -121,7 +143,7 @@ def _draw_and_cut(fig, canvas, margin: float):
     top, bottom, left, right = rows[0] - pad, rows[-1] + 1 + pad, columns[0] - pad, columns[-1] + 1 + pad
     box = Bbox([[drawn.x0 + left / PRINT_DPI, drawn.y0 + (height - bottom) / PRINT_DPI],
                 [drawn.x0 + right / PRINT_DPI, drawn.y0 + (height - top) / PRINT_DPI]])
-    return _png(_cut(pixels, top, bottom, left, right, background)), box
+    return _cut(pixels, top, bottom, left, right, background), box
 
 
 # Lossless either way; level 1 encodes a 300 dpi chart in about half the time of zlib's default,
@@ -131,23 +153,26 @@ DRAW_MARGINS = (0.5, 2.0)  # inches drawn round the figure, for text that reache
 
 
 def _cut(pixels, top: int, bottom: int, left: int, right: int, background):
-    """``pixels[top:bottom, left:right]`` as RGB, the background where the box passes the edge."""
-    import numpy as np
+    """``pixels[top:bottom, left:right]`` as an RGB image (a copy: the canvas is drawn again),
+    the background where the box passes the edge."""
+    from PIL import Image
 
     height, width = pixels.shape[:2]
+    if top >= 0 and left >= 0 and bottom <= height and right <= width:  # the usual case: Pillow crops in C
+        return Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).crop((left, top, right, bottom)).convert("RGB")
+    import numpy as np
+
     cut = np.empty((bottom - top, right - left, 3), dtype=np.uint8)
     cut[...] = np.round(background[:3]).astype(np.uint8)
     inside = pixels[max(top, 0):min(bottom, height), max(left, 0):min(right, width), :3]
     cut[max(0, -top):max(0, -top) + inside.shape[0], max(0, -left):max(0, -left) + inside.shape[1]] = inside
-    return cut
+    return Image.fromarray(cut, "RGB")
 
 
-def _png(rgb) -> bytes:
-    from PIL import Image
-
+def _png(image) -> bytes:
     buffer = io.BytesIO()
     # As matplotlib writes it (pHYs at the print resolution, no Software text), without the alpha channel.
-    Image.fromarray(rgb, "RGB").save(buffer, format="png", dpi=(PRINT_DPI, PRINT_DPI), **PNG_OPTIONS)
+    image.save(buffer, format="png", dpi=(PRINT_DPI, PRINT_DPI), **PNG_OPTIONS)
     return buffer.getvalue()
 
 
