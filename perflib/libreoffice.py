@@ -83,3 +83,20 @@ def installed_families() -> frozenset[str] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return frozenset(name.strip().casefold() for line in listed.splitlines() for name in line.split(",") if name.strip())
+
+
+# writer_pdf_Export's FilterData, the same in both ways of converting (the long-lived converter and
+# ``--convert-to``, whose filter options take it as JSON since LibreOffice 7.4). The charts are
+# made at print resolution and placed at their print size, never enlarged, so they need no
+# resampling: LibreOffice's default (ReduceImageResolution to 300 dpi) resampled them anyway and
+# spent half the conversion on it; and they are line art with text, kept lossless (PNG data,
+# Flate) instead of LibreOffice's default JPEG at quality 90.
+FILTER_DATA = {"ReduceImageResolution": False, "UseLosslessCompression": True}
+
+
+def filter_options() -> str:
+    """``--convert-to``'s filter: writer_pdf_Export with FILTER_DATA as LibreOffice's typed JSON."""
+    import json
+
+    typed = {name: {"type": "boolean", "value": "true" if value else "false"} for name, value in FILTER_DATA.items()}
+    return "pdf:writer_pdf_Export:" + json.dumps(typed, separators=(",", ":"))

@@ -33,6 +33,8 @@ import time
 import zlib
 from pathlib import Path
 
+from .libreoffice import FILTER_DATA
+
 ADDRESS_VARIABLE = "PERFLIB_PDF_CONVERTER"  # the server's socket, inherited by the kernels
 UNO_PYTHON_VARIABLE = "PERFLIB_UNO_PYTHON"  # LibreOffice's Python, if not found by itself ("none": no converter)
 SERVER = Path(__file__).with_name("uno_server.py")
@@ -251,7 +253,7 @@ def convert(docx: Path, fontconfig: str, timeout: float, address: str | None = N
         pdf = out / f"{Path(docx).stem}.pdf"
         # Waiting for LibreOffice to start counts too: the server's own timeout is the conversion's.
         answer = request(address, {"docx": str(Path(docx).resolve()), "pdf": str(pdf), "fontconfig": fontconfig,
-                                   "timeout": timeout}, timeout + 90)
+                                   "timeout": timeout, "filter_data": FILTER_DATA}, timeout + 90)
         if not answer.get("ok"):
             raise ConversionFailed(answer.get("error", "?"), answer.get("kind", "failed"))
         if not pdf.is_file():

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from .layout import Layout
-from .libreoffice import fontconfig_file, installed_families, soffice, unavailable_reason  # noqa: F401  (reached as render_pdf.*)
+from .libreoffice import filter_options, fontconfig_file, installed_families, soffice, unavailable_reason  # noqa: F401  (reached as render_pdf.*)
 
 TIMEOUT_SECONDS = 300
 
@@ -59,7 +59,7 @@ def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
         env = {**os.environ, "FONTCONFIG_FILE": str(work_dir / "fonts.conf"), "HOME": str(work_dir),
                "TZ": "UTC", "LC_ALL": "C.UTF-8"}
         command = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), str(docx)]
+                   "--nolockcheck", "--convert-to", filter_options(), "--outdir", str(out), str(docx)]
         try:
             result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
                                     stdin=subprocess.DEVNULL)

@@ -117,7 +117,7 @@ class Office:
                 pass
             self.process = None
 
-    def convert(self, docx: str, pdf: str) -> None:
+    def convert(self, docx: str, pdf: str, filter_data: dict) -> None:
         # The properties soffice --convert-to uses (dispatchwatcher.cxx, LibreOffice 7.4).
         load = (prop("Referer", "private:OpenEvent"), prop("ReadOnly", True), prop("OpenNewView", True),
                 prop("Hidden", True), prop("Silent", True))
@@ -125,7 +125,11 @@ class Office:
         if document is None:
             raise RuntimeError("LibreOffice could not open the document")
         try:
-            document.storeToURL(uno.systemPathToFileUrl(pdf), (prop("Overwrite", True), prop("FilterName", "writer_pdf_Export")))
+            store = [prop("Overwrite", True), prop("FilterName", "writer_pdf_Export")]
+            if filter_data:  # as --convert-to passes JSON filter options: FilterData
+                data = tuple(prop(name, value) for name, value in sorted(filter_data.items()))
+                store.append(prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", data)))
+            document.storeToURL(uno.systemPathToFileUrl(pdf), tuple(store))
         finally:
             try:
                 document.close(True)
@@ -150,7 +154,7 @@ def handle(office: Office, request: dict) -> dict:
             timer.daemon = True
             timer.start()
             try:
-                office.convert(request["docx"], request["pdf"])
+                office.convert(request["docx"], request["pdf"], request.get("filter_data") or {})
             finally:
                 timer.cancel()
             return {"ok": True}

@@ -157,3 +157,41 @@ def test_without_a_converter_the_pdf_is_converted_as_before(docx_files, tmp_path
 
 def test_font_ids_of_a_fresh_libreoffice_are_left_as_they_are():
     assert pdf_converter.normalize_unique_ids(b"%PDF-1.6\nno fonts\n%%EOF\n") == b"%PDF-1.6\nno fonts\n%%EOF\n"
+
+
+def _pdf_images(pdf: bytes) -> list[tuple[int, int, str]]:
+    """(width, height, filter) of every image XObject of a PDF (LibreOffice writes their
+    dictionaries uncompressed)."""
+    import re
+
+    found = []
+    for match in re.finditer(rb"<<[^>]*?/Subtype\s*/Image[^>]*?>>", pdf):
+        entry = match.group(0)
+        width, height = (int(re.search(rb"/%s (\d+)" % key, entry).group(1)) for key in (b"Width", b"Height"))
+        found.append((width, height, re.search(rb"/Filter\s*/(\w+)", entry).group(1).decode()))
+    return found
+
+
+@pytest.mark.parametrize("converter", ["long-lived", "one per report"])
+def test_charts_reach_the_pdf_at_their_own_pixels_and_lossless(converter, docx_files, tmp_path, monkeypatch, no_converter):
+    """The charts are made at print resolution and placed at print size: the PDF keeps every
+    pixel (no resampling) and no JPEG blurs their text, in both ways of converting."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    if unavailable_reason():
+        pytest.skip(unavailable_reason())
+    docx = docx_files[0]
+    with zipfile.ZipFile(docx) as archive:
+        charts = sorted(Image.open(io.BytesIO(archive.read(n))).size for n in archive.namelist() if n.startswith("word/media/"))
+    assert len(charts) >= 2
+    if converter == "long-lived":
+        converter_or_skip()
+        pdf = pdf_converter.convert(docx, fontconfig_file(load_layout()), 120)
+    else:
+        pdf = one_shot(docx, tmp_path, monkeypatch)
+    images = _pdf_images(pdf)
+    assert sorted((w, h) for w, h, _ in images) == charts
+    assert {f for _, _, f in images} == {"FlateDecode"}
