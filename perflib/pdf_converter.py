@@ -275,7 +275,7 @@ def convert(docx: Path, fontconfig: str, timeout: float, address: str | None = N
 # bytes back (checked on the stream as it was), and every cross-reference offset moved by the
 # change in length. A PDF where that check fails is not used (``NotNormalizable``).
 FIRST_UNIQUE_ID = 4100001
-_OBJECT = re.compile(rb"(?<=\n)(\d+) 0 obj\n<<([^>]*?/Length1 [^>]*?)>>\nstream\n")
+_OBJECT = re.compile(rb"(\d+) 0 obj\n<<([^>]*?/Length1 [^>]*?)>>\nstream\n")  # matched at the start of a line
 _LENGTH_REF = re.compile(rb"/Length (\d+) 0 R")
 _UNIQUE_ID = re.compile(rb"/UniqueID (\d+) def\n")
 
@@ -297,31 +297,59 @@ def _deflate(data: bytes, like: bytes) -> bytes:
 
 
 def _eexec_decrypt(data: bytes, key: int = 55665) -> bytes:
-    """Type 1 eexec decryption (Adobe Type 1 Font Format, 7.2), binary form."""
-    out = bytearray()
-    for byte in data:
-        out.append(byte ^ (key >> 8))
-        key = ((byte + key) * 52845 + 22719) & 0xFFFF
-    return bytes(out)
+    """Type 1 eexec decryption (Adobe Type 1 Font Format, 7.2), binary form.
+
+    The key after each byte depends only on the ciphertext: r[i+1] = 52845·r[i] + (52845·c[i] +
+    22719) mod 2**16, an affine recurrence, so every key is found at once by composing the affine
+    steps in log2(n) rounds (a prefix scan) instead of a Python loop over the font."""
+    import numpy as np
+
+    # uint32 holds every product: 65535·65535 + 65535 < 2**32
+    cipher = np.frombuffer(data, dtype=np.uint8).astype(np.uint32)
+    if not cipher.size:
+        return b""
+    scale = np.full(cipher.size, 52845, dtype=np.uint32)  # step i: r -> scale·r + offset
+    offset = (52845 * cipher + 22719) & 0xFFFF
+    span = 1
+    while span < cipher.size:  # after each round, step i is the composition of steps i-2·span+1 .. i
+        offset[span:] = (scale[span:] * offset[:-span] + offset[span:]) & 0xFFFF
+        scale[span:] = (scale[span:] * scale[:-span]) & 0xFFFF
+        span *= 2
+    keys = np.empty(cipher.size, dtype=np.uint32)  # the key before each byte
+    keys[0] = key
+    keys[1:] = (scale[:-1] * key + offset[:-1]) & 0xFFFF
+    return ((cipher ^ (keys >> 8)) & 0xFF).astype(np.uint8).tobytes()
 
 
 def _eexec_encrypt(data: bytes, key: int = 55665) -> bytes:
-    out = bytearray()
-    for byte in data:
+    out = bytearray(len(data))
+    for i, byte in enumerate(data):  # each key depends on the cipher byte before: one at a time
         cipher = byte ^ (key >> 8)
-        out.append(cipher)
+        out[i] = cipher
         key = ((cipher + key) * 52845 + 22719) & 0xFFFF
     return bytes(out)
+
+
+def _positions(data: bytes, text: bytes) -> list[int]:
+    """Where ``text`` occurs in ``data`` (bytes.find runs in C; a regex over the whole PDF did not)."""
+    found, at = [], data.find(text)
+    while at >= 0:
+        found.append(at)
+        at = data.find(text, at + 1)
+    return found
 
 
 def normalize_unique_ids(data: bytes) -> bytes:
     """A warm LibreOffice's PDF with the Type 1 font ids a fresh LibreOffice writes (see above)."""
     fonts = []  # (start of stream data, end, decompressed, length object number)
-    for match in _OBJECT.finditer(data):
+    headers = [data.rfind(b"\n", 0, data.rfind(b" 0 obj\n<<", 0, at)) + 1 for at in _positions(data, b"/Length1 ")]
+    for match in (_OBJECT.match(data, at) for at in headers):
+        if not match:
+            continue
         ref = _LENGTH_REF.search(match.group(2))
         if not ref:
             continue
-        length_obj = re.search(rb"(?<=\n)" + ref.group(1) + rb" 0 obj\n(\d+)\nendobj", data)
+        length_obj = re.compile(rb"(?<=\n)" + ref.group(1) + rb" 0 obj\n(\d+)\nendobj").search(data, match.end())
         if not length_obj:
             raise NotNormalizable("stream length not found")
         start = match.end()
