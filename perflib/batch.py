@@ -132,11 +132,15 @@ def _descendants() -> set[int]:
 
 
 def end_processes_since(before: set[int]) -> list[int]:
-    """End this process's descendants that were not there in ``before`` (kernels a report left); their pids."""
+    """End this process's descendants that were not there in ``before`` (kernels a report left); their pids.
+    The worker's PDF converter is kept: its LibreOffice may have started (or started again) during
+    the report, and ending it made every next report start LibreOffice anew."""
     import psutil
 
+    from .pdf_converter import own_processes
+
     leftovers = []
-    for pid in _descendants() - before:
+    for pid in _descendants() - before - own_processes():
         try:
             process = psutil.Process(pid)
             if not any("resource_tracker" in part for part in process.cmdline()):  # multiprocessing's own helper

@@ -151,6 +151,20 @@ def ensure_started(fontconfig: str | None = None) -> Converter | None:
         return _current
 
 
+def own_processes() -> set[int]:
+    """The pids of this process's converter: the server and the LibreOffice it started (which it
+    may start again at any time), for a worker's clean-up after a report to leave alone."""
+    import psutil
+
+    if _current is None or _current.process.poll() is not None:
+        return set()
+    try:
+        server = psutil.Process(_current.process.pid)
+        return {server.pid, *(child.pid for child in server.children(recursive=True))}
+    except psutil.Error:
+        return set()
+
+
 def stop() -> None:
     """End this process's converter, if any."""
     global _current

@@ -214,3 +214,23 @@ def test_eexec_decryption_by_prefix_scan_is_the_specification_s_loop():
         cipher = bytes(rng.randrange(256) for _ in range(size))
         assert pdf_converter._eexec_decrypt(cipher) == decrypt_as_specified(cipher), size
         assert pdf_converter._eexec_decrypt(pdf_converter._eexec_encrypt(cipher)) == cipher, size
+
+
+def test_a_worker_s_clean_up_after_a_report_keeps_its_converter(docx_files, no_converter):
+    """A batch worker ends what a report left behind (its kernel); LibreOffice, started by the
+    worker's converter while the report ran, is not such a leftover: ending it made every report
+    of a batch start LibreOffice again."""
+    from perflib.batch import end_processes_since
+
+    converter = converter_or_skip()
+    conf = fontconfig_file(load_layout())
+    pdf_converter.convert(docx_files[0], conf, 120)
+    office = converter_processes(converter)
+    assert office and pdf_converter.own_processes() >= {converter.process.pid, *(p.pid for p in office)}
+    before = {p.pid for p in psutil.Process().children(recursive=True)} - pdf_converter.own_processes()
+    ended = end_processes_since(before)  # as if the converter had started during the report
+    assert not set(ended) & pdf_converter.own_processes()
+    assert converter.alive() and all(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in office)
+    assert converter_processes(converter) == office, "the same LibreOffice converts the next report"
+    pdf_converter.convert(docx_files[1], conf, 120)
+    assert converter_processes(converter) == office
