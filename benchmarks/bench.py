@@ -352,7 +352,7 @@ def bench_batch(repeat: int) -> list[list[str]]:
 
 # 7. Province scale --------------------------------------------------------------------------
 def province_project(where: Path, reports: int) -> Path:
-    """A project with ``reports`` params files: the sample's 8, each under generated county folder names
+    """A project with ``reports`` params files: the project's params files, each under generated county folder names
     (``heshuo07``, ``example203``, …), 8 per name, the last name partly."""
     import yaml
 
@@ -453,7 +453,7 @@ def bench_province(reports: int, dask_reports: int) -> tuple[list[list[str]], st
                          f"parent {growth_parent:+.1f} KB per report, workers {growth_workers:+.1f} KB per report",
                          f"least-squares slope after report {warmup}",
                          f"flat (under 50 MB parent / 100 MB workers over the batch): {'met' if flat else 'NOT met'}"])
-    note = (f"The sample's 8 params files under generated county folder names (8 per name, the last name partly): {reports} reports "
+    note = (f"The project's {len(list((ROOT / 'params').glob('*/*.yaml')))} params files under generated county folder names (one of each per name, the last name partly): {reports} reports "
             f"with --jobs 2, {dask_reports} on Dask, "
             "each in its own fresh kernel, without report.pdf (measured in section 3). Run in this process through "
             "perflib.batch.run_batch so that the memory of the parent and of each worker process (its direct children; "
