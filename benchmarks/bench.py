@@ -800,16 +800,29 @@ NOTES = """## Notes
   beside the kernel, and the notebook's export cell has it convert report.docx through UNO; the
   PDF then costs the conversion (layout and export with the CJK fonts subset), not a LibreOffice
   start. The last row of section 1 is the old way (a LibreOffice started for the one document).
-  The PDF bytes are the same either way (tests/test_pdf_converter.py).
+  The PDF bytes are the same either way (tests/test_pdf_converter.py). LibreOffice's export
+  resampled the 300 dpi charts (and wrote them as JPEG) by default; perflib turns both off
+  (`libreoffice.FILTER_DATA`): sharper charts and a shorter conversion. A warm LibreOffice numbers
+  its embedded fonts on from the last document; putting the numbers back to a fresh LibreOffice's
+  (so the bytes do not depend on what was converted before) costs about 45 ms a report, the
+  Type 1 decryption done as a prefix scan in numpy.
 - **Charts** (section 1b). Before, each chart was saved twice with `bbox_inches="tight"`: for each
   format a layout pass and a full drawing (four passes over every text). Now the figure is made
   at 300 dpi and drawn once; the PNG is that drawing cut to its extent plus matplotlib's padding
   (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. A chart whose labels
   reach past the figure's edge (the evaluation-type chart) is drawn a second time in matplotlib's
-  own tight box. What is left is matplotlib measuring and drawing text (tick labels, titles,
-  annotations; the SVG with glyphs as paths), which both ways pay.
+  own tight box. The cut is made by Pillow in C and the PNG is encoded on a second thread while
+  the SVG is drawn (zlib releases the GIL), so with a free core its encoding costs nothing. What is
+  left is matplotlib laying out and drawing text (tick labels, titles, annotations; the SVG with
+  glyphs as paths), twice per format (measured, then drawn), which both ways pay: in matplotlib
+  3.11 laying out one CJK label with Noto Sans CJK costs about 1.6 ms (0.55 ms in matplotlib 3.9,
+  measured on this machine), and a chart has some twenty texts. Half the old cost would need one
+  of the two formats dropped or a lower resolution, which the target excludes.
 - **Batch** (section 3). Each worker process runs one report at a time in a fresh kernel, with the
-  numeric libraries single-threaded, and keeps one LibreOffice for its reports' PDFs. The control
+  numeric libraries single-threaded, and keeps one LibreOffice for its reports' PDFs. (Until this
+  run the worker's clean-up after each report ended that LibreOffice as a leftover of the report,
+  so every report started it again: the long-lived converter was slower than one LibreOffice per
+  report. tests/test_pdf_converter.py now checks that the clean-up keeps it.) The control
   row is the ceiling this machine gave two processes of plain arithmetic during the same run; the
   batch's distance from it is what two reports running at once share (memory, disk, the parent
   process), not measured further. The Dask path runs the same function on Dask workers and costs
