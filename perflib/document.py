@@ -194,6 +194,8 @@ def _key_evaluation_cell(column: str, i: int, row: dict, params: Params) -> Cell
         return row["department"] or ""
     if column == "评价类型":
         return row["_type"]
+    if column == "评价对象数":
+        return FigureRef(f"key_evaluations.row.{row['excel_row']}.objects")
     if column == "评价资金":
         return FigureRef(f"key_evaluations.row.{row['excel_row']}.amount") if row.get("amount") is not None else ""
     if column == "评价得分":
