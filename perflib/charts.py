@@ -178,7 +178,7 @@ def monitoring_chart(figures: Figures, printer: Printer) -> Chart:
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, False) + "%"))
     ax.legend(frameon=False, loc="upper left", ncols=2)
-    return save_chart(fig, "monitoring_progress", "图2　项目绩效监控预算执行进度与序时进度")
+    return save_chart(fig, "monitoring_progress", "项目绩效监控预算执行进度与序时进度")
 
 
 def evaluation_funds_chart(figures: Figures, printer: Printer) -> Chart:
@@ -196,7 +196,7 @@ def evaluation_funds_chart(figures: Figures, printer: Printer) -> Chart:
     ax.set_xlim(0, max(values + [1.0]) * 1.3)
     ax.xaxis.set_major_locator(MaxNLocator(4, integer=decimals == 0))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, True)))
-    return save_chart(fig, "evaluation_funds", "图1　重点绩效评价资金按评价类型分布")
+    return save_chart(fig, "evaluation_funds", "重点绩效评价资金按评价类型分布")
 
 
 def history_chart(figures: Figures, printer: Printer) -> Chart:
@@ -221,7 +221,7 @@ def history_chart(figures: Figures, printer: Printer) -> Chart:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, d=decimals, t=thousands: fmt.fmt_number(Decimal(str(v)), d, t)))
         ax.tick_params(labelsize=TEXT_PT)
     fig.tight_layout(h_pad=0.8, w_pad=1.0)
-    return save_chart(fig, "history", f"图3　{labels[0]}年至{labels[-1]}年主要指标")
+    return save_chart(fig, "history", f"{labels[0]}年至{labels[-1]}年主要指标")
 
 
 def _what_each_chart_shows(figures: Figures, printer: Printer) -> dict[str, tuple]:

@@ -50,9 +50,15 @@ class Table:
 @dataclass(frozen=True)
 class Chart:
     key: str
-    caption: str
+    caption: str  # what it shows, without its number
     png: bytes = field(repr=False)  # print resolution, for Word
     svg: str = field(repr=False)  # for the web
+    number: str = ""  # 图1, 图2 … in reading order, given by build_document (number_tables)
+
+    @property
+    def title(self) -> str:
+        """The caption printed below the chart: 「图1　…」."""
+        return f"{self.number}\u3000{self.caption}" if self.number else self.caption
 
 
 _NUMERIC_CELL = re.compile(r"^[-+−]?\d[\d,.]*\s*(%|万元|亿元|元|个|人次|次|项|条|类|批)?$")
@@ -178,7 +184,7 @@ class Document:
                     lines.append("\t".join(block.columns))
                     lines.extend("\t".join(self.text_of((cell,), mark) for cell in row) for row in block.rows)
                 elif isinstance(block, Chart):
-                    lines.append(block.caption)
+                    lines.append(block.title)
         if not signed:
             lines += [self.signature.office, self.signature.date]
         return "\n".join(lines)
@@ -291,11 +297,19 @@ def signature_of(params: Params) -> Signature | None:
 
 
 def number_tables(sections: tuple[Section, ...], start: int = 1) -> tuple[Section, ...]:
-    """Every table numbered 表1, 表2 … in reading order (a section's blocks, then its children)."""
-    counter = iter(range(start, 10_000))
+    """Every table numbered 表1, 表2 … and every chart 图1, 图2 … in reading order (a section's
+    blocks, then its children), so a report without one chart has no gap in the numbers."""
+    counter, charts = iter(range(start, 10_000)), iter(range(1, 10_000))
+
+    def number(block: Block) -> Block:
+        if isinstance(block, Table):
+            return replace(block, number=f"表{next(counter)}")
+        if isinstance(block, Chart):
+            return replace(block, number=f"图{next(charts)}")
+        return block
 
     def walk(section: Section) -> Section:
-        blocks = tuple(replace(b, number=f"表{next(counter)}") if isinstance(b, Table) else b for b in section.blocks)
+        blocks = tuple(number(b) for b in section.blocks)
         return replace(section, blocks=blocks, children=tuple(walk(c) for c in section.children))
 
     return tuple(walk(s) for s in sections)

@@ -445,13 +445,9 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
     span = _span(collection.years)
     n_counties = len(collection.counties())
     sections: list[Section] = []
-    chart_number = iter(range(1, 100))
 
-    def chart(key: str) -> list[Chart]:
-        if key not in charts:
-            return []
-        caption = re.sub(r"^图\d+\u3000", "", charts[key].caption)
-        return [replace(charts[key], caption=f"图{next(chart_number)}\u3000{caption}")]
+    def chart(key: str) -> list[Chart]:  # numbered 图1, 图2 … in reading order by number_tables
+        return [charts[key]] if key in charts else []
 
     def add(title: str, blocks: list) -> None:
         sections.append(Section(1, fmt.heading_number(1, len(sections) + 1), title, tuple(blocks)))
