@@ -243,7 +243,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
     present = set(dataset_tables) if dataset_tables is not None else None
 
     empty = {"chart:evaluation_funds": not any(a.value for _, a in figures.lists.get("key_evaluations.funds_by_type", [])),
-             "chart:monitoring_progress": not figures.lists.get("monitoring.batches")}
+             "chart:monitoring_progress": not figures.lists.get("monitoring.batches"),
+             "chart:history": "history" not in charts}  # no main indicator over two years: no chart
 
     def build(parts: tuple[Part, ...], level: int) -> tuple[Section, ...]:
         sections = []
@@ -258,6 +259,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             if part.template:
                 blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values)]
             for name in part.blocks:
+                if empty.get(name):
+                    continue  # nothing to show: no table or chart of nothing
                 if name not in blocks_by_name:
                     known = "、".join(sorted(blocks_by_name))
                     raise TemplateProblem(f"模板 outline.yaml 中「{part.title}」的 blocks 有未知的表或图「{name}」（本报告可用：{known}）。")
