@@ -503,16 +503,17 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
     intro += (f"缺少或生成失败的{len(left_out)}份未纳入汇总（见附）：" + "；".join(f"{e.county_name}{e.year}年（{e.status}）" for e in left_out) + "。"
               if left_out else "所有报告均已生成并纳入汇总。")
     if now:
-        said = []
-        for measure, what in ((OBJECTS, "共选取{}个重点绩效评价对象"), (EVALUATION_AMOUNT, "重点评价资金合计{}亿元"),
-                              (REVIEW_AMOUNT, "年初预算项目绩效目标审核金额合计{}万元")):
+        said = ""
+        for measure, what, before in ((OBJECTS, "共选取{}个重点绩效评价对象", ""), (EVALUATION_AMOUNT, "评价资金合计{}亿元", "，"),
+                                      (REVIEW_AMOUNT, "年初预算项目绩效目标审核金额合计{}万元", "；")):
             reporting = [e for e in now if e.reports(measure.key)]
-            if reporting:  # only counties that report the part; the others are named, never counted as 0
-                others = [e.county_name for e in now if not e.reports(measure.key)]
-                said.append(("" if not others else f"{len(reporting)}个县（市）") + what.format(measure.total(reporting))
-                            + (f"（{'、'.join(others)}未报告）" if others else ""))
+            if not reporting:
+                continue  # only counties that report the part; the others are named, never counted as 0
+            others = [e.county_name for e in now if not e.reports(measure.key)]
+            who = f"{len(reporting)}个县（市）" if others else "" if said else f"{len(now)}个县（市）"
+            said += (before if said else "") + who + what.format(measure.total(reporting)) + (f"（{'、'.join(others)}未报告）" if others else "")
         if said:
-            intro += f"{latest}年度，{len(now)}个县（市）" + "；".join(said) + "。"
+            intro += f"{latest}年度，{said}。"
     add("总体情况", [Paragraph.of(intro)])
     if now:
         columns, rows = ranking_table(now)

@@ -64,7 +64,8 @@ def test_a_county_without_the_monitoring_sheet_is_not_reported_not_zero_and_not_
     assert [r for r in shares if r[0] != "甲县"] == [("乙县", "0.03", "50.0%", "—", "—", "1", "50.0%"),
                                                   ("合计", "0.06", "100.0%", "10", "100.0%", "2", "100.0%")]
     text = doc.text()
-    assert "乙县未报告" in text and "不计为0" in text
+    assert "2023年度，2个县（市）共选取6个重点绩效评价对象，评价资金合计0.06亿元；1个县（市）年初预算项目绩效目标审核金额合计10万元（乙县未报告）。" in text
+    assert "不计为0" in text
 
 
 def test_a_county_without_key_evaluations_is_listed_last_without_a_place(tmp_path):
@@ -74,3 +75,5 @@ def test_a_county_without_key_evaluations_is_listed_last_without_a_place(tmp_pat
     columns, rows = rollup.ranking_table(rollup.collect(tmp_path).of_year(2023))
     assert [r[:3] for r in rows] == [("丙县", "0.01", "1"), ("甲县", "0.01", "1"), ("乙县", "—", "—")]
     assert rollup.key_evaluation_table(rollup.collect(tmp_path).of_year(2023))[-1] == ("合计", "2", "0.02", "2", "0")
+    text = rollup.build_document(rollup.collect(tmp_path), {}).text()
+    assert "2023年度，2个县（市）共选取2个重点绩效评价对象（乙县未报告），2个县（市）评价资金合计0.02亿元（乙县未报告）；年初预算" in text
