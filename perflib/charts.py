@@ -22,7 +22,7 @@ from . import formatting as fmt  # noqa: E402
 from .document import Chart  # noqa: E402
 from .figures import Figures  # noqa: E402
 from .formatting import Printer  # noqa: E402
-from .indicators import headline_indicators  # noqa: E402
+from .indicators import indicators_over_years  # noqa: E402
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 PRINT_DPI = 300
@@ -203,7 +203,7 @@ def monitoring_chart(figures: Figures, printer: Printer) -> Chart:
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, False) + "%"))
     ax.legend(frameon=False, loc="upper left", ncols=2)
-    return save_chart(fig, "monitoring_progress", "图2　项目绩效监控预算执行进度与序时进度")
+    return save_chart(fig, "monitoring_progress", "项目绩效监控预算执行进度与序时进度")
 
 
 def evaluation_funds_chart(figures: Figures, printer: Printer) -> Chart:
@@ -221,7 +221,7 @@ def evaluation_funds_chart(figures: Figures, printer: Printer) -> Chart:
     ax.set_xlim(0, max(values + [1.0]) * 1.3)
     ax.xaxis.set_major_locator(MaxNLocator(4, integer=decimals == 0))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.fmt_number(Decimal(str(v)), decimals, True)))
-    return save_chart(fig, "evaluation_funds", "图1　重点绩效评价资金按评价类型分布")
+    return save_chart(fig, "evaluation_funds", "重点绩效评价资金按评价类型分布")
 
 
 def history_chart(figures: Figures, printer: Printer) -> Chart:
@@ -230,23 +230,31 @@ def history_chart(figures: Figures, printer: Printer) -> Chart:
     precision and separators of its labels."""
     years = figures.lists["yoy.years"]
     labels = [str(year) for year, _ in years]
-    fig, axes = plt.subplots(3, 2, figsize=(WIDTH_IN, 5.6))
-    for ax, indicator in zip(axes.flat, headline_indicators(f for _, f in years)):
+    indicators = indicators_over_years(f for _, f in years)
+    rows = (len(indicators) + 1) // 2  # only the panels it has: 2 columns, as many rows as needed
+    fig, axes = plt.subplots(rows, 2 if len(indicators) > 1 else 1, figsize=(WIDTH_IN, 5.6 * rows / 3 if rows > 1 else 2.2), squeeze=False)
+    for ax in list(axes.flat)[len(indicators):]:
+        fig.delaxes(ax)  # an odd number of panels: no empty frame beside the last
+    for ax, indicator in zip(axes.flat, indicators):
         key, title = indicator.key, indicator.title
-        values = [float(f[key].value) for _, f in years]
-        printed = [printer.number(f[key]) for _, f in years]
-        decimals = max(printer.decimals_of(f[key]) for _, f in years)
+        having = [(i, f[key]) for i, (_, f) in enumerate(years) if key in f]  # a year without the part has no bar
+        values = [float(figure.value) for _, figure in having]
+        decimals = max(printer.decimals_of(figure) for _, figure in having)
         thousands = printer.settings.thousands_separator
-        ax.bar(labels, values, color=["#9e9e9e"] * (len(values) - 1) + ["#b22222"], width=0.6)
-        for i, text in enumerate(printed):
-            ax.annotate(text, (i, values[i]), ha="center", va="bottom", fontsize=TEXT_PT)
+        ax.bar([i for i, _ in having], values, color=["#b22222" if i == len(years) - 1 else "#9e9e9e" for i, _ in having], width=0.6)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        for (i, figure), value in zip(having, values):
+            ax.annotate(printer.number(figure), (i, value), ha="center", va="bottom", fontsize=TEXT_PT)
+        for i in sorted(set(range(len(years))) - {i for i, _ in having}):
+            ax.annotate("未报告", (i, 0), ha="center", va="bottom", fontsize=TEXT_PT, color="#9e9e9e")
         ax.set_title(title, fontsize=TEXT_PT)
         ax.set_ylim(0, max(values + [1.0]) * 1.3)
         ax.yaxis.set_major_locator(MaxNLocator(3, integer=decimals == 0))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, d=decimals, t=thousands: fmt.fmt_number(Decimal(str(v)), d, t)))
         ax.tick_params(labelsize=TEXT_PT)
     fig.tight_layout(h_pad=0.8, w_pad=1.0)
-    return save_chart(fig, "history", f"图3　{labels[0]}年至{labels[-1]}年主要指标")
+    return save_chart(fig, "history", f"{labels[0]}年至{labels[-1]}年主要指标")
 
 
 def _what_each_chart_shows(figures: Figures, printer: Printer) -> dict[str, tuple]:
@@ -257,8 +265,10 @@ def _what_each_chart_shows(figures: Figures, printer: Printer) -> dict[str, tupl
                                       b["schedule"].value, printer(b["schedule"])) for b in figures.lists["monitoring.batches"]),
     }
     if figures.lists.get("yoy.years"):  # only with the previous year's data (perflib.history)
-        shown["history"] = tuple((year, tuple((i.key, f[i.key].value, printer(f[i.key])) for i in headline_indicators(f for _, f in figures.lists["yoy.years"])))
-                                 for year, f in figures.lists["yoy.years"])
+        indicators = indicators_over_years(f for _, f in figures.lists["yoy.years"])
+        if indicators:
+            shown["history"] = tuple((year, tuple((i.key, f[i.key].value, printer(f[i.key])) for i in indicators if i.key in f))
+                                     for year, f in figures.lists["yoy.years"])
     return shown
 
 

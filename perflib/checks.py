@@ -34,6 +34,7 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     found.extend(_rates_agree(dataset))
     found.extend(_one_as_of_per_batch(dataset))
     found.extend(_withheld_not_published(dataset))
+    found.extend(_one_publication_per_report(dataset))
     found.extend(_workbook_is_for(dataset, params))
     for name, column in DATED_IN_YEAR.items():
         found.extend(_dates_in_year(dataset, name, column, params.year))
@@ -146,6 +147,23 @@ def _rates_agree(dataset: Dataset) -> list[Finding]:
         if abs(rate - actual) > RATE_TOLERANCE:
             found.append(Finding("E137", f"执行金额÷预算金额为 {actual * 100:.2f}%。", row=row, column=spec.column("rate").header,
                                  value=f"{rate * 100:.2f}%", expected=f"{actual * 100:.2f}%（或改正金额）", **_where(dataset, "project_monitoring")))
+    return found
+
+
+def _one_publication_per_report(dataset: Dataset) -> list[Finding]:
+    """Rows sharing a report title (one report on several 评价对象) are published or withheld together."""
+    spec = TABLES_BY_NAME["key_evaluations"]
+    first: dict[str, tuple[str, int]] = {}
+    found = []
+    for row, title, publication in _rows(dataset, "key_evaluations", "title", "publication"):
+        if title is None or publication is None:
+            continue
+        if title not in first:
+            first[title] = (publication, row)
+        elif first[title][0] != publication:
+            found.append(Finding("E193", f"同一评价报告「{title}」在第 {first[title][1]} 行为「{first[title][0]}」，此处为「{publication}」。", row=row,
+                                 column=spec.column("publication").header, value=publication, expected=f"与第 {first[title][1]} 行相同（一份报告或整份公开，或整份不予公开）",
+                                 **_where(dataset, "key_evaluations")))
     return found
 
 

@@ -50,9 +50,15 @@ class Table:
 @dataclass(frozen=True)
 class Chart:
     key: str
-    caption: str
+    caption: str  # what it shows, without its number
     png: bytes = field(repr=False)  # print resolution, for Word
     svg: str = field(repr=False)  # for the web
+    number: str = ""  # 图1, 图2 … in reading order, given by build_document (number_tables)
+
+    @property
+    def title(self) -> str:
+        """The caption printed below the chart: 「图1　…」."""
+        return f"{self.number}\u3000{self.caption}" if self.number else self.caption
 
 
 _NUMERIC_CELL = re.compile(r"^[-+−]?\d[\d,.]*\s*(%|万元|亿元|元|个|人次|次|项|条|类|批)?$")
@@ -178,7 +184,7 @@ class Document:
                     lines.append("\t".join(block.columns))
                     lines.extend("\t".join(self.text_of((cell,), mark) for cell in row) for row in block.rows)
                 elif isinstance(block, Chart):
-                    lines.append(block.caption)
+                    lines.append(block.title)
         if not signed:
             lines += [self.signature.office, self.signature.date]
         return "\n".join(lines)
@@ -194,6 +200,8 @@ def _key_evaluation_cell(column: str, i: int, row: dict, params: Params) -> Cell
         return row["department"] or ""
     if column == "评价类型":
         return row["_type"]
+    if column == "评价对象数":
+        return FigureRef(f"key_evaluations.row.{row['excel_row']}.objects")
     if column == "评价资金":
         return FigureRef(f"key_evaluations.row.{row['excel_row']}.amount") if row.get("amount") is not None else ""
     if column == "评价得分":
@@ -235,7 +243,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
     present = set(dataset_tables) if dataset_tables is not None else None
 
     empty = {"chart:evaluation_funds": not any(a.value for _, a in figures.lists.get("key_evaluations.funds_by_type", [])),
-             "chart:monitoring_progress": not figures.lists.get("monitoring.batches")}
+             "chart:monitoring_progress": not figures.lists.get("monitoring.batches"),
+             "chart:history": "history" not in charts}  # no main indicator over two years: no chart
 
     def build(parts: tuple[Part, ...], level: int) -> tuple[Section, ...]:
         sections = []
@@ -250,6 +259,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             if part.template:
                 blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values)]
             for name in part.blocks:
+                if empty.get(name):
+                    continue  # nothing to show: no table or chart of nothing
                 if name not in blocks_by_name:
                     known = "、".join(sorted(blocks_by_name))
                     raise TemplateProblem(f"模板 outline.yaml 中「{part.title}」的 blocks 有未知的表或图「{name}」（本报告可用：{known}）。")
@@ -289,11 +300,19 @@ def signature_of(params: Params) -> Signature | None:
 
 
 def number_tables(sections: tuple[Section, ...], start: int = 1) -> tuple[Section, ...]:
-    """Every table numbered 表1, 表2 … in reading order (a section's blocks, then its children)."""
-    counter = iter(range(start, 10_000))
+    """Every table numbered 表1, 表2 … and every chart 图1, 图2 … in reading order (a section's
+    blocks, then its children), so a report without one chart has no gap in the numbers."""
+    counter, charts = iter(range(start, 10_000)), iter(range(1, 10_000))
+
+    def number(block: Block) -> Block:
+        if isinstance(block, Table):
+            return replace(block, number=f"表{next(counter)}")
+        if isinstance(block, Chart):
+            return replace(block, number=f"图{next(charts)}")
+        return block
 
     def walk(section: Section) -> Section:
-        blocks = tuple(replace(b, number=f"表{next(counter)}") if isinstance(b, Table) else b for b in section.blocks)
+        blocks = tuple(number(b) for b in section.blocks)
         return replace(section, blocks=blocks, children=tuple(walk(c) for c in section.children))
 
     return tuple(walk(s) for s in sections)

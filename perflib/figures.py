@@ -280,21 +280,49 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
-    calc.count("key_evaluations.reports", "形成评价报告数", table, done[done["title"].notna()])
-    withheld = done[done["publication"].isin(PUBLICATION_STATES[1:])]
-    calc.count("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", table, withheld)
+    # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are
+    # the distinct titles of finished rows; objects, amounts and grades stay per row.
+    titled = done[done["title"].notna()]
+    combined = not titled["title"].is_unique
+    reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
+    reports("key_evaluations.reports", "形成评价报告数", titled)
+    withheld = titled[titled["publication"].isin(PUBLICATION_STATES[1:])]
+    reports("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
-    # the reports listed in the report's table: finished, with a title, not withheld (公开, or not stated)
-    published = done[done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:])]
-    calc.figures.lists["key_evaluations.published"] = list(published["title"])
-    calc.figures.lists["key_evaluations.rows"] = published.to_dict("records")
-    if "评价资金" in params.key_evaluation_columns:  # the table's amount column: one figure per row
-        for record in calc.figures.lists["key_evaluations.rows"]:
-            if record["amount"] is not None:
-                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
-                                        fmt.WAN, TABLES_BY_NAME[table].sheet, (int(record["excel_row"]),), "单元格"))
+    # the reports listed in the report's table, once each: finished, with a title, not withheld (公开, or not stated)
+    published = titled[~titled["title"].isin(set(withheld["title"]))]
+    records = [_one_report(part, params) for _, part in published.groupby("title", sort=False)]
+    calc.figures.lists["key_evaluations.published"] = [r["title"] for r in records]
+    calc.figures.lists["key_evaluations.rows"] = records
+    sheet = TABLES_BY_NAME[table].sheet
+    for record in records:
+        rows_of = record["excel_rows"]
+        if "评价资金" in params.key_evaluation_columns and record["amount"] is not None:  # the table's amount column
+            calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
+                                    fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
+        if "评价对象数" in params.key_evaluation_columns:
+            calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.objects", f"评价对象数：{record['title']}", len(rows_of), "个",
+                                    fmt.COUNT, sheet, rows_of, "计数"))
     calc.figures.lists["key_evaluations.types"] = types
     calc.figures.lists["key_evaluations.funds_by_type"] = funds
+
+
+def _one_report(part: pd.DataFrame, params: Params) -> dict:
+    """One report of the key-evaluation table from its rows (one per evaluated object): its first row,
+    with the amount summed (exact), the departments and grades of its objects joined when they differ."""
+    record = part.iloc[0].to_dict()
+    record["excel_row"] = int(record["excel_row"])
+    record["excel_rows"] = _excel_rows(part)
+    amounts = part["amount"].dropna()
+    record["amount"] = total(amounts) if len(amounts) else None
+    departments = list(dict.fromkeys(part["department"].dropna()))
+    record["department"] = "、".join(departments) if departments else None
+    labels = params.labels_for("key_evaluations")
+    grades = sorted(set(part["grade"].dropna()), key=lambda g: labels.index(g) if g in labels else len(labels))
+    record["grade"] = "、".join(grades) if grades else None
+    scores = part["score"].dropna()
+    record["score"] = scores.iloc[0] if len(part) == 1 and len(scores) else None
+    return record
 
 
 def _documents(calc: _Calculator, rows: pd.DataFrame | None, params: Params) -> None:

@@ -93,8 +93,8 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
             continue
         figures.add(Figure(f"yoy.year.{year.year}", "对比年度", year.year, "年", fmt.PLAIN, "参数", (), "参数"))
         for indicator in MAIN_INDICATORS:
-            if indicator.key not in year.figures or indicator.key not in figures or indicator.key not in previous.figures:
-                continue
+            if indicator.key not in year.figures or indicator.key not in figures:
+                continue  # a year without the part has no figure: printed 「—」, never 0
             earlier = year.figures[indicator.key]
             figures.add(Figure(f"yoy.{indicator.key}.{year.year}", f"{year.year}年{earlier.label}", earlier.value, earlier.unit,
                                earlier.style, f"{year.source}：{earlier.source}", earlier.rows, f"{year.year}年数据，{earlier.how}",
@@ -125,17 +125,21 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
 
 
 def history_rows(figures: Figures, params: Params) -> tuple[tuple[str, ...], list[tuple]]:
-    """The appendix table: one row per main indicator, one column per year, then the change on the
-    year before. Every cell is a reference to a ledger figure, so that the appendix, too, names its sources."""
+    """The appendix table: one row per main indicator that this year and an earlier year report, one
+    column per year, then the change on the year before. Every cell is a reference to a ledger
+    figure, so that the appendix, too, names its sources; a year without the part (its sheet absent,
+    or left out of its outline) prints 「—」, and so does a change without the year before: never a
+    0 or a change from 0 that the data does not show."""
     years = figures.lists.get("yoy.years") or []
     columns = ("指标", *[f"{year}年" for year, _ in years], "比上年增减", "增减幅度")
     rows = []
     for indicator in MAIN_INDICATORS:
         key = indicator.key
-        if f"yoy.{key}.change" not in figures:
-            continue  # a part the county does not report in one of the years
-        values = [FigureRef(key if year == params.year else f"yoy.{key}.previous" if year == params.year - 1 else f"yoy.{key}.{year}")
-                  for year, _ in years]
-        percent = f"yoy.{key}.percent"
-        rows.append((figures[key].label, *values, FigureRef(f"yoy.{key}.change"), FigureRef(percent) if percent in figures else "—"))
+        names = [key if year == params.year else f"yoy.{key}.previous" if year == params.year - 1 else f"yoy.{key}.{year}" for year, _ in years]
+        if key not in figures or not any(name in figures for name in names[:-1]):
+            continue  # a part this year or every earlier year does not report
+        values = [FigureRef(name) if name in figures else "—" for name in names]
+        change, percent = f"yoy.{key}.change", f"yoy.{key}.percent"
+        rows.append((figures[key].label, *values, FigureRef(change) if change in figures else "—",
+                     FigureRef(percent) if percent in figures else "—"))
     return columns, rows

@@ -28,6 +28,17 @@ MAIN_INDICATORS: tuple[Indicator, ...] = (
 )
 
 
+def indicators_over_years(years) -> tuple[Indicator, ...]:
+    """The headline indicators the multi-year chart draws for ``years`` (ledgers, oldest first,
+    this year last): those this year has and at least one earlier year has. A year without one
+    (a part it did not report) has no bar, never a bar of 0."""
+    years = list(years)
+    if not years:
+        return ()
+    *earlier, now = years
+    return tuple(i for i in MAIN_INDICATORS if i.headline and i.key in now and any(i.key in f for f in earlier))
+
+
 def headline_indicators(having=()) -> tuple[Indicator, ...]:
     """The headline indicators; with ``having`` (ledgers of several years), only those every
     year has (a county that does not report a part has no figure for it)."""

@@ -448,9 +448,12 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     if not spec.key or table.empty:
         return []
     # pandas finds the rows whose key occurs more than once (fast on a million rows); only those
-    # are walked, in order, to name the first occurrence of each.
-    keys = table[list(spec.key)]
-    repeated = keys.duplicated(keep=False) & keys.notna().all(axis=1)
+    # are walked, in order, to name the first occurrence of each. A blank in a ``key_blank_ok``
+    # field is a value of its own (one report title twice without 评价对象 is a repeat).
+    keys = table[list(spec.key)].astype(object)
+    needed = [k for k in spec.key if k not in spec.key_blank_ok]
+    keys = keys.assign(**{k: keys[k].where(keys[k].notna(), "") for k in spec.key_blank_ok})
+    repeated = keys.duplicated(keep=False) & keys[needed].notna().all(axis=1)
     if not repeated.any():
         return []
     table = table[repeated]
@@ -458,20 +461,21 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     found = []
     rows = list(table["excel_row"])
     types = list(table["type"]) if "type" in table.columns else [None] * len(rows)
-    for i, key in enumerate(zip(*(table[k] for k in spec.key))):
+    for i, key in enumerate(zip(*(keys.loc[repeated, k] for k in spec.key))):
         if None in key:
             continue
         if key not in seen:
             seen[key] = i
             continue
         first = seen[key]
-        shown = " / ".join(str(k) for k in key)
+        shown = " / ".join(str(k) for k in key if k != "")
         if types[i] is not None and types[first] not in (None, types[i]):
             found.append(Finding("E136", f"同一项目在第 {rows[first]} 行归为「{types[first]}」，此处又归为「{types[i]}」。",
                                  row=rows[i], column=spec.column("type").header, value=shown, expected="每个评价对象只归一种评价类型", **where))
         else:
-            found.append(Finding("E120", f"与第 {rows[first]} 行重复。", row=rows[i], column=spec.column(spec.key[-1]).header,
-                                 value=shown, expected="每个项目只出现一次", **where))
+            column = next(k for k in reversed(spec.key) if key[spec.key.index(k)] != "")  # the last field filled
+            found.append(Finding("E120", f"与第 {rows[first]} 行重复。", row=rows[i], column=spec.column(column).header,
+                                 value=shown, expected=spec.duplicate_expected, **where))
     return found
 
 

@@ -213,9 +213,8 @@ def _numbering(add, document: Document) -> None:
                         add(Figure(f"table.{tables}.row.{row[0]}", f"表「{block.caption}」的序号", int(row[0]), "", fmt.PLAIN, "文档结构", (), HOW_NUMBERING))
             elif isinstance(block, Chart):
                 charts += 1
-                number = re.match(r"图\d+", block.caption)
-                if number:
-                    add(Figure(f"chart.{block.key}.number", f"图的编号：{block.caption}", int(number.group()[1:]), "", fmt.CHART_NUMBER, "文档结构", (), HOW_NUMBERING))
+                if block.number:
+                    add(Figure(f"chart.{block.key}.number", f"图的编号：{block.title}", int(block.number[1:]), "", fmt.CHART_NUMBER, "文档结构", (), HOW_NUMBERING))
 
 
 # -- figures.csv -------------------------------------------------------------------------------

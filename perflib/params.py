@@ -179,7 +179,7 @@ class Params:
 
 PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals", "columns", "outline",
               "illustrative", "wording", "evaluation_types", "grades", "formats", "timing", "key_evaluation_table")
-KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价资金", "评价得分", "评价等级")
+KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价对象数", "评价资金", "评价得分", "评价等级")
 
 
 def load_params(

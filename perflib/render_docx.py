@@ -225,7 +225,7 @@ def _chart(word, block: Chart, layout: Layout) -> None:
     native = DocxImage.from_blob(block.png).width  # at the chart's own resolution (300 dpi)
     width = min(native, Mm(layout["figure"]["width_mm"]))  # never enlarged below print resolution
     picture.add_run().add_picture(io.BytesIO(block.png), width=width)
-    word.add_paragraph(block.caption, style=STYLE_CAPTION)
+    word.add_paragraph(block.title, style=STYLE_CAPTION)
     word.add_paragraph("", style="Normal")  # a blank line before the text goes on, as after a table
 
 

@@ -62,8 +62,8 @@ def _signature(signature: Signature) -> str:
 
 def _chart(block: Chart) -> str:
     data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
-    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{escape(block.caption)}">'
-            f"<figcaption>{escape(block.caption)}</figcaption></figure>")
+    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{escape(block.title)}">'
+            f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
 
 def _block(doc: Document, block, run_in: str | None = None) -> str:

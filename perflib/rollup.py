@@ -20,6 +20,7 @@ from . import formatting as fmt
 from . import project
 from .document import Chart, Document, Paragraph, Section, Table
 from .indicators import MAIN_INDICATORS, headline_indicators
+from .params import STANDARD_KINDS
 
 INCLUDED, MISSING, FAILED = "已汇总", "缺少", "生成失败"
 ROLLUP_FOLDER = "rollup"
@@ -64,6 +65,11 @@ class Entry:
 
     def value(self, key: str, default=Decimal(0)):
         return self.values.get(key, default)
+
+    def reports(self, key: str) -> bool:
+        """Whether the county's report has this figure: a part it left out (its sheet absent, or
+        not in its outline) has none, and is 「未报告」, never 0."""
+        return key in self.values
 
 
 @dataclass
@@ -232,6 +238,15 @@ class Measure:
         """The value as printed (rounded to its printed decimals): what a total adds up."""
         return _rounded(entry.value(self.key), self.decimals)
 
+    def cell(self, entry: "Entry") -> str:
+        """The value as the table prints it; 「—」 for a county that does not report it."""
+        return self.show(entry.value(self.key)) if entry.reports(self.key) else NOT_REPORTED
+
+    def total(self, entries: list["Entry"]) -> str:
+        """The sum of the printed values of the counties that report it (「—」 if none does)."""
+        reporting = [e for e in entries if e.reports(self.key)]
+        return self.show(sum(self.printed_value(e) for e in reporting)) if reporting else NOT_REPORTED
+
 
 OBJECTS = Measure("key_evaluations.objects", "评价对象（个）", count, 0)
 EVALUATION_AMOUNT = Measure("key_evaluations.amount", "重点评价资金（亿元）", yi, YI_DECIMALS)
@@ -254,14 +269,37 @@ MEASURES = {m.key: m for m in (OBJECTS, EVALUATION_AMOUNT, REPORTS, WITHHELD, RE
 MAIN_MEASURES = tuple(MEASURES[i.key] for i in MAIN_INDICATORS if i.ranked)
 TREND_KEYS = tuple((MEASURES[i.key].key, MEASURES[i.key].header, MEASURES[i.key].show) for i in headline_indicators())
 TOTAL_NOTE = "注：合计为表中各县（市）所列数字之和。"
+NOT_REPORTED = "—"
+NOT_REPORTED_NOTE = "“—”表示该县（市）的报告不含此项（未报告），不计为0，不计入合计、排名和占比。"
+
+
+def note_for(rows: list[tuple[str, ...]], note: str = TOTAL_NOTE) -> Paragraph:
+    """The note below a table: what its totals are and, when a county does not report a column, what 「—」 means."""
+    missing = any(cell == NOT_REPORTED for row in rows for cell in row[1:])
+    return Paragraph.of(note + (NOT_REPORTED_NOTE if missing else ""))
 
 
 def _table_with_total(entries: list[Entry], measures: Sequence[Measure]) -> list[tuple[str, ...]]:
     """One row per county and a 合计 row that is the sum of the printed parts."""
-    rows = [(e.county_name, *[m.show(e.value(m.key)) for m in measures]) for e in entries]
+    rows = [(e.county_name, *[m.cell(e) for m in measures]) for e in entries]
     if not rows:
         return rows
-    return rows + [("合计", *[m.show(sum(m.printed_value(e) for e in entries)) for m in measures])]
+    return rows + [("合计", *[m.total(entries) for m in measures])]
+
+
+def standard_kinds_table(entries: list[Entry]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Key-evaluation objects by the standard kinds of 中发〔2018〕34号 (``key_evaluations.standard.<i>``),
+    so that counties naming their types differently (项目支出评价, 项目) add up. A county without key
+    evaluations prints 「—」; one whose objects all have a type prints 0 for a kind none of its types maps to."""
+    keys = [(i, kind) for i, kind in enumerate(STANDARD_KINDS, start=1) if any(e.reports(f"key_evaluations.standard.{i}") for e in entries)]
+    measures = [Measure(f"key_evaluations.standard.{i}", kind, count, 0) for i, kind in keys]
+
+    def classified(e: Entry) -> bool:  # every object of the county has a type, so a kind it lacks has none
+        return e.reports(OBJECTS.key) and sum(Decimal(e.value(m.key)) for m in measures) == Decimal(e.value(OBJECTS.key))
+
+    full = [Entry(e.county, e.year, e.county_name, e.status, e.reason,
+                  {**{m.key: Decimal(0) for m in measures if classified(e)}, **e.values}) for e in entries]
+    return ("县（市）", *(m.header for m in measures)), _table_with_total(full, measures)
 
 
 def key_evaluation_table(entries: list[Entry]) -> list[tuple[str, ...]]:
@@ -299,6 +337,8 @@ def monitoring_table(entries: list[Entry]) -> list[tuple[str, ...]]:
     """Progress and schedule in one precision (1 decimal), the gap the difference of the printed values."""
     rows = []
     for e in entries:
+        if not monitoring_batches(e):  # no monitoring in its report: not reported, not 0
+            rows.append((e.county_name, "未报告", *[NOT_REPORTED] * (len(MONITORING_COLUMNS) - 2)))
         for b in monitoring_batches(e):
             progress, schedule = _rounded(b["progress"] * 100, 1), _rounded(b["schedule"] * 100, 1)
             rows.append((e.county_name, b["label"], count(b["projects"]), wan(b["amount"]), f"{progress}%", f"{schedule}%",
@@ -313,11 +353,11 @@ def ranking_table(entries: list[Entry]) -> tuple[tuple[str, ...], list[tuple[str
     places: dict[str, dict[str, int]] = {}
     for m in MAIN_MEASURES[:3]:
         columns += [m.header, "位次"]
-        values = sorted({m.printed_value(e) for e in entries}, reverse=True)
-        places[m.key] = {e.county: 1 + sum(1 for e2 in entries if m.printed_value(e2) > m.printed_value(e)) for e in entries}
+        ranked = [e for e in entries if e.reports(m.key)]  # a county that does not report it is not ranked (「—」)
+        places[m.key] = {e.county: 1 + sum(1 for e2 in ranked if m.printed_value(e2) > m.printed_value(e)) for e in ranked}
     first = MAIN_MEASURES[0]
-    ordered = sorted(entries, key=lambda e: (places[first.key][e.county], e.county))
-    rows = [(e.county_name, *[x for m in MAIN_MEASURES[:3] for x in (m.show(e.value(m.key)), str(places[m.key][e.county]))])
+    ordered = sorted(entries, key=lambda e: (e.county not in places[first.key], places[first.key].get(e.county, 0), e.county))
+    rows = [(e.county_name, *[x for m in MAIN_MEASURES[:3] for x in (m.cell(e), str(places[m.key].get(e.county, NOT_REPORTED)))])
             for e in ordered]
     return tuple(columns), rows
 
@@ -339,8 +379,8 @@ def change_table(collection: Collection, year: int) -> list[tuple[str, ...]]:
     rows = []
     for e in collection.of_year(year):
         before = next((p for p in collection.included if p.county == e.county and p.year == year - 1), None)
-        rows.append((e.county_name, *[change_text(Decimal(e.value(m.key)), Decimal(before.value(m.key)) if before else None)
-                                      for m in MAIN_MEASURES]))
+        rows.append((e.county_name, *[change_text(Decimal(e.value(m.key)), Decimal(before.value(m.key)) if before and before.reports(m.key) else None)
+                                      if e.reports(m.key) else NOT_REPORTED for m in MAIN_MEASURES]))
     return rows
 
 
@@ -365,12 +405,15 @@ def share_table(entries: list[Entry]) -> tuple[tuple[str, ...], list[tuple[str, 
     columns = ["县（市）"]
     for m in measures:
         columns += [m.header, "占比"]
-    parts = {m.key: shares([m.printed_value(e) for e in entries]) for m in measures}
-    rows = [(e.county_name, *[x for m in measures for x in (m.show(e.value(m.key)), f"{parts[m.key][i]}%")])
-            for i, e in enumerate(entries)]
+    parts = {}
+    for m in measures:  # shares of the counties that report it
+        reporting = [e for e in entries if e.reports(m.key)]
+        parts[m.key] = dict(zip((e.county for e in reporting), shares([m.printed_value(e) for e in reporting])))
+    rows = [(e.county_name, *[x for m in measures for x in (m.cell(e), f"{parts[m.key][e.county]}%" if e.county in parts[m.key] else NOT_REPORTED)])
+            for e in entries]
     if rows:
-        rows.append(("合计", *[x for m in measures for x in (m.show(sum(m.printed_value(e) for e in entries)),
-                                                              f"{sum(parts[m.key]).quantize(Decimal(1).scaleb(-SHARE_DECIMALS))}%")]))
+        rows.append(("合计", *[x for m in measures for x in (m.total(entries),
+                                                              f"{sum(parts[m.key].values()).quantize(Decimal(1).scaleb(-SHARE_DECIMALS))}%" if parts[m.key] else NOT_REPORTED)]))
     return tuple(columns), rows
 
 
@@ -382,8 +425,8 @@ def trend_table(collection: Collection) -> tuple[tuple[str, ...], list[tuple[str
     for county, name in collection.counties():
         by_year = {e.year: e for e in collection.included if e.county == county}
         for indicator in headline_indicators():
-            rows.append((name, indicator.title, *[PRINTER.magnitude(by_year[y].value(indicator.key), indicator.unit) if y in by_year else "—"
-                                                  for y in years]))
+            rows.append((name, indicator.title, *[PRINTER.magnitude(by_year[y].value(indicator.key), indicator.unit)
+                                                  if y in by_year and by_year[y].reports(indicator.key) else NOT_REPORTED for y in years]))
     return columns, rows
 
 
@@ -410,19 +453,22 @@ def findings(collection: Collection, year: int) -> list[str]:
     now = collection.of_year(year)
     said = []
     for m in MAIN_MEASURES[:3]:
-        top = max(m.printed_value(e) for e in now)
-        leaders = [e.county_name for e in now if m.printed_value(e) == top]
+        reporting = [e for e in now if e.reports(m.key)]
+        if not reporting:
+            continue
+        top = max(m.printed_value(e) for e in reporting)
+        leaders = [e.county_name for e in reporting if m.printed_value(e) == top]
         unit = m.header[m.header.index("（") + 1:-1]
         said.append(f"{m.header[:m.header.index('（')]}最多的是{'、'.join(leaders)}（{m.show(top)}{unit}）")
     changes = []
     for e in now:
         before = next((p for p in collection.included if p.county == e.county and p.year == year - 1), None)
-        if before and Decimal(before.value(EVALUATION_AMOUNT.key)) and Decimal(before.value(REVIEW_AMOUNT.key)):
+        if before and e.reports(REVIEW_AMOUNT.key) and before.reports(REVIEW_AMOUNT.key) and Decimal(before.value(REVIEW_AMOUNT.key)):
             changes.append((e, change_text(Decimal(e.value(REVIEW_AMOUNT.key)), Decimal(before.value(REVIEW_AMOUNT.key)))))
-    text = "；".join(said) + "。"
+    text = "；".join(said) + "。" if said else ""
     if changes:
         text += "与上年相比，目标审核金额" + "，".join(f"{e.county_name}{c}" for e, c in changes) + "。"
-    return [text]
+    return [text] if text else []
 
 
 def build_document(collection: Collection, charts: dict[str, Chart], region_name: str = "",
@@ -445,13 +491,9 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
     span = _span(collection.years)
     n_counties = len(collection.counties())
     sections: list[Section] = []
-    chart_number = iter(range(1, 100))
 
-    def chart(key: str) -> list[Chart]:
-        if key not in charts:
-            return []
-        caption = re.sub(r"^图\d+\u3000", "", charts[key].caption)
-        return [replace(charts[key], caption=f"图{next(chart_number)}\u3000{caption}")]
+    def chart(key: str) -> list[Chart]:  # numbered 图1, 图2 … in reading order by number_tables
+        return [charts[key]] if key in charts else []
 
     def add(title: str, blocks: list) -> None:
         sections.append(Section(1, fmt.heading_number(1, len(sections) + 1), title, tuple(blocks)))
@@ -461,36 +503,54 @@ def build_document(collection: Collection, charts: dict[str, Chart], region_name
     intro += (f"缺少或生成失败的{len(left_out)}份未纳入汇总（见附）：" + "；".join(f"{e.county_name}{e.year}年（{e.status}）" for e in left_out) + "。"
               if left_out else "所有报告均已生成并纳入汇总。")
     if now:
-        total_amount = sum(EVALUATION_AMOUNT.printed_value(e) for e in now)
-        intro += (f"{latest}年度，{len(now)}个县（市）共选取{count(sum(OBJECTS.printed_value(e) for e in now))}个重点绩效评价对象，"
-                  f"评价资金合计{yi(total_amount)}亿元；年初预算项目绩效目标审核金额合计"
-                  f"{wan(sum(REVIEW_AMOUNT.printed_value(e) for e in now))}万元。")
+        said = ""
+        for measure, what, before in ((OBJECTS, "共选取{}个重点绩效评价对象", ""), (EVALUATION_AMOUNT, "评价资金合计{}亿元", "，"),
+                                      (REVIEW_AMOUNT, "年初预算项目绩效目标审核金额合计{}万元", "；")):
+            reporting = [e for e in now if e.reports(measure.key)]
+            if not reporting:
+                continue  # only counties that report the part; the others are named, never counted as 0
+            others = [e.county_name for e in now if not e.reports(measure.key)]
+            who = f"{len(reporting)}个县（市）" if others else "" if said else f"{len(now)}个县（市）"
+            said += (before if said else "") + who + what.format(measure.total(reporting)) + (f"（{'、'.join(others)}未报告）" if others else "")
+        if said:
+            intro += f"{latest}年度，{said}。"
     add("总体情况", [Paragraph.of(intro)])
     if now:
         columns, rows = ranking_table(now)
         add("主要指标排名", [Paragraph.of(f"{latest}年各县（市）主要指标及位次见下表（按重点评价资金由多到少排列，数字相同者位次相同）。"),
-                         Table(f"{latest}年各县（市）主要指标及位次", columns, tuple(rows)), *chart("key_evaluations")])
+                         Table(f"{latest}年各县（市）主要指标及位次", columns, tuple(rows)),
+                         *([Paragraph.of("注：" + NOT_REPORTED_NOTE + ("未报告重点评价资金的县（市）列在最后。" if any(row[1] == NOT_REPORTED for row in rows) else ""))]
+                           if any(NOT_REPORTED in row for row in rows) else []), *chart("key_evaluations")])
         if any(p.year == latest - 1 for p in collection.included):
             add("与上年对比", [Paragraph.of(f"各县（市）{latest}年主要指标与{latest - 1}年相比的增减幅度见下表"
-                                     "（按各县报告台账中的精确数值计算；“—”表示无上年报告或上年为零）。"),
+                                     "（按各县报告台账中的精确数值计算；“—”表示无上年报告、上年为零或该年未报告此项）。"),
                              Table(f"各县（市）{latest}年主要指标比上年增减", ("县（市）", *(m.header[:m.header.index("（")] for m in MAIN_MEASURES)),
                                    tuple(change_table(collection, latest)))])
         columns, rows = share_table(now)
         whole = f"{region_name}合计" if region_name else "合计"
         add(f"占{whole}的比重", [Paragraph.of(f"{latest}年各县（市）主要指标占{whole}的比重见下表。"),
                                   Table(f"{latest}年各县（市）主要指标占比", columns, tuple(rows)),
-                                  Paragraph.of(TOTAL_NOTE + "占比保留一位小数，按最大余数法修约，使各县占比之和为100%。")])
-        add("重点绩效评价", [Table(f"{latest}年度各县（市）重点绩效评价", KEY_EVALUATION_COLUMNS, tuple(key_evaluation_table(now))),
-                          Paragraph.of(TOTAL_NOTE)])
+                                  note_for(rows, TOTAL_NOTE + "占比保留一位小数，按最大余数法修约，使各县占比之和为100%。")])
+        rows = key_evaluation_table(now)
+        blocks = [Table(f"{latest}年度各县（市）重点绩效评价", KEY_EVALUATION_COLUMNS, tuple(rows)), note_for(rows)]
+        columns, kinds = standard_kinds_table(now)
+        if len(columns) > 1:
+            blocks += [Table(f"{latest}年度各县（市）重点绩效评价对象按类型", columns, tuple(kinds)),
+                       note_for(kinds, "注：评价类型按各县参数中每一类型对应的中发〔2018〕34号类别归并（名称不同、类别相同的类型合并计数）；"
+                                       "合计为表中各县（市）所列数字之和。")]
+        add("重点绩效评价", blocks)
+        rows = funds_table(now)
         add("绩效目标审核、绩效评价和结果应用资金", [Table(f"{latest}年各县（市）绩效目标审核、评价和结果应用资金", FUNDS_COLUMNS,
-                                                     tuple(funds_table(now))), Paragraph.of(TOTAL_NOTE), *chart("funds")])
+                                                     tuple(rows)), note_for(rows), *chart("funds")])
         behind = [f"{e.county_name}{b['label']}" for e in now for b in monitoring_batches(e) if b["gap"] < Decimal("-0.5")]
         add("预算绩效监控进度与序时进度", [Paragraph.of(f"{latest}年各县项目绩效监控共{sum(len(monitoring_batches(e)) for e in now)}个批次，"
                                           + (f"执行进度低于序时进度的有：{'、'.join(behind)}。" if behind else "各批次执行进度均不低于序时进度。")),
                                   Table(f"{latest}年各县（市）项目绩效监控执行进度", MONITORING_COLUMNS, tuple(monitoring_table(now))),
+                                  *([Paragraph.of("注：" + NOT_REPORTED_NOTE)] if any(not monitoring_batches(e) for e in now) else []),
                                   *chart("monitoring")])
-        add("预算绩效管理培训和真实性核查", [Table(f"{latest}年各县（市）培训和真实性核查", TRAINING_COLUMNS, tuple(training_table(now))),
-                                    Paragraph.of(TOTAL_NOTE), *chart("trainings")])
+        rows = training_table(now)
+        add("预算绩效管理培训和真实性核查", [Table(f"{latest}年各县（市）培训和真实性核查", TRAINING_COLUMNS, tuple(rows)),
+                                    note_for(rows), *chart("trainings")])
         if len(collection.years) > 1:
             columns, rows = trend_table(collection)
             add("各县历年主要指标", [Paragraph.of(f"下表列出各县{span}主要指标（“—”表示该年度报告缺少或生成失败）。"),

@@ -46,7 +46,7 @@ def monitoring_chart(collection: Collection, year: int) -> Chart:
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize=TEXT_PT)
-    return save_chart(fig, "monitoring", f"图3　{year}年各县项目绩效监控执行进度与序时进度")
+    return save_chart(fig, "monitoring", f"{year}年各县项目绩效监控执行进度与序时进度")
 
 
 def trends_chart(collection: Collection) -> Chart:
@@ -57,7 +57,7 @@ def trends_chart(collection: Collection) -> Chart:
         key, label = indicator.key, indicator.title
         for county, name in collection.counties():
             by_year = {e.year: e for e in collection.included if e.county == county}
-            points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year]
+            points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year and by_year[y].reports(key)]
             if points:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
         ax.set_title(label, fontsize=TEXT_PT)
@@ -69,7 +69,7 @@ def trends_chart(collection: Collection) -> Chart:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), frameon=False, fontsize=TEXT_PT)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return save_chart(fig, "trends", f"图5　各县{years[0]}—{years[-1]}年主要指标趋势")
+    return save_chart(fig, "trends", f"各县{years[0]}—{years[-1]}年主要指标趋势")
 
 
 def draw_rollup_charts(collection: Collection) -> dict[str, Chart]:
@@ -79,19 +79,26 @@ def draw_rollup_charts(collection: Collection) -> dict[str, Chart]:
         return {}
     use_cjk_font()
     now = collection.of_year(year)
-    names = [e.county_name for e in now]
     charts = []
+
+    def reporting(key: str) -> list:  # a county that does not report a part has no bar (not a bar of 0)
+        return [e for e in now if e.reports(key)]
+
     with matplotlib.rc_context(STYLE):
-        amounts = [e.value("key_evaluations.amount") for e in now]
-        charts.append(_bars(names, [float(a) for a in amounts], f"{year}年度各县重点绩效评价资金", "亿元", "key_evaluations",
-                            f"图1　{year}年度各县重点绩效评价资金", [f"{a:.2f}（{int(e.value('key_evaluations.objects'))}个）" for a, e in zip(amounts, now)], 2))
-        reviewed = [e.value("target_reviews.amount") for e in now]
-        charts.append(_bars(names, [float(a) for a in reviewed], f"{year}年各县项目绩效目标审核金额", "万元", "funds",
-                            f"图2　{year}年各县项目绩效目标审核金额", [wan(a) for a in reviewed]))
-        charts.append(monitoring_chart(collection, year))
-        people = [e.value("trainings.attendees") for e in now]
-        charts.append(_bars(names, [float(p) for p in people], f"{year}年各县预算绩效管理培训人次", "人次", "trainings",
-                            f"图4　{year}年各县预算绩效管理培训人次", [wan(p) for p in people]))
+        if having := reporting("key_evaluations.amount"):
+            amounts = [e.value("key_evaluations.amount") for e in having]
+            charts.append(_bars([e.county_name for e in having], [float(a) for a in amounts], f"{year}年度各县重点绩效评价资金", "亿元", "key_evaluations",
+                                f"{year}年度各县重点绩效评价资金", [f"{a:.2f}（{int(e.value('key_evaluations.objects'))}个）" for a, e in zip(amounts, having)], 2))
+        if having := reporting("target_reviews.amount"):
+            reviewed = [e.value("target_reviews.amount") for e in having]
+            charts.append(_bars([e.county_name for e in having], [float(a) for a in reviewed], f"{year}年各县项目绩效目标审核金额", "万元", "funds",
+                                f"{year}年各县项目绩效目标审核金额", [wan(a) for a in reviewed]))
+        if any(monitoring_batches(e) for e in now):
+            charts.append(monitoring_chart(collection, year))
+        if having := reporting("trainings.attendees"):
+            people = [e.value("trainings.attendees") for e in having]
+            charts.append(_bars([e.county_name for e in having], [float(p) for p in people], f"{year}年各县预算绩效管理培训人次", "人次", "trainings",
+                                f"{year}年各县预算绩效管理培训人次", [wan(p) for p in people]))
         if len(collection.years) > 1:
             charts.append(trends_chart(collection))
     return {c.key: c for c in charts}

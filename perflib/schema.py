@@ -60,6 +60,8 @@ class TableSpec:
     rows_required: bool = True
     key: tuple[str, ...] = ()  # fields that identify a row; a repeat is a duplicate
     section: str = ""
+    key_blank_ok: tuple[str, ...] = ()  # key fields whose blank is a value of its own (rows with them blank still repeat)
+    duplicate_expected: str = "每个项目只出现一次"
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -83,10 +85,10 @@ def _project(header: str = "项目名称", example: str = "支持学前教育发
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
-        "key_evaluations", "重点绩效评价", "对本年度支出开展的重点绩效评价（次年完成），每份评价报告一行",
+        "key_evaluations", "重点绩效评价", "对本年度支出开展的重点绩效评价（次年完成），每个评价对象一行；一份报告评价多个对象时，各行填同一评价报告名称",
         (
             Column("评价报告名称", "title", required=False, example="2023年教科局支持学前教育发展资金(新建幼儿园)项目重点项目绩效评价报告",
-                   note="评价完成后填写；进行中的评价可不填"),
+                   note="评价完成后填写；进行中的评价可不填；同名的各行合为一份报告"),
             Column("主管部门", "department", required=False, example="和硕县教育和科学技术局"),
             Column("评价类型", "type", required=False, example="其他重大项目", note="参数 evaluation_types 中的名称或别名（默认七类，见 docs/params.md）"),
             Column("评价资金(万元)", "amount", "money", required=False, example="1260.5", note="整列不填时报告不写评价资金"),
@@ -95,8 +97,11 @@ TABLES: tuple[TableSpec, ...] = (
             Column("公开情况", "publication", "choice", required=False, choices=PUBLICATION_STATES, example="公开", note="已完成的评价须填写"),
             Column("公开网址", "url", required=False, example="http://www.heshuo.gov.cn/…", note="涉密、敏感的报告不得填写"),
             Column("评价状态", "status", "choice", required=False, choices=EVALUATION_STATES, example="已完成", note="不填即已完成"),
+            Column("评价对象", "object", required=False, example="某某乡",
+                   note="一份报告评价多个对象（如各乡镇）时填写，每行一个对象；一份报告只评价一个对象时可不填"),
         ),
-        key=("title",), section="一",
+        key=("title", "object"), section="一", key_blank_ok=("object",),
+        duplicate_expected="每份评价报告一行；一份报告评价多个对象时，每行填写不同的评价对象",
     ),
     TableSpec(
         "policy_documents", "制度文件", "本年度出台的预算绩效管理制度文件，按列出顺序引用",

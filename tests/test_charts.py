@@ -154,3 +154,35 @@ def test_a_chart_is_cut_like_savefig_tight_even_where_text_reaches_past_the_figu
     assert abs(ours.size[0] - theirs.size[0]) <= 3 and abs(ours.size[1] - theirs.size[1]) <= 3
     assert round(ours.info["dpi"][0]) == PRINT_DPI
     assert "<svg" in chart.svg
+
+
+def test_chart_numbers_follow_the_document_when_the_key_evaluation_part_is_left_out(tmp_path):
+    """No 图1 of key-evaluation funds: the monitoring chart, the first in the document, is 图1 in
+    HTML, DOCX and the ledger (audit-text reads the same numbering)."""
+    import io
+
+    from docx import Document as read_docx
+
+    from perflib.pipeline import make_report
+    from perflib.render_docx import render_docx
+    from perflib.render_html import render_html
+
+    report = make_report(make_params(tmp_path, outline=["work"]))
+    doc = report.document
+    assert [(c.key, c.number) for c in doc.charts()] == [("monitoring_progress", "图1")]
+    caption = "图1\u3000项目绩效监控预算执行进度与序时进度"
+    html = render_html(doc)
+    assert f"<figcaption>{caption}</figcaption>" in html and "图2" not in html
+    word = read_docx(io.BytesIO(render_docx(doc)))
+    paragraphs = [p.text for p in word.paragraphs]
+    assert caption in paragraphs and not any("图2" in p for p in paragraphs)
+    entry = report.ledger.items["chart.monitoring_progress.number"]
+    assert (entry.value, entry.printed) == (1, "图1")
+
+
+def test_chart_numbers_run_in_reading_order_with_both_charts(tmp_path):
+    from perflib.pipeline import make_report
+
+    doc = make_report(make_params(tmp_path)).document
+    assert [(c.key, c.title) for c in doc.charts()] == [
+        ("evaluation_funds", "图1\u3000重点绩效评价资金按评价类型分布"), ("monitoring_progress", "图2\u3000项目绩效监控预算执行进度与序时进度")]

@@ -187,3 +187,76 @@ def test_a_change_prints_at_the_precision_of_its_figures_own_format(tmp_path):
     printed = [shown.printed(FigureRef(k)) for k in ("yoy.key_evaluations.amount.previous", "key_evaluations.amount",
                                                       "yoy.key_evaluations.amount.change")]
     assert printed == ["0.3亿元", "0.4亿元", "增加0.1亿元"]
+
+
+def years_of(tmp_path, rows_by_year: dict[int, dict]):
+    """A county with one params file and workbook per year (minimal rows, dates moved to the year),
+    ``rows_by_year`` replacing tables (None: no sheet); the last year's figures with their history."""
+    for year, rows in rows_by_year.items():
+        moved = {k: [[c.replace("2023-", f"{year}-") if isinstance(c, str) else c for c in r] for r in v] for k, v in minimal_rows().items()}
+        params = make_params(tmp_path, moved | rows, year=year)
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    history = load_history(params)
+    add_comparisons(figures, history, params)
+    return figures, params
+
+
+def _drawn_history(monkeypatch, figures):
+    """The matplotlib figure of the history chart, as drawn."""
+    from perflib import charts
+
+    import matplotlib
+
+    drawn = {}
+    monkeypatch.setattr(charts, "save_chart", lambda fig, key, caption: drawn.setdefault(key, fig))
+    charts.use_cjk_font()
+    with matplotlib.rc_context(charts.STYLE):
+        charts.history_chart(figures, PRINT)
+    return drawn["history"]
+
+
+def test_a_year_without_a_part_prints_no_zero_and_no_change(tmp_path):
+    """Training in 2021 and 2023, none in 2022 (no sheet): the appendix shows 「—」 for 2022 and no
+    change on the year before; nothing says a change from 0."""
+    from perflib.history import history_rows
+
+    f, params = years_of(tmp_path, {2021: rows_for(2021, trainings(40)), 2022: {"trainings": None}, 2023: rows_for(2023, trainings(90))})
+    assert "yoy.trainings.attendees.change" not in f and "yoy.trainings.attendees.previous" not in f
+    assert f["yoy.trainings.attendees.2021"].value == 40
+    columns, rows = history_rows(f, params)
+    assert columns == ("指标", "2021年", "2022年", "2023年", "比上年增减", "增减幅度")
+    row = next(r for r in rows if r[0] == "培训人次")
+    assert row[2:] == ("—", FigureRef("trainings.attendees"), "—", "—")
+    assert "yoy.trainings.attendees.2021" == row[1].key
+    assert "trainings" not in f.lists["yoy.parts"]
+
+
+def test_a_part_new_this_year_has_no_row_and_no_change(tmp_path):
+    from perflib.history import history_rows
+
+    f, params = years_of(tmp_path, {2022: {"trainings": None}, 2023: rows_for(2023, trainings(90))})
+    assert not any(k.startswith("yoy.trainings.") for k in f.items)
+    _, rows = history_rows(f, params)
+    assert "培训人次" not in [r[0] for r in rows] and rows
+
+
+def test_the_history_chart_draws_no_bar_for_a_year_without_the_indicator(tmp_path, monkeypatch):
+    f, _ = years_of(tmp_path, {2021: rows_for(2021, trainings(40)), 2022: {"trainings": None}, 2023: rows_for(2023, trainings(90))})
+    fig = _drawn_history(monkeypatch, f)
+    panel = next(ax for ax in fig.axes if ax.get_title() == "培训（人次）")
+    heights = [bar.get_height() for bar in panel.patches]
+    assert heights == [40.0, 90.0]  # 2021 and 2023; no bar (not even one of 0) for 2022
+    assert [t.get_text() for t in panel.get_xticklabels()] == ["2021", "2022", "2023"]
+    other = next(ax for ax in fig.axes if ax.get_title() == "重点评价对象（个）")
+    assert len(other.patches) == 3
+
+
+def test_a_history_with_fewer_indicators_draws_only_those_panels(tmp_path, monkeypatch):
+    """No 结果应用 sheet in either year: five panels, no empty sixth frame."""
+    from perflib.indicators import MAIN_INDICATORS
+
+    f, _ = years_of(tmp_path, {2022: {"result_applications": None}, 2023: {"result_applications": None}})
+    fig = _drawn_history(monkeypatch, f)
+    expected = [i.title for i in MAIN_INDICATORS if i.headline and i.key != "results.budget_cut"]
+    assert [ax.get_title() for ax in fig.axes] == expected and len(expected) == 5

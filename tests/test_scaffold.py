@@ -66,6 +66,8 @@ def test_the_blank_workbook_has_headers_validations_comments_and_formats_from_th
     assert trainings["A2"].number_format == "yyyy-mm-dd"
     assert any(v.type == "whole" for v in trainings.data_validations.dataValidation)
     assert sheet.column_dimensions[letter("评价报告名称")].width > sheet.column_dimensions[letter("评价类型")].width
+    objects = sheet.cell(row=1, column=spec.headers.index("评价对象") + 1)  # one report covering many objects (issue 12)
+    assert "每行一个对象" in objects.comment.text
 
 
 def test_the_blank_workbook_reads_with_calamine_and_checks_with_only_no_rows_findings(project):
