@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any, Iterable
 
 import pandas as pd
@@ -90,22 +91,29 @@ def row_ranges(rows: Iterable[int]) -> str:
     return ", ".join(spans)
 
 
-def _excel_rows(rows: pd.DataFrame) -> tuple[int, ...]:
-    return tuple(rows["excel_row"].tolist())  # tolist gives Python ints
-
-
 class _Calculator:
     """Counts and sums over table rows, each recorded as a figure with its rows."""
 
     def __init__(self, figures: Figures):
         self.figures = figures
+        self._row_tuples: dict[bytes, tuple[int, ...]] = {}
+
+    def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
+        """The Excel rows of ``rows``; figures over the same rows share one tuple (a million rows
+        are a tuple of 40 MB, and a table's rows are the rows of many figures)."""
+        numbers = rows["excel_row"].to_numpy()
+        key = numbers.tobytes()
+        found = self._row_tuples.get(key)
+        if found is None:
+            found = self._row_tuples[key] = tuple(numbers.tolist())
+        return found
 
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
-        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), "计数"))
+        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), "计数"))
 
     def sum_count(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str, unit: str) -> Figure:
         n = int(sum(rows[column]))
-        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows),
+        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows),
                                        f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
@@ -113,14 +121,14 @@ class _Calculator:
         header = TABLES_BY_NAME[table].column(column).header
         if yi:
             return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
-                                           _excel_rows(rows), f"求和（{header}）÷10000"))
-        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{header}）"))
+                                           self.excel_rows(rows), f"求和（{header}）÷10000"))
+        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"求和（{header}）"))
 
     def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
         """How many different values a column holds (涉及部门单位N个)."""
         n = rows[column].dropna().nunique()
         header = TABLES_BY_NAME[table].column(column).header
-        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"不同值计数（{header}）"))
+        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"不同值计数（{header}）"))
 
     def scalar(self, key: str, label: str, value: Any, unit: str = "") -> Figure:
         return self.figures.add(Figure(key, label, value, unit, fmt.PLAIN, "参数", (), "参数"))
@@ -252,9 +260,35 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     calc.figures.lists["grades"][key] = classes
 
 
+# The fields of a key evaluation that the report's table (document.report_tables) and the ledger read.
+KEY_EVALUATION_FIELDS = ("excel_row", "title", "department", "_type", "amount", "score", "grade")
+
+
+class Records(Sequence):
+    """Rows of a table as records (dicts of ``fields``), made when read: the key-evaluation table
+    of a million published reports would otherwise be a million dicts held by the figures."""
+
+    def __init__(self, rows: pd.DataFrame, fields: tuple[str, ...]):
+        self.fields = fields
+        self._columns = [rows[f].tolist() for f in fields]  # tolist gives Python ints (excel_row)
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return dict(zip(self.fields, (column[i] for column in self._columns)))
+
+    def __iter__(self):
+        return (dict(zip(self.fields, values)) for values in zip(*self._columns))
+
+
 def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "key_evaluations"
-    rows = rows.assign(_type=[(params.type_of(k).name if k is not None and params.type_of(k) else k) for k in rows["type"]])
+    types_written = rows["type"].tolist()
+    type_names = {k: (params.type_of(k).name if k is not None and params.type_of(k) else k) for k in dict.fromkeys(types_written)}
+    rows = rows.assign(_type=list(map(type_names.__getitem__, types_written)))  # 评价类型 as the county names it
     done = rows[rows["status"] != "进行中"]
     calc.count("key_evaluations.objects", "重点绩效评价对象数", table, rows)
     if len(done) < len(rows):
@@ -287,12 +321,12 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     # the reports listed in the report's table: finished, with a title, not withheld (公开, or not stated)
     published = done[done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:])]
     calc.figures.lists["key_evaluations.published"] = list(published["title"])
-    calc.figures.lists["key_evaluations.rows"] = published.to_dict("records")
+    calc.figures.lists["key_evaluations.rows"] = Records(published, KEY_EVALUATION_FIELDS)
     if "评价资金" in params.key_evaluation_columns:  # the table's amount column: one figure per row
-        for record in calc.figures.lists["key_evaluations.rows"]:
-            if record["amount"] is not None:
-                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
-                                        fmt.WAN, TABLES_BY_NAME[table].sheet, (int(record["excel_row"]),), "单元格"))
+        for excel_row, title, amount in zip(*(published[c].tolist() for c in ("excel_row", "title", "amount"))):
+            if amount is not None:
+                calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.amount", f"评价资金：{title}", amount, "万元",
+                                        fmt.WAN, TABLES_BY_NAME[table].sheet, (excel_row,), "单元格"))
     calc.figures.lists["key_evaluations.types"] = types
     calc.figures.lists["key_evaluations.funds_by_type"] = funds
 
@@ -330,7 +364,7 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
         named = re.fullmatch(r"\s*(\d{1,2})\s*月.*", str(batch))
         month = int(named.group(1)) if named and 1 <= int(named.group(1)) <= 12 else as_of.month
         covers = calc.figures.add(Figure(f"{key}.covers", f"{batch}监控数据覆盖的月份（截至{as_of.isoformat()}）",
-                                         f"1-{as_of.month}" if as_of.month > 1 else "1", "月", fmt.PLAIN, sheet, _excel_rows(part), "截止日期的月份"))
+                                         f"1-{as_of.month}" if as_of.month > 1 else "1", "月", fmt.PLAIN, sheet, calc.excel_rows(part), "截止日期的月份"))
         count = calc.count(f"{key}.projects", f"{batch}项目绩效监控项目数", table, part)
         budget = calc.amount(f"{key}.amount", f"{batch}项目绩效监控预算金额", table, part, "budget")
         executed = calc.amount(f"{key}.executed", f"{batch}项目绩效监控执行金额", table, part, "executed")
