@@ -278,7 +278,9 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
         if not any(raws):  # every cell "" (an optional column left empty): nothing to parse
             values = [None] * len(raws)
         elif kind == "text":
-            values = [v or None for v in map(str.strip, raws)]
+            values = list(map(str.strip, raws))
+            if not all(values):  # blank cells are None
+                values = [v or None for v in values]
         elif kind == "choice":
             values = list(raws) if set(raws) <= set(choices) else None
         elif kind == "money":

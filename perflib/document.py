@@ -193,7 +193,7 @@ def _key_evaluation_cell(column: str, i: int, row: dict, params: Params) -> Cell
     if column == "主管部门":
         return row["department"] or ""
     if column == "评价类型":
-        return row["_type"]
+        return row["_type"] or ""
     if column == "评价资金":
         return FigureRef(f"key_evaluations.row.{row['excel_row']}.amount") if row.get("amount") is not None else ""
     if column == "评价得分":

@@ -14,6 +14,7 @@ from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import formatting as fmt
@@ -97,6 +98,7 @@ class _Calculator:
     def __init__(self, figures: Figures):
         self.figures = figures
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
+        self._sums: dict[tuple[bytes, str], Decimal] = {}
 
     def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
         """The Excel rows of ``rows``; figures over the same rows share one tuple (a million rows
@@ -116,8 +118,15 @@ class _Calculator:
         return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows),
                                        f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
+    def total(self, rows: pd.DataFrame, column: str) -> Decimal:
+        """The exact sum of a money column over ``rows``, once for figures over the same rows."""
+        key = (rows["excel_row"].to_numpy().tobytes(), column)
+        if key not in self._sums:
+            self._sums[key] = total(rows[column].to_numpy())
+        return self._sums[key]
+
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
-        value = total(rows[column])
+        value = self.total(rows, column)
         header = TABLES_BY_NAME[table].column(column).header
         if yi:
             return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
@@ -190,7 +199,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
         calc.count("reviews.projects", "复核项目数", "self_evaluation_reviews", rows)
         calc.distinct("reviews.departments", "复核涉及部门单位数", "self_evaluation_reviews", rows)
         if rows["amount"].notna().any():
-            calc.amount("reviews.amount", "复核项目金额", "self_evaluation_reviews", rows[rows["amount"].notna()])
+            calc.amount("reviews.amount", "复核项目金额", "self_evaluation_reviews", _subset(rows, rows["amount"].notna()))
         _grades(calc, "reviews.grades", "复核", "self_evaluation_reviews", rows, params)
     if has("third_party_evaluations"):
         rows = t["third_party_evaluations"]
@@ -205,20 +214,31 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     if has("reallocations"):
         rows = t["reallocations"]
         for name, direction in zip(("out", "to_new", "to_existing"), REALLOCATION_DIRECTIONS):
-            part = rows[rows["direction"] == direction]
+            part = _subset(rows, rows["direction"] == direction)
             if len(part):
                 calc.count(f"reallocations.{name}.projects", f"资金调整（{direction}）项目数", "reallocations", part)
                 calc.amount(f"reallocations.{name}.amount", f"资金调整（{direction}）金额", "reallocations", part)
     if has("authenticity_checks"):
         checks = t["authenticity_checks"]
-        calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[0]])
-        calc.count("authenticity.region", "协助上级核查项目数", "authenticity_checks", checks[checks["kind"].isin(CHECK_KINDS[1:])])
+        calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", _subset(checks, checks["kind"] == CHECK_KINDS[0]))
+        calc.count("authenticity.region", "协助上级核查项目数", "authenticity_checks", _subset(checks, checks["kind"].isin(CHECK_KINDS[1:])))
     if has("trainings"):
         calc.count("trainings.sessions", "培训次数", "trainings", t["trainings"], unit="次")
         calc.sum_count("trainings.attendees", "培训人次", "trainings", t["trainings"], "attendees", "人次")
     if params.third_party_quality_rating:
         calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating)
     return figures
+
+
+def _subset(rows: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """The rows where ``mask`` holds; ``rows`` itself when it holds on every row (a million rows not copied)."""
+    return rows if mask.all() else rows[mask]
+
+
+def _groups(rows: pd.DataFrame, column: str) -> dict[Any, pd.DataFrame]:
+    """The rows of each value of ``column`` (blanks aside), found in one pass: value -> rows."""
+    positions = rows.groupby(column, sort=False, dropna=True).indices
+    return {value: rows if len(where) == len(rows) else rows.iloc[where] for value, where in positions.items()}
 
 
 def largest_remainder(counts: list[int], total: int, places: int) -> list[Decimal]:
@@ -241,7 +261,7 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     """Grade counts and shares of one graded table (labels: params grades / settings.grade_labels):
     ``<key>.<i>`` the count of the i-th label, ``<key>.<i>.share`` its share of the graded rows,
     ``<key>.graded`` how many rows carry a grade. Shares add up to 100% as printed (``largest_remainder``)."""
-    graded = rows[rows["grade"].notna()]
+    graded = _subset(rows, rows["grade"].notna())
     if graded.empty:
         return
     labels = params.labels_for(table)
@@ -249,8 +269,9 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     counts = []
     total_rows = calc.count(f"{key}.graded", f"{what}有等级的个数", table, graded)
     classes = []
+    by_grade = _groups(graded, "grade")
     for i, label in enumerate(labels, start=1):
-        of = graded[graded["grade"] == label]
+        of = by_grade.get(label, graded.iloc[:0])
         counts.append(calc.count(f"{key}.{i}", f"{what}等级为“{label}”的个数", table, of))
     shares = largest_remainder([c.value for c in counts], total_rows.value, places)
     for i, (label, count, share) in enumerate(zip(labels, counts, shares), start=1):
@@ -288,16 +309,19 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     table = "key_evaluations"
     types_written = rows["type"].tolist()
     type_names = {k: (params.type_of(k).name if k is not None and params.type_of(k) else k) for k in dict.fromkeys(types_written)}
-    rows = rows.assign(_type=list(map(type_names.__getitem__, types_written)))  # 评价类型 as the county names it
-    done = rows[rows["status"] != "进行中"]
+    # 评价类型 as the county names it; objects, as the typed tables' columns (not pandas' str dtype)
+    rows = rows.assign(_type=pd.Series(np.fromiter(map(type_names.__getitem__, types_written), dtype=object, count=len(types_written)),
+                                       index=rows.index, dtype=object, copy=False))
+    done = _subset(rows, rows["status"] != "进行中")
     calc.count("key_evaluations.objects", "重点绩效评价对象数", table, rows)
     if len(done) < len(rows):
-        calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, rows[rows["status"] == "进行中"])
+        calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, _subset(rows, rows["status"] == "进行中"))
         calc.count("key_evaluations.done", "已完成的重点绩效评价数", table, done)
     with_amount = rows["amount"].notna().any()
     types, funds = [], []
+    by_type = _groups(rows, "_type")
     for i, kind in enumerate(params.evaluation_types, start=1):
-        of_type = rows[rows["_type"] == kind.name]
+        of_type = by_type.get(kind.name, rows.iloc[:0])
         count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
         types.append((kind.name, count))
         if with_amount:
@@ -309,17 +333,17 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     for i, standard in enumerate(STANDARD_KINDS, start=1):
         names = {t.name for t in params.evaluation_types if t.kind == standard}
         if names:
-            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, rows[rows["_type"].isin(names)])
+            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, _subset(rows, rows["_type"].isin(names)))
     if with_amount:
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
-    calc.count("key_evaluations.reports", "形成评价报告数", table, done[done["title"].notna()])
-    withheld = done[done["publication"].isin(PUBLICATION_STATES[1:])]
+    calc.count("key_evaluations.reports", "形成评价报告数", table, _subset(done, done["title"].notna()))
+    withheld = _subset(done, done["publication"].isin(PUBLICATION_STATES[1:]))
     calc.count("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", table, withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
     # the reports listed in the report's table: finished, with a title, not withheld (公开, or not stated)
-    published = done[done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:])]
+    published = _subset(done, done["title"].notna() & ~done["publication"].isin(PUBLICATION_STATES[1:]))
     calc.figures.lists["key_evaluations.published"] = list(published["title"])
     calc.figures.lists["key_evaluations.rows"] = Records(published, KEY_EVALUATION_FIELDS)
     if "评价资金" in params.key_evaluation_columns:  # the table's amount column: one figure per row
@@ -346,17 +370,22 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "project_monitoring"
     s = params.settings
     batches = []
-    order = rows.assign(_as_of=rows["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
+    # Batches in the order of their first row by cut-off date, then Excel row: decided on each
+    # (batch, cut-off) pair's first row, not on a million rows sorted.
+    pairs = rows[["excel_row", "batch", "as_of"]].drop_duplicates(["batch", "as_of"])
+    order = pairs.assign(_as_of=pairs["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
     sheet = TABLES_BY_NAME[table].sheet
     calc.count("monitoring.projects", "项目绩效监控项目数（各批次合计）", table, rows)
     calc.amount("monitoring.amount", "项目绩效监控预算金额（各批次合计）", table, rows, "budget")
     calc.distinct("monitoring.units", "项目绩效监控涉及预算单位数", table, rows)
     if rows["key"].notna().any():
-        calc.count("monitoring.key_projects", "重点监控项目数", table, rows[rows["key"] == "是"])
+        calc.count("monitoring.key_projects", "重点监控项目数", table, _subset(rows, rows["key"] == "是"))
     if rows["problems"].notna().any():
-        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, rows[rows["problems"].notna()], "problems", "条")
+        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, _subset(rows, rows["problems"].notna()), "problems", "条")
+    narrow = rows[["excel_row", "batch", "as_of", "budget", "executed"]]  # a batch's rows are taken with these columns only
+    by_batch = _groups(narrow, "batch")
     for batch in dict.fromkeys(order["batch"]):
-        part = rows[rows["batch"] == batch]
+        part = by_batch.get(batch, narrow.iloc[:0])
         as_of = part["as_of"].iloc[0]
         key = f"monitoring.{as_of:%Y-%m}"
         # The batch's month is the one its name gives (a 7月 batch may cover 1-6月); its data cut-off

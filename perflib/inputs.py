@@ -24,6 +24,7 @@ from itertools import repeat, zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import cells, safety
@@ -400,10 +401,15 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     if not excel_rows and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
     # copy=False: the columns stay as they are, not copied into one block of every object column
-    table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()},
+    table = pd.DataFrame({name: pd.Series(values, dtype="int64") if name == "excel_row" else _object_column(values) for name, values in columns.items()},
                          copy=False) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _object_column(values: list[Any]) -> pd.Series:
+    """A column of Python objects (text, Decimal, dates, None) as they are, without inference."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
 
 
 def _headers_twice(spec: TableSpec, header: list[Any], header_row: int, where: dict) -> list[Finding]:
@@ -497,6 +503,8 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
         return []
     # pandas finds the rows whose key occurs more than once (fast on a million rows); only those
     # are walked, in order, to name the first occurrence of each.
+    if table[spec.key[-1]].is_unique:  # the project (or title) alone differs on every row: no key repeats
+        return []
     keys = table[list(spec.key)]
     repeated = keys.duplicated(keep=False) & keys.notna().all(axis=1)
     if not repeated.any():
