@@ -98,7 +98,7 @@ class _Calculator:
     def __init__(self, figures: Figures):
         self.figures = figures
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
-        self._sums: dict[tuple[bytes, str], Decimal] = {}
+        self._sums: dict[tuple[str, str, bytes], Decimal] = {}
 
     def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
         """The Excel rows of ``rows``; figures over the same rows share one tuple (a million rows
@@ -118,15 +118,15 @@ class _Calculator:
         return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows),
                                        f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
-    def total(self, rows: pd.DataFrame, column: str) -> Decimal:
-        """The exact sum of a money column over ``rows``, once for figures over the same rows."""
-        key = (rows["excel_row"].to_numpy().tobytes(), column)
+    def total(self, table: str, rows: pd.DataFrame, column: str) -> Decimal:
+        """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
+        key = (table, column, rows["excel_row"].to_numpy().tobytes())
         if key not in self._sums:
             self._sums[key] = total(rows[column].to_numpy())
         return self._sums[key]
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
-        value = self.total(rows, column)
+        value = self.total(table, rows, column)
         header = TABLES_BY_NAME[table].column(column).header
         if yi:
             return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
