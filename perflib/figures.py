@@ -98,6 +98,7 @@ class _Calculator:
     def __init__(self, figures: Figures):
         self.figures = figures
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
+        self._ints: list[int] = []  # the Excel row numbers as Python ints, shared by every tuple
         self._sums: dict[tuple[str, str, bytes], Decimal] = {}
 
     def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
@@ -107,7 +108,9 @@ class _Calculator:
         key = numbers.tobytes()
         found = self._row_tuples.get(key)
         if found is None:
-            found = self._row_tuples[key] = tuple(numbers.tolist())
+            if len(numbers) and numbers.max() >= len(self._ints):
+                self._ints = list(range(int(numbers.max()) + 1))
+            found = self._row_tuples[key] = tuple(map(self._ints.__getitem__, numbers.tolist()))
         return found
 
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
@@ -291,18 +294,20 @@ class Records(Sequence):
 
     def __init__(self, rows: pd.DataFrame, fields: tuple[str, ...]):
         self.fields = fields
-        self._columns = [rows[f].tolist() for f in fields]  # tolist gives Python ints (excel_row)
+        self._rows = rows[list(fields)]
 
     def __len__(self) -> int:
-        return len(self._columns[0])
+        return len(self._rows)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return dict(zip(self.fields, (column[i] for column in self._columns)))
+        i = range(len(self))[i]  # negative indexes, and IndexError past the end
+        return dict(zip(self.fields, (self._rows[f].iloc[i:i + 1].tolist()[0] for f in self.fields)))  # Python ints, as tolist
 
     def __iter__(self):
-        return (dict(zip(self.fields, values)) for values in zip(*self._columns))
+        columns = (self._rows[f].tolist() for f in self.fields)  # tolist gives Python ints (excel_row)
+        return (dict(zip(self.fields, values)) for values in zip(*columns))
 
 
 def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
