@@ -99,7 +99,7 @@ class _Calculator:
         self.figures = figures
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
         self._ints: list[int] = []  # the Excel row numbers as Python ints, shared by every tuple
-        self._sums: dict[tuple[str, str, bytes], Decimal] = {}
+        self._sums: dict[tuple[str, str, int], Decimal] = {}  # by the id of the rows' shared tuple
 
     def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
         """The Excel rows of ``rows``; figures over the same rows share one tuple (a million rows
@@ -123,7 +123,7 @@ class _Calculator:
 
     def total(self, table: str, rows: pd.DataFrame, column: str) -> Decimal:
         """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
-        key = (table, column, rows["excel_row"].to_numpy().tobytes())
+        key = (table, column, id(self.excel_rows(rows)))  # the tuple lives as long as the calculator
         if key not in self._sums:
             self._sums[key] = total(rows[column].to_numpy())
         return self._sums[key]
@@ -264,7 +264,7 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     """Grade counts and shares of one graded table (labels: params grades / settings.grade_labels):
     ``<key>.<i>`` the count of the i-th label, ``<key>.<i>.share`` its share of the graded rows,
     ``<key>.graded`` how many rows carry a grade. Shares add up to 100% as printed (``largest_remainder``)."""
-    graded = _subset(rows, rows["grade"].notna())
+    graded = _subset(rows, rows["grade"].notna())[["excel_row", "grade"]]  # a count needs only the rows
     if graded.empty:
         return
     labels = params.labels_for(table)
@@ -324,7 +324,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         calc.count("key_evaluations.done", "已完成的重点绩效评价数", table, done)
     with_amount = rows["amount"].notna().any()
     types, funds = [], []
-    by_type = _groups(rows, "_type")
+    by_type = _groups(rows[["excel_row", "_type", "amount"]], "_type")
     for i, kind in enumerate(params.evaluation_types, start=1):
         of_type = by_type.get(kind.name, rows.iloc[:0])
         count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)

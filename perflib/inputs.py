@@ -358,8 +358,8 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         findings.append(Finding("E174", "公式单元格没有保存计算结果（工作簿由程序生成、未经 Excel 或 WPS 计算保存），读不到它的值。",
                                 row=row, column=name or f"{column_letter(position)} 列", value=formula,
                                 expected="在 Excel 或 WPS 中打开并保存一次（让公式算出结果），或把公式改为数值", **where))
-    excel_rows = [i + 1 for i in keep]
-    columns: dict[str, list[Any]] = {"excel_row": excel_rows}
+    excel_rows = range(keep.start + 1, keep.stop + 1) if isinstance(keep, range) else [i + 1 for i in keep]
+    columns: dict[str, pd.Series] = {"excel_row": pd.Series(excel_rows, dtype="int64")}
     for column in spec.columns:
         position = index.get(column.name)
         raws = _column_cells(sheet, keep, position)
@@ -394,15 +394,14 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
                         findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
         for i, note in applied:
             notes[(column.header, note)].append(excel_rows[i])
-        columns[column.name] = parsed
-        del raws
+        columns[column.name] = _object_column(parsed)  # each column's list goes as soon as it is a column
+        del raws, parsed
     for (header_text, note), note_rows in notes.items():
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
     if not excel_rows and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
     # copy=False: the columns stay as they are, not copied into one block of every object column
-    table = pd.DataFrame({name: pd.Series(values, dtype="int64") if name == "excel_row" else _object_column(values) for name, values in columns.items()},
-                         copy=False) if excel_rows else empty_table(spec)
+    table = pd.DataFrame(columns, copy=False) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
 
