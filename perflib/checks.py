@@ -37,6 +37,7 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     found.extend(_rates_agree(dataset))
     found.extend(_one_as_of_per_batch(dataset))
     found.extend(_withheld_not_published(dataset))
+    found.extend(_blank_evaluation_amounts(dataset))
     found.extend(_workbook_is_for(dataset, params))
     for name, column in DATED_IN_YEAR.items():
         found.extend(_dates_in_year(dataset, name, column, params.year))
@@ -133,6 +134,21 @@ def _evaluation_states(dataset: Dataset) -> list[Finding]:
             found.append(Finding("E191", "已完成的评价缺少评价报告名称。", row=row, column=spec.column("title").header,
                                  expected="填写评价报告名称；尚未完成的评价在「评价状态」列填「进行中」", **where))
     return found
+
+
+def _blank_evaluation_amounts(dataset: Dataset) -> list[Finding]:
+    """Rows with a blank 评价资金 among filled ones: the report's 评价资金 total sums only the filled
+    rows, so each left-out row is named rather than a partial total passing for the whole."""
+    frame = dataset.tables.get("key_evaluations")
+    if frame is None:
+        return []
+    blank = frame["amount"].isna()
+    if not blank.any() or blank.all():  # all blank: the report states no 评价资金 total at all
+        return []
+    header = TABLES_BY_NAME["key_evaluations"].column("amount").header
+    return [Finding("W260", f"评价资金为空：这一行未计入评价资金合计（合计只含填写了「{header}」的行）。", row=row, column=header,
+                    **_where(dataset, "key_evaluations"))
+            for row, amount in _rows(dataset, "key_evaluations", "amount") if amount is None]
 
 
 def _executed_within_budget(dataset: Dataset) -> list[Finding]:

@@ -322,7 +322,11 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     if len(done) < len(rows):
         calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, _subset(rows, rows["status"] == "进行中"))
         calc.count("key_evaluations.done", "已完成的重点绩效评价数", table, done)
-    with_amount = rows["amount"].notna().any()
+    has_amount = rows["amount"].notna()
+    with_amount = has_amount.any()
+    # 评价资金 sums are over the rows that state an amount (a blank one among them is a warning, W260)
+    funded = _subset(rows, has_amount)
+    funded_by_type = _groups(funded[["excel_row", "_type", "amount"]], "_type") if with_amount else {}
     types, funds = [], []
     by_type = _groups(rows[["excel_row", "_type", "amount"]], "_type")
     for i, kind in enumerate(params.evaluation_types, start=1):
@@ -330,7 +334,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
         types.append((kind.name, count))
         if with_amount:
-            funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table, of_type)))
+            funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table,
+                                                 funded_by_type.get(kind.name, funded.iloc[:0]))))
         if count.value and kind.scope:
             calc.figures.lists["key_evaluations.scopes"].append(kind.scope)
     # The same objects by the standard kinds of 中发〔2018〕34号 (params evaluation_types: kind), so that
@@ -340,8 +345,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         if names:
             calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, _subset(rows, rows["_type"].isin(names)))
     if with_amount:
-        calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
-        calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)
+        calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, funded, yi=True)
+        calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, funded)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
     calc.count("key_evaluations.reports", "形成评价报告数", table, _subset(done, done["title"].notna()))
     withheld = _subset(done, done["publication"].isin(PUBLICATION_STATES[1:]))

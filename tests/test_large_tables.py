@@ -149,3 +149,14 @@ def test_checks_name_the_one_wrong_row_among_many(tmp_path):
     params = make_params(tmp_path, {"key_evaluations": evaluations, "project_monitoring": monitoring})
     _, findings = load_data(params)
     assert [(f.code, f.row) for f in findings if f.is_error] == [("E130", 14), ("E190", 22), ("E131", 9), ("E132", 11)]
+
+
+def test_a_blank_evaluation_amount_in_a_csv_is_named_and_left_out_of_the_total(tmp_path):
+    rows = [[f"报告{i}", "甲局", "部门整体评价", f"{i}.25", "90", "优", "公开"] for i in range(30)]
+    rows[11][3] = ""
+    params = csv_params(tmp_path, {"key_evaluations": rows})
+    dataset, findings = load_data(params)
+    f = compute_figures(dataset, params)
+    assert f["key_evaluations.amount_wan"].value == sum(Decimal(f"{i}.25") for i in range(30) if i != 11)
+    assert 13 not in f["key_evaluations.amount_wan"].rows and len(f["key_evaluations.amount_wan"].rows) == 29
+    assert [(x.file, x.row) for x in findings if x.code == "W260"] == [("data/csv/重点绩效评价.csv", 13)]
