@@ -156,7 +156,18 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
             tables[spec.name] = empty_table(spec)
             files[spec.name] = label
             continue
-        table, table_findings = typed_table(spec, sheet.load())
+        noted = sheet.encoding_note
+        try:
+            table, table_findings = typed_table(spec, sheet.load())
+            if sheet.encoding_note != noted:  # found GB18030 only past the head of a large file
+                findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
+        except UnicodeDecodeError as exc:  # a large CSV not UTF-8 past the head checked first
+            findings.append(Finding("E100", "CSV 文件的编码无法识别。", file=getattr(exc, "file", sheet.file),
+                                    expected="UTF-8 或 GB18030/GBK 编码的 CSV（文件后部有不属于 UTF-8 的字节）"))
+            sheet.loader, sheet.columns = None, []
+            tables[spec.name] = empty_table(spec)
+            files[spec.name] = sheet.file
+            continue
         sheet.columns = []  # the cells as read are typed now: their memory goes before the next table's
         tables[spec.name] = table
         files[spec.name] = sheet.file
@@ -245,43 +256,73 @@ def _odd_characters(name: str) -> str:
     return "，".join(odd)
 
 
+CSV_CHECKED_BYTES = 1 << 20  # a larger CSV is decoded once, by its reading: only its head is decoded first
+
+
 def _csv_sheet(path: Path, label: str, lazy: bool = False) -> Sheet:
     safety.require_regular(path, label, {})  # a FIFO or a device would never end (E151)
     data = safety.read_regular(path, label)
+    head = data[:CSV_CHECKED_BYTES]
     for encoding, note in CSV_ENCODINGS:
         try:
-            text = data.decode(encoding)
+            # a head cut inside a character leaves it out; the rest of the file is checked when read
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(data) <= CSV_CHECKED_BYTES)
             break
         except UnicodeDecodeError:
             continue
     else:
-        error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
-        error.file = label  # type: ignore[attr-defined]
-        raise error
+        raise _undecodable(data, label)
     separator, separator_note = _separator(text)
     del text  # the cells are parsed from the bytes
-    sheet = Sheet(path.stem, label, [], encoding_note=note, delimiter_note=separator_note,
-                  loader=partial(_csv_columns, data, encoding, separator))
+    sheet = Sheet(path.stem, label, [], encoding_note=note, delimiter_note=separator_note)
+    sheet.loader = partial(_csv_cells, sheet, data, encoding, separator)
     return sheet if lazy else sheet.load()
 
 
-def _csv_columns(data: bytes, encoding: str, separator: str) -> list[list[Any]]:
+def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str) -> list[list[Any]]:
+    """The cells of a CSV sheet; a large file taken for UTF-8 on its head but not UTF-8 further
+    on is read as GB18030 (its sheet then gets the note of W203), else refused (E100)."""
+    try:
+        return _csv_columns(data, encoding, separator, sheet.file)
+    except UnicodeDecodeError:
+        if encoding != CSV_ENCODINGS[0][0]:
+            raise
+    encoding, sheet.encoding_note = CSV_ENCODINGS[1]
+    return _csv_columns(data, encoding, separator, sheet.file)
+
+
+def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
+    error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
+    error.file = label  # type: ignore[attr-defined]
+    return error
+
+
+def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "") -> list[list[Any]]:
     """The cells of a CSV file, column by column, every cell text ("" when blank, which
     ``cells.blank`` knows), so that parsing is ours."""
     # pandas' C parser reads columns straight away from UTF-8 bytes (a file in UTF-8 as it is;
     # not a StringIO: pandas would feed a text handle to the parser through a wrapper whose reads
     # grow with the file, 16x the time for 10x the rows at a million rows). Rows of unequal length
-    # go through the csv module.
+    # go through the csv module. A large file's bytes are decoded here only (its head was
+    # checked): one past its head that is not UTF-8 raises UnicodeDecodeError (E100).
     if encoding == "utf-8-sig":
         utf8 = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     else:
-        utf8 = data.decode(encoding).encode("utf-8")
+        try:
+            utf8 = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            raise _undecodable(data, label) from None
     try:
         frame = pd.read_csv(io.BytesIO(utf8), encoding="utf-8", header=None, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, engine="c", sep=separator)
         return [frame[c].tolist() for c in frame.columns]
+    except UnicodeDecodeError:
+        raise _undecodable(data, label) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        rows = list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=separator))
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=separator))
+        except UnicodeDecodeError:
+            raise _undecodable(data, label) from None
         return [list(c) for c in zip_longest(*rows)]
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from conftest import make_params, minimal_rows
 
-from perflib import cells
+from perflib import cells, inputs
 from perflib.figures import Records, compute_figures
 from perflib.inputs import _plainly_data, read_sheets
 from perflib.params import load_params
@@ -160,3 +160,49 @@ def test_a_blank_evaluation_amount_in_a_csv_is_named_and_left_out_of_the_total(t
     assert f["key_evaluations.amount_wan"].value == sum(Decimal(f"{i}.25") for i in range(30) if i != 11)
     assert 13 not in f["key_evaluations.amount_wan"].rows and len(f["key_evaluations.amount_wan"].rows) == 29
     assert [(x.file, x.row) for x in findings if x.code == "W260"] == [("data/csv/重点绩效评价.csv", 13)]
+
+
+def _large_training_csv(tmp_path, last_line: bytes):
+    """A UTF-8 培训 CSV longer than the head decoded first (inputs.CSV_CHECKED_BYTES), ending in ``last_line``."""
+    params = csv_params(tmp_path, {})
+    n = inputs.CSV_CHECKED_BYTES // 20 + 10
+    data = "培训日期,培训内容,参训人次\n".encode("utf-8") + b"2023-03-01,course,200\n" * n + last_line
+    (tmp_path / "data" / "csv" / "培训.csv").write_bytes(data)
+    return params
+
+
+def _as_if_checked_whole(params, monkeypatch):
+    """What loading gives when the whole file is decoded before it is read (every CSV below the limit)."""
+    with monkeypatch.context() as m:
+        m.setattr(inputs, "CSV_CHECKED_BYTES", 1 << 30)
+        return load_data(params)
+
+
+def _codes(findings):
+    return sorted((f.code, f.file, f.sheet, f.row, f.column) for f in findings)
+
+
+def test_a_large_csv_not_utf8_past_its_head_reads_as_if_decoded_whole(tmp_path, monkeypatch):
+    params = _large_training_csv(tmp_path, "2023-04-01,乙类培训,30\n".encode("gb18030"))  # GBK bytes past the head
+    dataset, findings = load_data(params)
+    whole, whole_findings = _as_if_checked_whole(params, monkeypatch)
+    assert "W203" in {f.code for f in findings if f.sheet == "培训"}  # read as GB18030, and told
+    assert _codes(findings) == _codes(whole_findings)
+    assert dataset.tables["trainings"].equals(whole.tables["trainings"])
+
+
+def test_a_large_csv_neither_utf8_nor_gb18030_past_its_head_is_refused_by_name(tmp_path, monkeypatch):
+    params = _large_training_csv(tmp_path, b"2023-04-01,\xff\xff,30\n")
+    dataset, findings = load_data(params)
+    assert ("E100", "data/csv/培训.csv") in [(f.code, f.file) for f in findings]
+    assert dataset.tables["trainings"].empty
+    _, whole_findings = _as_if_checked_whole(params, monkeypatch)  # refused as well, the whole folder at once
+    assert [f.code for f in whole_findings] == ["E100"]
+
+
+def test_a_utf8_csv_whose_head_ends_inside_a_character_is_still_utf8(tmp_path, monkeypatch):
+    params = csv_params(tmp_path, {"trainings": [["2023-03-01", "甲类培训", "200"], ["2023-04-01", "乙类培训", "30"]]})
+    monkeypatch.setattr(inputs, "CSV_CHECKED_BYTES", len("培训日期".encode("utf-8")) - 1)  # inside 期
+    dataset, findings = load_data(params)
+    assert dataset.tables["trainings"]["topic"].tolist() == ["甲类培训", "乙类培训"]
+    assert not [f for f in findings if f.code in ("W203", "E100")]
