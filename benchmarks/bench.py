@@ -832,12 +832,16 @@ NOTES = """## Notes
   set of rows, and the key-evaluation table's records are made when read (issue 15; before, a
   million dicts and a Python call per row took half the time and a gigabyte). Against the floor
   (pandas' reader alone on the same files, every cell as text), the phases timed at a million rows
-  (6.0 s with a floor of 1.7 s, quiet machine) are: reading 1.9 s (pandas 1.45 s, the floor's
-  work; decoding each file once more to know its encoding for W203 before its table is read; the
-  cells as lists), typing 2.55 s (1.2 s parsing: each amount checked against the clean-number
-  pattern and made a Decimal, about 100 bytes each, three million of them; duplicate keys 0.35 s;
-  the text columns scanned for hidden characters 0.3 s; the first column for totals rows 0.25 s),
-  checks 0.5 s and figures 1.1 s (pandas' isna, comparisons and groupings over columns of Python
+  (about 5.9 s with a floor of 1.5–1.7 s measured in the same moment; 6.2–6.35 s before the
+  changes below, same moments) are: reading 1.8 s (pandas 1.5 s, the floor's work; a file above
+  1 MB is decoded once, by pandas, only its head decoded first for its encoding and separator;
+  the cells as lists), typing 2.5 s (1.2 s parsing: each amount checked against the clean-number
+  pattern and made a Decimal, about 100 bytes each, three million of them; a per-cell regex over
+  a C-level map, which measured faster than one search of the column joined, and pyarrow, whose
+  compute kernels would check whole columns in C, is not installed; duplicate keys 0.25 s, told
+  by a set of the key column's objects; the text columns scanned for hidden characters 0.3 s;
+  the first column for totals rows 0.2 s), checks 0.5 s and figures 1.1 s (pandas' isna,
+  comparisons and groupings over columns of Python
   objects, exact Decimal sums). Money stays
   exact (a Decimal per amount, its decimals as written) and each finding names its Excel row.
   What is left between perflib and the floor is mostly that per-cell Python object work: amounts
