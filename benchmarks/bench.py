@@ -839,18 +839,32 @@ NOTES = """## Notes
   `perflib batch` does not do it. A pool would also need each kernel started in its report's
   staging folder, which a worker does not know before it takes the report.
 - **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV:
-  pandas' C parser reads the file's bytes, clean columns are parsed in bulk, duplicate keys are
-  found by pandas, grades are computed once per score, the cycle collector is off while reading,
-  the required-cell check no longer compares every Decimal with None (through Decimal.__eq__ and
-  the numbers ABCs), an optional column left empty is not parsed cell by cell. Against the floor
-  (pandas' reader alone on the same files, every cell as text), a profile at 100,000 rows puts
-  about a quarter of perflib's time in reading (pandas, decoding, the cells as Python lists),
-  more than half in typing the cells (each amount checked against the clean-number pattern and
-  made a Decimal, dates, text) and the rest in the row-by-row checks and the figures (exact sums).
-  Money stays exact (a Decimal per amount) and each finding names its Excel row. Under 4 s would
-  need amounts as integer 分 parsed in bulk (numpy) and checks done on columns: a change of the
-  tables' types that checks.py and figures.py read, left for after the pipeline restructuring
-  (issue #11). Excel's sheets end at 1,048,576 rows, so XLSX is measured up to 100 thousand.
+  pandas' C parser reads each file's UTF-8 bytes as they are, one table's cells at a time (a CSV
+  is read when its table is typed, and each column's cells go once typed), clean columns are
+  parsed in bulk (few-valued columns such as dates and scores once per distinct value), the
+  checks and the duplicate-key search first ask whole columns whether there is anything to find
+  and walk rows only then, the cycle collector is off while reading. Figures take each type's,
+  grade's and batch's rows in one grouping pass, share one tuple of Excel rows (and one sum) per
+  set of rows, and the key-evaluation table's records are made when read (issue 15; before, a
+  million dicts and a Python call per row took half the time and a gigabyte). Against the floor
+  (pandas' reader alone on the same files, every cell as text), the phases timed at a million rows
+  (about 5.9 s with a floor of 1.5–1.7 s measured in the same moment; 6.2–6.35 s before the
+  changes below, same moments) are: reading 1.8 s (pandas 1.5 s, the floor's work; a file above
+  1 MB is decoded once, by pandas, only its head decoded first for its encoding and separator;
+  the cells as lists), typing 2.5 s (1.2 s parsing: each amount checked against the clean-number
+  pattern and made a Decimal, about 100 bytes each, three million of them; a per-cell regex over
+  a C-level map, which measured faster than one search of the column joined, and pyarrow, whose
+  compute kernels would check whole columns in C, is not installed; duplicate keys 0.25 s, told
+  by a set of the key column's objects; the text columns scanned for hidden characters 0.3 s;
+  the first column for totals rows 0.2 s), checks 0.5 s and figures 1.1 s (pandas' isna,
+  comparisons and groupings over columns of Python
+  objects, exact Decimal sums). Money stays
+  exact (a Decimal per amount, its decimals as written) and each finding names its Excel row.
+  What is left between perflib and the floor is mostly that per-cell Python object work: amounts
+  held as integer 元 in int64 columns (sums in numpy, a Decimal only for a figure) would remove
+  most of it and a third of the memory, a change of the tables' types that checks.py, figures.py
+  and the templates read. Excel's sheets end at 1,048,576 rows, so XLSX is measured up to 100
+  thousand.
 - **Timings on a shared machine** vary by 10–20 % from run to run, more when the machine is
   overloaded; ratios within one run are what to compare.
 """

@@ -227,6 +227,7 @@ def _fast_date(raw: Any) -> dt.date | None:
 _CLEAN_INT = re.compile(r"\d{1,9}", re.ASCII)
 
 
+
 def _fast_score(raw: Any) -> Decimal | None:
     if type(raw) is str and _CLEAN_AMOUNT.fullmatch(raw):
         value = Decimal(raw)
@@ -258,6 +259,18 @@ _FULL = {
 }
 
 
+def _by_distinct(raws: list[str], clean: re.Pattern, read: Callable[[str], Any]) -> list[Any] | None:
+    """A column with few distinct cells (dates, scores): each distinct text checked and read once,
+    and the cells that repeat it share its value; None if one is not clean."""
+    distinct = set(raws)
+    if not all(map(clean.fullmatch, distinct)):
+        return None
+    if len(distinct) > len(raws) // 4:
+        return list(map(read, raws))
+    values = {text: read(text) for text in distinct}
+    return list(map(values.__getitem__, raws))
+
+
 def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | None:
     """A whole column of clean text cells (a CSV, say) parsed by C-level maps; None if any cell
     is not clean, and the column then goes cell by cell."""
@@ -265,17 +278,19 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
         if not any(raws):  # every cell "" (an optional column left empty): nothing to parse
             values = [None] * len(raws)
         elif kind == "text":
-            values = [v or None for v in map(str.strip, raws)]
+            values = list(map(str.strip, raws))
+            if not all(values):  # blank cells are None
+                values = [v or None for v in values]
         elif kind == "choice":
             values = list(raws) if set(raws) <= set(choices) else None
         elif kind == "money":
             values = list(map(Decimal, raws)) if all(map(_CLEAN_AMOUNT.fullmatch, raws)) else None
         elif kind == "date":
-            values = list(map(dt.date.fromisoformat, raws)) if all(map(_ISO_DATE.fullmatch, raws)) else None
+            values = _by_distinct(raws, _ISO_DATE, dt.date.fromisoformat)
         elif kind == "count":
             values = list(map(int, raws)) if all(map(_CLEAN_INT.fullmatch, raws)) else None
         elif kind == "score":
-            values = list(map(Decimal, raws)) if all(map(_CLEAN_AMOUNT.fullmatch, raws)) else None
+            values = _by_distinct(raws, _CLEAN_AMOUNT, Decimal)
             if values and max(values) > 100:
                 values = None
         else:

@@ -9,6 +9,9 @@ import difflib
 from decimal import Decimal
 from typing import Iterable
 
+import numpy as np
+import pandas as pd
+
 from .figures import Figures
 from .findings import Finding
 from .inputs import Dataset, normalize_header
@@ -35,6 +38,7 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     found.extend(_one_as_of_per_batch(dataset))
     found.extend(_withheld_not_published(dataset))
     found.extend(_one_publication_per_report(dataset))
+    found.extend(_blank_evaluation_amounts(dataset))
     found.extend(_workbook_is_for(dataset, params))
     for name, column in DATED_IN_YEAR.items():
         found.extend(_dates_in_year(dataset, name, column, params.year))
@@ -53,7 +57,28 @@ def _rows(dataset: Dataset, table: str, *names: str) -> Iterable[tuple]:
     return zip(frame["excel_row"].tolist(), *(frame[n].tolist() for n in names))
 
 
+# Each check below first asks the whole columns whether there is anything to find (pandas and
+# C-level maps over a million rows); only then does it walk the rows, in order, to name each one.
+
+def _grades_agree(frame: pd.DataFrame, labels: tuple[str, ...]) -> bool:
+    """Every grade is one of ``labels`` and the grade of its score (blanks aside)."""
+    grades = frame["grade"]
+    if not grades.isin((*labels, None)).all():
+        return False
+    scores = frame["score"].tolist()
+    try:
+        grade_of = {score: grade_for_score(score, labels) for score in set(scores) if score is not None}
+    except ValueError:  # a score out of range: the row walk says where
+        return False
+    expected = np.array(list(map(grade_of.get, scores)), dtype=object)
+    graded = grades.notna().to_numpy() & frame["score"].notna().to_numpy()
+    return bool((expected[graded] == grades.to_numpy()[graded]).all())
+
+
 def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Finding]:
+    frame = dataset.tables.get(table)
+    if frame is None or _grades_agree(frame, labels):
+        return []
     spec = TABLES_BY_NAME[table]
     found = []
     header, where = spec.column("grade").header, _where(dataset, table)
@@ -79,6 +104,9 @@ def _evaluation_types(dataset: Dataset, params: Params) -> list[Finding]:
     """Each 评价类型 is one the county declares (params evaluation_types: name or alias)."""
     if "key_evaluations" not in dataset.tables:
         return []
+    written = dict.fromkeys(dataset.tables["key_evaluations"]["type"].tolist())
+    if all(kind is None or params.type_of(kind) is not None for kind in written):
+        return []
     header = TABLES_BY_NAME["key_evaluations"].column("type").header
     names = "、".join(t.name for t in params.evaluation_types)
     return [Finding("E190", "评价类型不是参数 evaluation_types 中的名称或别名。", row=row, column=header, value=kind,
@@ -89,6 +117,10 @@ def _evaluation_types(dataset: Dataset, params: Params) -> list[Finding]:
 def _evaluation_states(dataset: Dataset) -> list[Finding]:
     """A finished evaluation has its report (title) and publication state; one in progress has no grade yet."""
     if "key_evaluations" not in dataset.tables:
+        return []
+    frame = dataset.tables["key_evaluations"]
+    in_progress = frame["status"] == "进行中"
+    if not ((in_progress & (frame["grade"].notna() | frame["score"].notna())) | (~in_progress & frame["title"].isna())).any():
         return []
     spec, where = TABLES_BY_NAME["key_evaluations"], _where(dataset, "key_evaluations")
     found = []
@@ -105,7 +137,28 @@ def _evaluation_states(dataset: Dataset) -> list[Finding]:
     return found
 
 
+def _blank_evaluation_amounts(dataset: Dataset) -> list[Finding]:
+    """Rows with a blank 评价资金 among filled ones: the report's 评价资金 total sums only the filled
+    rows, so each left-out row is named rather than a partial total passing for the whole."""
+    frame = dataset.tables.get("key_evaluations")
+    if frame is None:
+        return []
+    blank = frame["amount"].isna()
+    if not blank.any() or blank.all():  # all blank: the report states no 评价资金 total at all
+        return []
+    header = TABLES_BY_NAME["key_evaluations"].column("amount").header
+    return [Finding("W260", f"评价资金为空：这一行未计入评价资金合计（合计只含填写了「{header}」的行）。", row=row, column=header,
+                    **_where(dataset, "key_evaluations"))
+            for row, amount in _rows(dataset, "key_evaluations", "amount") if amount is None]
+
+
 def _executed_within_budget(dataset: Dataset) -> list[Finding]:
+    frame = dataset.tables.get("project_monitoring")
+    if frame is None:
+        return []
+    both = (frame["budget"].notna() & frame["executed"].notna()).to_numpy()
+    if not (frame["executed"].to_numpy()[both] > frame["budget"].to_numpy()[both]).any():  # Decimal comparisons, in C
+        return []
     spec = TABLES_BY_NAME["project_monitoring"]
     found = []
     for row, budget, executed in _rows(dataset, "project_monitoring", "budget", "executed"):
@@ -115,6 +168,12 @@ def _executed_within_budget(dataset: Dataset) -> list[Finding]:
 
 
 def _one_as_of_per_batch(dataset: Dataset) -> list[Finding]:
+    frame = dataset.tables.get("project_monitoring")
+    if frame is None:
+        return []
+    pairs = frame[["batch", "as_of"]].dropna().drop_duplicates()
+    if pairs["batch"].is_unique:  # one cut-off per batch
+        return []
     spec = TABLES_BY_NAME["project_monitoring"]
     first: dict[str, tuple] = {}
     found = []
@@ -129,6 +188,9 @@ def _one_as_of_per_batch(dataset: Dataset) -> list[Finding]:
 
 
 def _dates_in_year(dataset: Dataset, table: str, column: str, year: int) -> list[Finding]:
+    frame = dataset.tables.get(table)
+    if frame is None or all(value is None or value.year == year for value in set(frame[column].tolist())):
+        return []
     spec = TABLES_BY_NAME[table]
     found = []
     for row, value in _rows(dataset, table, column):
@@ -138,6 +200,9 @@ def _dates_in_year(dataset: Dataset, table: str, column: str, year: int) -> list
 
 
 def _rates_agree(dataset: Dataset) -> list[Finding]:
+    frame = dataset.tables.get("project_monitoring")
+    if frame is None or frame["rate"].isna().all():
+        return []
     spec = TABLES_BY_NAME["project_monitoring"]
     found = []
     for row, rate, budget, executed in _rows(dataset, "project_monitoring", "rate", "budget", "executed"):
@@ -169,6 +234,9 @@ def _one_publication_per_report(dataset: Dataset) -> list[Finding]:
 
 def _withheld_not_published(dataset: Dataset) -> list[Finding]:
     """A report withheld as 涉密/敏感 must not also carry a publication address."""
+    frame = dataset.tables.get("key_evaluations")
+    if frame is None or not (frame["publication"].isin(PUBLICATION_STATES[1:]) & frame["url"].notna()).any():
+        return []
     spec = TABLES_BY_NAME["key_evaluations"]
     found = []
     for row, publication, url in _rows(dataset, "key_evaluations", "publication", "url"):

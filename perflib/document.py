@@ -199,7 +199,7 @@ def _key_evaluation_cell(column: str, i: int, row: dict, params: Params) -> Cell
     if column == "主管部门":
         return row["department"] or ""
     if column == "评价类型":
-        return row["_type"]
+        return row["_type"] or ""
     if column == "评价对象数":
         return FigureRef(f"key_evaluations.row.{row['excel_row']}.objects")
     if column == "评价资金":

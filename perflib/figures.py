@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import formatting as fmt
@@ -90,37 +92,55 @@ def row_ranges(rows: Iterable[int]) -> str:
     return ", ".join(spans)
 
 
-def _excel_rows(rows: pd.DataFrame) -> tuple[int, ...]:
-    return tuple(rows["excel_row"].tolist())  # tolist gives Python ints
-
-
 class _Calculator:
     """Counts and sums over table rows, each recorded as a figure with its rows."""
 
     def __init__(self, figures: Figures):
         self.figures = figures
+        self._row_tuples: dict[bytes, tuple[int, ...]] = {}
+        self._ints: list[int] = []  # the Excel row numbers as Python ints, shared by every tuple
+        self._sums: dict[tuple[str, str, int], Decimal] = {}  # by the id of the rows' shared tuple
+
+    def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
+        """The Excel rows of ``rows``; figures over the same rows share one tuple (a million rows
+        are a tuple of 40 MB, and a table's rows are the rows of many figures)."""
+        numbers = rows["excel_row"].to_numpy()
+        key = numbers.tobytes()
+        found = self._row_tuples.get(key)
+        if found is None:
+            if len(numbers) and numbers.max() >= len(self._ints):
+                self._ints = list(range(int(numbers.max()) + 1))
+            found = self._row_tuples[key] = tuple(map(self._ints.__getitem__, numbers.tolist()))
+        return found
 
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
-        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), "计数"))
+        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), "计数"))
 
     def sum_count(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str, unit: str) -> Figure:
         n = int(sum(rows[column]))
-        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows),
+        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows),
                                        f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
 
+    def total(self, table: str, rows: pd.DataFrame, column: str) -> Decimal:
+        """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
+        key = (table, column, id(self.excel_rows(rows)))  # the tuple lives as long as the calculator
+        if key not in self._sums:
+            self._sums[key] = total(rows[column].to_numpy())
+        return self._sums[key]
+
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
-        value = total(rows[column])
+        value = self.total(table, rows, column)
         header = TABLES_BY_NAME[table].column(column).header
         if yi:
             return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
-                                           _excel_rows(rows), f"求和（{header}）÷10000"))
-        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"求和（{header}）"))
+                                           self.excel_rows(rows), f"求和（{header}）÷10000"))
+        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"求和（{header}）"))
 
     def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
         """How many different values a column holds (涉及部门单位N个)."""
         n = rows[column].dropna().nunique()
         header = TABLES_BY_NAME[table].column(column).header
-        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, _excel_rows(rows), f"不同值计数（{header}）"))
+        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"不同值计数（{header}）"))
 
     def scalar(self, key: str, label: str, value: Any, unit: str = "") -> Figure:
         return self.figures.add(Figure(key, label, value, unit, fmt.PLAIN, "参数", (), "参数"))
@@ -182,7 +202,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
         calc.count("reviews.projects", "复核项目数", "self_evaluation_reviews", rows)
         calc.distinct("reviews.departments", "复核涉及部门单位数", "self_evaluation_reviews", rows)
         if rows["amount"].notna().any():
-            calc.amount("reviews.amount", "复核项目金额", "self_evaluation_reviews", rows[rows["amount"].notna()])
+            calc.amount("reviews.amount", "复核项目金额", "self_evaluation_reviews", _subset(rows, rows["amount"].notna()))
         _grades(calc, "reviews.grades", "复核", "self_evaluation_reviews", rows, params)
     if has("third_party_evaluations"):
         rows = t["third_party_evaluations"]
@@ -197,20 +217,31 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     if has("reallocations"):
         rows = t["reallocations"]
         for name, direction in zip(("out", "to_new", "to_existing"), REALLOCATION_DIRECTIONS):
-            part = rows[rows["direction"] == direction]
+            part = _subset(rows, rows["direction"] == direction)
             if len(part):
                 calc.count(f"reallocations.{name}.projects", f"资金调整（{direction}）项目数", "reallocations", part)
                 calc.amount(f"reallocations.{name}.amount", f"资金调整（{direction}）金额", "reallocations", part)
     if has("authenticity_checks"):
         checks = t["authenticity_checks"]
-        calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", checks[checks["kind"] == CHECK_KINDS[0]])
-        calc.count("authenticity.region", "协助上级核查项目数", "authenticity_checks", checks[checks["kind"].isin(CHECK_KINDS[1:])])
+        calc.count("authenticity.own", "本级随机抽查项目数", "authenticity_checks", _subset(checks, checks["kind"] == CHECK_KINDS[0]))
+        calc.count("authenticity.region", "协助上级核查项目数", "authenticity_checks", _subset(checks, checks["kind"].isin(CHECK_KINDS[1:])))
     if has("trainings"):
         calc.count("trainings.sessions", "培训次数", "trainings", t["trainings"], unit="次")
         calc.sum_count("trainings.attendees", "培训人次", "trainings", t["trainings"], "attendees", "人次")
     if params.third_party_quality_rating:
         calc.scalar("third_party_quality.rating", "第三方执业质量核查评价结果", params.third_party_quality_rating)
     return figures
+
+
+def _subset(rows: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """The rows where ``mask`` holds; ``rows`` itself when it holds on every row (a million rows not copied)."""
+    return rows if mask.all() else rows[mask]
+
+
+def _groups(rows: pd.DataFrame, column: str) -> dict[Any, pd.DataFrame]:
+    """The rows of each value of ``column`` (blanks aside), found in one pass: value -> rows."""
+    positions = rows.groupby(column, sort=False, dropna=True).indices
+    return {value: rows if len(where) == len(rows) else rows.iloc[where] for value, where in positions.items()}
 
 
 def largest_remainder(counts: list[int], total: int, places: int) -> list[Decimal]:
@@ -233,7 +264,7 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     """Grade counts and shares of one graded table (labels: params grades / settings.grade_labels):
     ``<key>.<i>`` the count of the i-th label, ``<key>.<i>.share`` its share of the graded rows,
     ``<key>.graded`` how many rows carry a grade. Shares add up to 100% as printed (``largest_remainder``)."""
-    graded = rows[rows["grade"].notna()]
+    graded = _subset(rows, rows["grade"].notna())[["excel_row", "grade"]]  # a count needs only the rows
     if graded.empty:
         return
     labels = params.labels_for(table)
@@ -241,8 +272,9 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     counts = []
     total_rows = calc.count(f"{key}.graded", f"{what}有等级的个数", table, graded)
     classes = []
+    by_grade = _groups(graded, "grade")
     for i, label in enumerate(labels, start=1):
-        of = graded[graded["grade"] == label]
+        of = by_grade.get(label, graded.iloc[:0])
         counts.append(calc.count(f"{key}.{i}", f"{what}等级为“{label}”的个数", table, of))
     shares = largest_remainder([c.value for c in counts], total_rows.value, places)
     for i, (label, count, share) in enumerate(zip(labels, counts, shares), start=1):
@@ -252,22 +284,58 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     calc.figures.lists["grades"][key] = classes
 
 
+# The fields of a key evaluation that the report's table (document.report_tables) and the ledger read.
+KEY_EVALUATION_FIELDS = ("excel_row", "title", "department", "_type", "amount", "score", "grade")
+
+
+class Records(Sequence):
+    """Rows of a table as records (dicts of ``fields``), made when read: the key-evaluation table
+    of a million published reports would otherwise be a million dicts held by the figures."""
+
+    def __init__(self, rows: pd.DataFrame, fields: tuple[str, ...]):
+        self.fields = fields
+        self._rows = rows[list(fields)]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]  # negative indexes, and IndexError past the end
+        return dict(zip(self.fields, (self._rows[f].iloc[i:i + 1].tolist()[0] for f in self.fields)))  # Python ints, as tolist
+
+    def __iter__(self):
+        columns = (self._rows[f].tolist() for f in self.fields)  # tolist gives Python ints (excel_row)
+        return (dict(zip(self.fields, values)) for values in zip(*columns))
+
+
 def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "key_evaluations"
-    rows = rows.assign(_type=[(params.type_of(k).name if k is not None and params.type_of(k) else k) for k in rows["type"]])
-    done = rows[rows["status"] != "进行中"]
+    types_written = rows["type"].tolist()
+    type_names = {k: (params.type_of(k).name if k is not None and params.type_of(k) else k) for k in dict.fromkeys(types_written)}
+    # 评价类型 as the county names it; objects, as the typed tables' columns (not pandas' str dtype)
+    rows = rows.assign(_type=pd.Series(np.fromiter(map(type_names.__getitem__, types_written), dtype=object, count=len(types_written)),
+                                       index=rows.index, dtype=object, copy=False))
+    done = _subset(rows, rows["status"] != "进行中")
     calc.count("key_evaluations.objects", "重点绩效评价对象数", table, rows)
     if len(done) < len(rows):
-        calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, rows[rows["status"] == "进行中"])
+        calc.count("key_evaluations.in_progress", "尚在进行的重点绩效评价数", table, _subset(rows, rows["status"] == "进行中"))
         calc.count("key_evaluations.done", "已完成的重点绩效评价数", table, done)
-    with_amount = rows["amount"].notna().any()
+    has_amount = rows["amount"].notna()
+    with_amount = has_amount.any()
+    # 评价资金 sums are over the rows that state an amount (a blank one among them is a warning, W260)
+    funded = _subset(rows, has_amount)
+    funded_by_type = _groups(funded[["excel_row", "_type", "amount"]], "_type") if with_amount else {}
     types, funds = [], []
+    by_type = _groups(rows[["excel_row", "_type", "amount"]], "_type")
     for i, kind in enumerate(params.evaluation_types, start=1):
-        of_type = rows[rows["_type"] == kind.name]
+        of_type = by_type.get(kind.name, rows.iloc[:0])
         count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
         types.append((kind.name, count))
         if with_amount:
-            funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table, of_type)))
+            funds.append((kind.name, calc.amount(f"key_evaluations.type.{i}.amount", f"评价资金：{kind.name}", table,
+                                                 funded_by_type.get(kind.name, funded.iloc[:0]))))
         if count.value and kind.scope:
             calc.figures.lists["key_evaluations.scopes"].append(kind.scope)
     # The same objects by the standard kinds of 中发〔2018〕34号 (params evaluation_types: kind), so that
@@ -275,36 +343,51 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     for i, standard in enumerate(STANDARD_KINDS, start=1):
         names = {t.name for t in params.evaluation_types if t.kind == standard}
         if names:
-            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, rows[rows["_type"].isin(names)])
+            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, _subset(rows, rows["_type"].isin(names)))
     if with_amount:
-        calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, rows, yi=True)
-        calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, rows)
+        calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, funded, yi=True)
+        calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, funded)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
+    calc.figures.lists["key_evaluations.types"] = types
+    calc.figures.lists["key_evaluations.funds_by_type"] = funds
     # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are
     # the distinct titles of finished rows; objects, amounts and grades stay per row.
-    titled = done[done["title"].notna()]
+    titled = _subset(done, done["title"].notna())
     combined = not titled["title"].is_unique
     reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
     reports("key_evaluations.reports", "形成评价报告数", titled)
-    withheld = titled[titled["publication"].isin(PUBLICATION_STATES[1:])]
+    withheld = _subset(titled, titled["publication"].isin(PUBLICATION_STATES[1:]))
     reports("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
-    # the reports listed in the report's table, once each: finished, with a title, not withheld (公开, or not stated)
-    published = titled[~titled["title"].isin(set(withheld["title"]))]
-    records = [_one_report(part, params) for _, part in published.groupby("title", sort=False)]
-    calc.figures.lists["key_evaluations.published"] = [r["title"] for r in records]
-    calc.figures.lists["key_evaluations.rows"] = records
     sheet = TABLES_BY_NAME[table].sheet
-    for record in records:
-        rows_of = record["excel_rows"]
-        if "评价资金" in params.key_evaluation_columns and record["amount"] is not None:  # the table's amount column
-            calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
-                                    fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
-        if "评价对象数" in params.key_evaluation_columns:
-            calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.objects", f"评价对象数：{record['title']}", len(rows_of), "个",
-                                    fmt.COUNT, sheet, rows_of, "计数"))
-    calc.figures.lists["key_evaluations.types"] = types
-    calc.figures.lists["key_evaluations.funds_by_type"] = funds
+    columns = params.key_evaluation_columns
+    # the reports listed in the report's table, once each: finished, with a title, not withheld (公开, or not stated)
+    if combined:
+        published = titled[~titled["title"].isin(set(withheld["title"]))]
+        records = [_one_report(part, params) for _, part in published.groupby("title", sort=False)]
+        calc.figures.lists["key_evaluations.published"] = [r["title"] for r in records]
+        calc.figures.lists["key_evaluations.rows"] = records
+        for record in records:
+            rows_of = record["excel_rows"]
+            if "评价资金" in columns and record["amount"] is not None:  # the table's amount column
+                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
+                                        fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
+            if "评价对象数" in columns:
+                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.objects", f"评价对象数：{record['title']}", len(rows_of), "个",
+                                        fmt.COUNT, sheet, rows_of, "计数"))
+        return
+    # one row per report (the usual case, and a million rows at scale): records made when read
+    published = _subset(titled, ~titled["publication"].isin(PUBLICATION_STATES[1:]))
+    calc.figures.lists["key_evaluations.published"] = list(published["title"])
+    calc.figures.lists["key_evaluations.rows"] = Records(published, KEY_EVALUATION_FIELDS)
+    if "评价资金" in columns or "评价对象数" in columns:
+        for excel_row, title, amount in zip(*(published[c].tolist() for c in ("excel_row", "title", "amount"))):
+            if "评价资金" in columns and amount is not None:  # the table's amount column: one figure per row
+                calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.amount", f"评价资金：{title}", amount, "万元",
+                                        fmt.WAN, sheet, (excel_row,), "单元格"))
+            if "评价对象数" in columns:
+                calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.objects", f"评价对象数：{title}", 1, "个",
+                                        fmt.COUNT, sheet, (excel_row,), "计数"))
 
 
 def _one_report(part: pd.DataFrame, params: Params) -> dict:
@@ -312,7 +395,7 @@ def _one_report(part: pd.DataFrame, params: Params) -> dict:
     with the amount summed (exact), the departments and grades of its objects joined when they differ."""
     record = part.iloc[0].to_dict()
     record["excel_row"] = int(record["excel_row"])
-    record["excel_rows"] = _excel_rows(part)
+    record["excel_rows"] = tuple(part["excel_row"].tolist())  # Python ints
     amounts = part["amount"].dropna()
     record["amount"] = total(amounts) if len(amounts) else None
     departments = list(dict.fromkeys(part["department"].dropna()))
@@ -340,17 +423,22 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     table = "project_monitoring"
     s = params.settings
     batches = []
-    order = rows.assign(_as_of=rows["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
+    # Batches in the order of their first row by cut-off date, then Excel row: decided on each
+    # (batch, cut-off) pair's first row, not on a million rows sorted.
+    pairs = rows[["excel_row", "batch", "as_of"]].drop_duplicates(["batch", "as_of"])
+    order = pairs.assign(_as_of=pairs["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
     sheet = TABLES_BY_NAME[table].sheet
     calc.count("monitoring.projects", "项目绩效监控项目数（各批次合计）", table, rows)
     calc.amount("monitoring.amount", "项目绩效监控预算金额（各批次合计）", table, rows, "budget")
     calc.distinct("monitoring.units", "项目绩效监控涉及预算单位数", table, rows)
     if rows["key"].notna().any():
-        calc.count("monitoring.key_projects", "重点监控项目数", table, rows[rows["key"] == "是"])
+        calc.count("monitoring.key_projects", "重点监控项目数", table, _subset(rows, rows["key"] == "是"))
     if rows["problems"].notna().any():
-        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, rows[rows["problems"].notna()], "problems", "条")
+        calc.sum_count("monitoring.problems", "监控发现并反馈的问题条数", table, _subset(rows, rows["problems"].notna()), "problems", "条")
+    narrow = rows[["excel_row", "batch", "as_of", "budget", "executed"]]  # a batch's rows are taken with these columns only
+    by_batch = _groups(narrow, "batch")
     for batch in dict.fromkeys(order["batch"]):
-        part = rows[rows["batch"] == batch]
+        part = by_batch.get(batch, narrow.iloc[:0])
         as_of = part["as_of"].iloc[0]
         key = f"monitoring.{as_of:%Y-%m}"
         # The batch's month is the one its name gives (a 7月 batch may cover 1-6月); its data cut-off
@@ -358,7 +446,7 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
         named = re.fullmatch(r"\s*(\d{1,2})\s*月.*", str(batch))
         month = int(named.group(1)) if named and 1 <= int(named.group(1)) <= 12 else as_of.month
         covers = calc.figures.add(Figure(f"{key}.covers", f"{batch}监控数据覆盖的月份（截至{as_of.isoformat()}）",
-                                         f"1-{as_of.month}" if as_of.month > 1 else "1", "月", fmt.PLAIN, sheet, _excel_rows(part), "截止日期的月份"))
+                                         f"1-{as_of.month}" if as_of.month > 1 else "1", "月", fmt.PLAIN, sheet, calc.excel_rows(part), "截止日期的月份"))
         count = calc.count(f"{key}.projects", f"{batch}项目绩效监控项目数", table, part)
         budget = calc.amount(f"{key}.amount", f"{batch}项目绩效监控预算金额", table, part, "budget")
         executed = calc.amount(f"{key}.executed", f"{batch}项目绩效监控执行金额", table, part, "executed")

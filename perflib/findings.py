@@ -68,6 +68,7 @@ CODES: dict[str, tuple[str, str]] = {
     "W240": (WARNING, "CSV 文件以分号或制表符分隔"),
     "W230": (WARNING, "已删除零宽字符"),
     "W250": (WARNING, "没有某部分的工作表，报告不写该部分"),
+    "W260": (WARNING, "评价资金为空的行未计入评价资金合计"),
 }
 
 

@@ -8,6 +8,7 @@ rows above the header, hidden sheets) is reported as a warning, so the analyst s
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import gc
@@ -18,10 +19,12 @@ import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat, zip_longest
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import cells, safety
@@ -33,6 +36,7 @@ from .xlsx import check_reader, read_workbook
 
 TOTAL_MARKERS = ("合计", "总计", "小计")
 HEADER_SEARCH_ROWS = 5  # a title may sit above the header (often merged across the columns)
+TEXT_KINDS = ("text", "choice")  # the kinds whose parsed cells are text
 CSV_ENCODINGS = (("utf-8-sig", None), ("gb18030", "GB18030/GBK"))
 
 
@@ -49,6 +53,13 @@ class Sheet:
     delimiter_note: str | None = None  # a CSV separated by ";" or tabs (W240)
     uncached: tuple[tuple[int, int, str], ...] = ()  # formula cells without a value: (Excel row, column index, formula) (E174)
     title: str = ""  # the name as written, when it differs from ``name`` (two sheets alike once trimmed)
+    loader: Callable[[], list[list[Any]]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
+
+    def load(self) -> "Sheet":
+        """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``)."""
+        if self.loader is not None:
+            self.columns, self.loader = self.loader(), None
+        return self
 
     @property
     def n_rows(self) -> int:
@@ -101,7 +112,7 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
     label = label or path.as_posix()
     check_reader(reader)  # a wrong reader is the caller's mistake, not an unreadable file
     try:
-        sheets = read_sheets(path, label, reader)
+        sheets = read_sheets(path, label, reader, lazy=True)
     except safety.InputRefused as exc:  # a FIFO, a link out of the folder, a zip bomb (E150–E152)
         return Dataset({}, [exc.finding or Finding(exc.code, exc.text, file=label)], label)
     except FileNotFoundError:
@@ -145,20 +156,33 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
             tables[spec.name] = empty_table(spec)
             files[spec.name] = label
             continue
-        table, table_findings = typed_table(spec, sheet)
+        noted = sheet.encoding_note
+        try:
+            table, table_findings = typed_table(spec, sheet.load())
+            if sheet.encoding_note != noted:  # found GB18030 only past the head of a large file
+                findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
+        except UnicodeDecodeError as exc:  # a large CSV not UTF-8 past the head checked first
+            findings.append(Finding("E100", "CSV 文件的编码无法识别。", file=getattr(exc, "file", sheet.file),
+                                    expected="UTF-8 或 GB18030/GBK 编码的 CSV（文件后部有不属于 UTF-8 的字节）"))
+            sheet.loader, sheet.columns = None, []
+            tables[spec.name] = empty_table(spec)
+            files[spec.name] = sheet.file
+            continue
         sheet.columns = []  # the cells as read are typed now: their memory goes before the next table's
         tables[spec.name] = table
         files[spec.name] = sheet.file
         findings.extend(table_findings)
-    info = _info(sheets.get(INFO_SHEET))
+    info = _info(sheets[INFO_SHEET].load() if INFO_SHEET in sheets else None)
     return Dataset(tables, findings, label, info, files)
 
 
-def read_sheets(path: Path, label: str, reader: str = "calamine") -> dict[str, Sheet]:
+def read_sheets(path: Path, label: str, reader: str = "calamine", lazy: bool = False) -> dict[str, Sheet]:
     """Every sheet of a workbook, or every ``*.csv`` of a folder (its stem names the sheet).
 
     ``reader`` reads .xlsx: "calamine" (fast, the default) or "openpyxl" (the reference); both
-    give the same cells (see ``xlsx``).
+    give the same cells (see ``xlsx``). ``lazy``: a CSV file's cells are parsed when its sheet
+    is loaded (``Sheet.load``), so that one large table's cells are in memory at a time (its
+    encoding and separator are known at once).
     """
     check_reader(reader)
     if path.is_dir():
@@ -166,13 +190,13 @@ def read_sheets(path: Path, label: str, reader: str = "calamine") -> dict[str, S
         for p in sorted(path.glob("*.csv")):
             file_label = f"{label.rstrip('/')}/{p.name}"
             safety.require_inside(p, path, file_label, {})  # a link to a file outside the data folder (E152)
-            sheets[p.stem] = _csv_sheet(p, file_label)
+            sheets[p.stem] = _csv_sheet(p, file_label, lazy)
         return sheets
     if not path.exists():
         raise FileNotFoundError(path)
     safety.require_regular(path, label, {})  # a FIFO or a device would never end (E151)
     if path.suffix.lower() == ".csv":
-        return {path.stem: _csv_sheet(path, label)}
+        return {path.stem: _csv_sheet(path, label, lazy)}
     check_zip(path, label, {})  # inflated size, declared and real (E150)
     if not zipfile.is_zipfile(path):
         check_not_a_zip(path)  # an encrypted workbook or an .xls is named as such
@@ -232,33 +256,74 @@ def _odd_characters(name: str) -> str:
     return "，".join(odd)
 
 
-def _csv_sheet(path: Path, label: str) -> Sheet:
+CSV_CHECKED_BYTES = 1 << 20  # a larger CSV is decoded once, by its reading: only its head is decoded first
+
+
+def _csv_sheet(path: Path, label: str, lazy: bool = False) -> Sheet:
     safety.require_regular(path, label, {})  # a FIFO or a device would never end (E151)
     data = safety.read_regular(path, label)
+    head = data[:CSV_CHECKED_BYTES]
     for encoding, note in CSV_ENCODINGS:
         try:
-            text = data.decode(encoding)
+            # a head cut inside a character leaves it out; the rest of the file is checked when read
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(data) <= CSV_CHECKED_BYTES)
             break
         except UnicodeDecodeError:
             continue
     else:
-        error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
-        error.file = label  # type: ignore[attr-defined]
-        raise error
-    del data
+        raise _undecodable(data, label)
     separator, separator_note = _separator(text)
-    # pandas' C parser reads columns straight away; rows of unequal length go through the csv module.
-    # Blank cells stay "" (cells.blank knows), every cell stays text, so parsing is ours.
+    del text  # the cells are parsed from the bytes
+    sheet = Sheet(path.stem, label, [], encoding_note=note, delimiter_note=separator_note)
+    sheet.loader = partial(_csv_cells, sheet, data, encoding, separator)
+    return sheet if lazy else sheet.load()
+
+
+def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str) -> list[list[Any]]:
+    """The cells of a CSV sheet; a large file taken for UTF-8 on its head but not UTF-8 further
+    on is read as GB18030 (its sheet then gets the note of W203), else refused (E100)."""
     try:
-        # Bytes, not a StringIO: pandas would feed a text handle to the parser through a wrapper
-        # whose reads grow with the file (16x the time for 10x the rows at a million rows).
-        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", header=None, dtype=str, keep_default_na=False,
+        return _csv_columns(data, encoding, separator, sheet.file)
+    except UnicodeDecodeError:
+        if encoding != CSV_ENCODINGS[0][0]:
+            raise
+    encoding, sheet.encoding_note = CSV_ENCODINGS[1]
+    return _csv_columns(data, encoding, separator, sheet.file)
+
+
+def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
+    error = UnicodeDecodeError("utf-8", data[:1], 0, 1, "neither UTF-8 nor GB18030")
+    error.file = label  # type: ignore[attr-defined]
+    return error
+
+
+def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "") -> list[list[Any]]:
+    """The cells of a CSV file, column by column, every cell text ("" when blank, which
+    ``cells.blank`` knows), so that parsing is ours."""
+    # pandas' C parser reads columns straight away from UTF-8 bytes (a file in UTF-8 as it is;
+    # not a StringIO: pandas would feed a text handle to the parser through a wrapper whose reads
+    # grow with the file, 16x the time for 10x the rows at a million rows). Rows of unequal length
+    # go through the csv module. A large file's bytes are decoded here only (its head was
+    # checked): one past its head that is not UTF-8 raises UnicodeDecodeError (E100).
+    if encoding == "utf-8-sig":
+        utf8 = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    else:
+        try:
+            utf8 = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            raise _undecodable(data, label) from None
+    try:
+        frame = pd.read_csv(io.BytesIO(utf8), encoding="utf-8", header=None, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, engine="c", sep=separator)
-        columns = [frame[c].tolist() for c in frame.columns]
+        return [frame[c].tolist() for c in frame.columns]
+    except UnicodeDecodeError:
+        raise _undecodable(data, label) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-        return Sheet.from_rows(path.stem, label, rows, encoding_note=note, delimiter_note=separator_note)
-    return Sheet(path.stem, label, columns, encoding_note=note, delimiter_note=separator_note)
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=separator))
+        except UnicodeDecodeError:
+            raise _undecodable(data, label) from None
+        return [list(c) for c in zip_longest(*rows)]
 
 
 _SEPARATORS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}
@@ -334,16 +399,21 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         findings.append(Finding("E174", "公式单元格没有保存计算结果（工作簿由程序生成、未经 Excel 或 WPS 计算保存），读不到它的值。",
                                 row=row, column=name or f"{column_letter(position)} 列", value=formula,
                                 expected="在 Excel 或 WPS 中打开并保存一次（让公式算出结果），或把公式改为数值", **where))
-    excel_rows = [i + 1 for i in keep]
-    columns: dict[str, list[Any]] = {"excel_row": excel_rows}
+    excel_rows = range(keep.start + 1, keep.stop + 1) if isinstance(keep, range) else [i + 1 for i in keep]
+    columns: dict[str, pd.Series] = {"excel_row": pd.Series(excel_rows, dtype="int64")}
     for column in spec.columns:
         position = index.get(column.name)
         raws = _column_cells(sheet, keep, position)
+        if position is not None and position > 0:  # the cells as read go as soon as they are typed (column 0 gives n_rows)
+            sheet.columns[position] = []
         parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
         if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
             parsed = [None if value is None else value / column.divisor for value in parsed]
         at = dict(column=column.header, **where)
-        parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
+        if column.kind in TEXT_KINDS:  # the other kinds parse to numbers and dates, never text
+            parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
+        else:
+            refused, cleaned = [], []
         for i, code, message in refused:
             findings.append(Finding(code, message, row=excel_rows[i], value=safety.visible(parsed[i]), expected="不含不可见控制字符的文字", **at))
         if cleaned:
@@ -354,7 +424,9 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         if column.required:
             code = column.blank_code or "E110"
             message = "必填单元格为空。" if code == "E110" else column.blank_message
-            failed = {i for i, _ in errors} | {i for i, row in enumerate(excel_rows) if (row, position) in formulas}
+            failed = {i for i, _ in errors}
+            if formulas:
+                failed |= {i for i, row in enumerate(excel_rows) if (row, position) in formulas}
             # Not ``None in parsed``: that compares every Decimal with None through Decimal.__eq__
             # and the numbers ABCs (a quarter of the load time of a million rows).
             if any(map(operator.is_, parsed, repeat(None))):
@@ -363,14 +435,21 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
                         findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
         for i, note in applied:
             notes[(column.header, note)].append(excel_rows[i])
-        columns[column.name] = parsed
+        columns[column.name] = _object_column(parsed)  # each column's list goes as soon as it is a column
+        del raws, parsed
     for (header_text, note), note_rows in notes.items():
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
     if not excel_rows and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))
-    table = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "excel_row" else object) for name, values in columns.items()}) if excel_rows else empty_table(spec)
+    # copy=False: the columns stay as they are, not copied into one block of every object column
+    table = pd.DataFrame(columns, copy=False) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _object_column(values: list[Any]) -> pd.Series:
+    """A column of Python objects (text, Decimal, dates, None) as they are, without inference."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
 
 
 def _headers_twice(spec: TableSpec, header: list[Any], header_row: int, where: dict) -> list[Finding]:
@@ -395,6 +474,8 @@ def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: di
     reported as W202) are left out. Decided on the first column where it is plain text, so that a
     million rows cost two passes over one list."""
     first_column = sheet.columns[0][header_row:] if sheet.columns else []
+    if _plainly_data(first_column):
+        return range(header_row, sheet.n_rows)
     doubtful = [i for i, v in enumerate(first_column, header_row) if not (type(v) is str and v and not v[0].isspace()) or "计" in v]
     dropped = set()
     for i in doubtful:
@@ -407,6 +488,19 @@ def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: di
     if not dropped:
         return range(header_row, sheet.n_rows)
     return [i for i in range(header_row, sheet.n_rows) if i not in dropped]
+
+
+_DOUBTFUL_CELL = re.compile(r"(?:\A|\x00)(?:[\s\x00]|\Z)")  # a blank cell, or one starting with a space
+
+
+def _plainly_data(cells_: list[Any]) -> bool:
+    """True when every cell is text, none blank, none starting with a space and none holding 计
+    (no blank rows, no totals rows): decided on the cells joined, without a Python loop."""
+    try:
+        joined = "\x00".join(cells_)
+    except TypeError:  # numbers or blanks (None) among the cells
+        return False
+    return "计" not in joined and not _DOUBTFUL_CELL.search(joined)
 
 
 def _column_cells(sheet: Sheet, keep: range | list[int], position: int | None) -> list[Any]:
@@ -450,6 +544,11 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     # pandas finds the rows whose key occurs more than once (fast on a million rows); only those
     # are walked, in order, to name the first occurrence of each. A blank in a ``key_blank_ok``
     # field is a value of its own (one report title twice without 评价对象 is a repeat).
+    last = table[spec.key[-1]].to_numpy()
+    # the last key field alone differs on every row: no key repeats (a set of the column's
+    # objects is a third faster than pandas' hash table of them, and counts None once, as is_unique)
+    if len(set(last)) == len(last):
+        return []
     keys = table[list(spec.key)].astype(object)
     needed = [k for k in spec.key if k not in spec.key_blank_ok]
     keys = keys.assign(**{k: keys[k].where(keys[k].notna(), "") for k in spec.key_blank_ok})

@@ -83,3 +83,29 @@ def test_zero_count_style_none_writes_wu(tmp_path):
     text = Document("", (), figures=f.items, printer=PRINT).text_of(cited)
     assert text == "其他重大项目1个；无部门整体评价、下级政府财政综合运行绩效评价、财政政策评价、政府采购项目、政府购买服务项目、专项债券项目"
     assert PRINT(f["key_evaluations.withheld"]) == "无"
+
+
+def test_a_blank_evaluation_amount_is_left_out_of_the_total_and_named(tmp_path):
+    rows = {"key_evaluations": [
+        ["报告一", "甲局", "部门整体评价", 302.45, 90, "优", "公开"],
+        ["报告二", "乙局", "财政政策评价", None, 91, "优", "公开"],
+        ["报告三", "丙局", "财政政策评价", 1260.5, 92.5, "优", "公开"],
+    ]}
+    params = make_params(tmp_path, rows)
+    dataset, findings = load_data(params)
+    f = compute_figures(dataset, params)
+    assert f["key_evaluations.amount_wan"].value == Decimal("1562.95")
+    assert f["key_evaluations.amount_wan"].rows == (2, 4)  # the rows summed
+    funds = dict(f.lists["key_evaluations.funds_by_type"])
+    assert funds["财政政策评价"].value == Decimal("1260.5") and funds["财政政策评价"].rows == (4,)
+    [warning] = [x for x in findings if x.code == "W260"]
+    assert (warning.sheet, warning.row, warning.column) == ("重点绩效评价", 3, "评价资金(万元)")
+    assert warning.file and "未计入评价资金合计" in str(warning) and not warning.is_error
+
+
+def test_evaluation_amounts_all_blank_give_no_total_and_no_warning(tmp_path):
+    rows = {"key_evaluations": [["报告一", "甲局", "部门整体评价", None, 90, "优", "公开"]]}
+    params = make_params(tmp_path, rows)
+    dataset, findings = load_data(params)
+    assert "key_evaluations.amount" not in compute_figures(dataset, params)
+    assert "W260" not in {x.code for x in findings}
