@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from openpyxl import Workbook
 
@@ -113,3 +114,19 @@ def plain_papermill(project: Path, params_file: str, files: Path) -> subprocess.
          "-f", params_file, "-p", "output_dir", str(files), "--no-progress-bar"],
         cwd=project, capture_output=True, text=True, timeout=300,
     )
+
+
+def kernels_of(pid: int) -> list[psutil.Process]:
+    """The kernel processes started by process ``pid`` (other test runs on the machine don't count)."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    kernels = []
+    for child in children:
+        try:  # a child that just ended (a zombie until reaped, e.g. LibreOffice restarting itself) is no kernel
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.Error:
+            pass
+    return kernels

@@ -44,7 +44,14 @@ def kernels_of(root) -> list[psutil.Process]:
 
 
 def descendants() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())}
+    found = set()
+    for p in psutil.Process().children(recursive=True):
+        try:  # a child that just ended (a zombie until reaped) has no command line to read
+            if "resource_tracker" not in " ".join(p.cmdline()):
+                found.add(p.pid)
+        except psutil.Error:
+            pass
+    return found
 
 
 def test_find_jobs_filters_by_county_year_and_glob(project_copy):

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from conftest import ROOT, tree_hashes
+from conftest import kernels_of, ROOT, tree_hashes
 
 pytestmark = pytest.mark.e2e
 PERFLIB = str(Path(sys.executable).parent / "perflib")
@@ -98,7 +98,7 @@ def test_a_sigkilled_run_leaves_outputs_intact_and_the_next_run_cleans_up(projec
     kernels = []
     while time.monotonic() < deadline and not kernels:
         time.sleep(0.2)
-        kernels = [c for c in psutil.Process(process.pid).children(recursive=True) if "ipykernel_launcher" in " ".join(c.cmdline())]
+        kernels = kernels_of(process.pid)
     assert kernels, "the kernel started"
     time.sleep(2)
     process.send_signal(signal.SIGKILL)

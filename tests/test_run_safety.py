@@ -13,7 +13,7 @@ import nbformat
 import psutil
 import pytest
 import yaml
-from conftest import plain_papermill, tree_hashes
+from conftest import kernels_of, plain_papermill, tree_hashes
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.e2e
@@ -35,22 +35,6 @@ def edit_params(root: Path, **changes) -> None:
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
     params.update(changes)
     path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-
-
-def kernels_of(pid: int) -> list[psutil.Process]:
-    """The kernel processes started by process ``pid`` (other test runs on the machine don't count)."""
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    kernels = []
-    for child in children:
-        try:  # a child that just ended (a zombie until reaped, e.g. LibreOffice restarting itself) is no kernel
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
-                kernels.append(child)
-        except psutil.Error:
-            pass
-    return kernels
 
 
 def test_a_failed_run_keeps_previous_outputs_and_the_failed_notebook(project_copy):
