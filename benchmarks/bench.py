@@ -91,7 +91,7 @@ mark("load and check the data")
 figures, history = perflib.compute(params, dataset)
 mark("figures, and the previous year loaded for 与上年对比")
 charts = perflib.draw_charts(figures, perflib.Printer(params.settings))
-mark("charts (importing matplotlib, the CJK font; 3 charts as PNG at 300 dpi and SVG)")
+mark(f"charts (importing matplotlib, the CJK font; {len(charts)} charts as PNG at 300 dpi and SVG)")
 document = perflib.build_document(figures, params, charts, perflib.findings.warnings(findings) + history.notes)
 mark("narrative and document")
 out = root / "inproc"
