@@ -94,15 +94,20 @@ def save_chart(fig, key: str, caption: str) -> Chart:
     return Chart(key, caption, png.result(), svg.getvalue())
 
 
-_ENCODER = []  # one worker thread for PNG encoding, started on first use
+_ENCODER: dict[int, object] = {}  # process id -> its one worker thread for PNG encoding, started on first use
 
 
 def _encoder():
+    """This process's encoding thread. A forked child has none (threads do not survive a fork,
+    and a pool inherited from the parent would wait for ever), so it starts its own."""
+    import os
     from concurrent.futures import ThreadPoolExecutor
 
-    if not _ENCODER:
-        _ENCODER.append(ThreadPoolExecutor(1, thread_name_prefix="perflib-png"))
-    return _ENCODER[0]
+    pid = os.getpid()
+    if pid not in _ENCODER:
+        _ENCODER.clear()
+        _ENCODER[pid] = ThreadPoolExecutor(1, thread_name_prefix="perflib-png")
+    return _ENCODER[pid]
 
 
 def _ready(value):

@@ -186,3 +186,27 @@ def test_chart_numbers_run_in_reading_order_with_both_charts(tmp_path):
     doc = make_report(make_params(tmp_path)).document
     assert [(c.key, c.title) for c in doc.charts()] == [
         ("evaluation_funds", "图1\u3000重点绩效评价资金按评价类型分布"), ("monitoring_progress", "图2\u3000项目绩效监控预算执行进度与序时进度")]
+
+
+def test_a_forked_process_draws_charts_after_its_parent_did():
+    """The PNG is encoded on a thread; a process forked after its parent drew a chart (a batch
+    worker, say) has no such thread and must start its own rather than wait for ever."""
+    import multiprocessing
+
+    first = _small_chart_png()  # the parent's encoding thread is running
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_small_chart_png).get(timeout=60)
+    assert child == first and child.startswith(b"\x89PNG")
+
+
+def _small_chart_png() -> bytes:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from perflib import charts
+
+    charts.use_cjk_font()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.bar(["甲", "乙"], [1, 2])
+    with matplotlib.rc_context(charts.STYLE):
+        return charts.save_chart(fig, "t", "测试").png
