@@ -809,9 +809,10 @@ NOTES = """## Notes
 - **Charts** (section 1b). Before, each chart was saved twice with `bbox_inches="tight"`: for each
   format a layout pass and a full drawing (four passes over every text). Now the figure is made
   at 300 dpi and drawn once; the PNG is that drawing cut to its extent plus matplotlib's padding
-  (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. A chart whose labels
-  reach past the figure's edge (the evaluation-type chart) is drawn a second time in matplotlib's
-  own tight box. The cut is made by Pillow in C and the PNG is encoded on a second thread while
+  (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. The drawing has half an
+  inch of margin all round, so labels reaching past the figure's edge (the evaluation types) are
+  in it; only a chart drawn past that margin is drawn again, with two inches, and then in
+  matplotlib's own tight box (none of the sample's charts is). The cut is made by Pillow in C and the PNG is encoded on a second thread while
   the SVG is drawn (zlib releases the GIL), so with a free core its encoding costs nothing. What is
   left is matplotlib laying out and drawing text (tick labels, titles, annotations; the SVG with
   glyphs as paths), twice per format (measured, then drawn), which both ways pay: in matplotlib
