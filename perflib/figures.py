@@ -368,13 +368,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         calc.figures.lists["key_evaluations.published"] = [r["title"] for r in records]
         calc.figures.lists["key_evaluations.rows"] = records
         for record in records:
-            rows_of = record["excel_rows"]
-            if "评价资金" in columns and record["amount"] is not None:  # the table's amount column
-                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.amount", f"评价资金：{record['title']}", record["amount"], "万元",
-                                        fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
-            if "评价对象数" in columns:
-                calc.figures.add(Figure(f"key_evaluations.row.{record['excel_row']}.objects", f"评价对象数：{record['title']}", len(rows_of), "个",
-                                        fmt.COUNT, sheet, rows_of, "计数"))
+            _table_row_figures(calc, columns, sheet, record["excel_row"], record["title"], record["amount"], record["excel_rows"])
         return
     # one row per report (the usual case, and a million rows at scale): records made when read
     published = _subset(titled, ~titled["publication"].isin(PUBLICATION_STATES[1:]))
@@ -382,12 +376,18 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     calc.figures.lists["key_evaluations.rows"] = Records(published, KEY_EVALUATION_FIELDS)
     if "评价资金" in columns or "评价对象数" in columns:
         for excel_row, title, amount in zip(*(published[c].tolist() for c in ("excel_row", "title", "amount"))):
-            if "评价资金" in columns and amount is not None:  # the table's amount column: one figure per row
-                calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.amount", f"评价资金：{title}", amount, "万元",
-                                        fmt.WAN, sheet, (excel_row,), "单元格"))
-            if "评价对象数" in columns:
-                calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.objects", f"评价对象数：{title}", 1, "个",
-                                        fmt.COUNT, sheet, (excel_row,), "计数"))
+            _table_row_figures(calc, columns, sheet, excel_row, title, amount, (excel_row,))
+
+
+def _table_row_figures(calc: _Calculator, columns: tuple[str, ...], sheet: str, excel_row: int, title: str, amount, rows_of: tuple[int, ...]) -> None:
+    """The figures one report's row of the key-evaluation table prints: its amount (the sum of its
+    objects' rows) and its number of objects, when the county's table has those columns."""
+    if "评价资金" in columns and amount is not None:
+        calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.amount", f"评价资金：{title}", amount, "万元",
+                                fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
+    if "评价对象数" in columns:
+        calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.objects", f"评价对象数：{title}", len(rows_of), "个",
+                                fmt.COUNT, sheet, rows_of, "计数"))
 
 
 def _one_report(part: pd.DataFrame, params: Params) -> dict:
