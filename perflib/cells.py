@@ -271,6 +271,22 @@ def _by_distinct(raws: list[str], clean: re.Pattern, read: Callable[[str], Any])
     return list(map(values.__getitem__, raws))
 
 
+_NOT_AMOUNT_BYTES = re.compile(rb"\.(?:\d{5}|\d*\.)")  # past four decimals, or a second point in one cell
+
+
+def _all_clean_amounts(raws: list[str]) -> bool:
+    """Whether every cell matches ``_CLEAN_AMOUNT`` (digits, and one point with one to four
+    decimals), decided on the column joined by newlines: only ASCII digits, points and newlines,
+    no empty cell, no point at a cell's edge, none of ``_NOT_AMOUNT_BYTES``. A few passes of C
+    over the bytes instead of a regex call per cell (a third of the typing of a million amounts)."""
+    try:
+        joined = "\n".join(raws).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return not (joined.translate(None, b"0123456789.\n") or not joined or joined[:1] in b".\n" or joined[-1:] in b".\n"
+                or b"\n\n" in joined or b"\n." in joined or b".\n" in joined or _NOT_AMOUNT_BYTES.search(joined))
+
+
 def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | None:
     """A whole column of clean text cells (a CSV, say) parsed by C-level maps; None if any cell
     is not clean, and the column then goes cell by cell."""
@@ -284,7 +300,7 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
         elif kind == "choice":
             values = list(raws) if set(raws) <= set(choices) else None
         elif kind == "money":
-            values = list(map(Decimal, raws)) if all(map(_CLEAN_AMOUNT.fullmatch, raws)) else None
+            values = list(map(Decimal, raws)) if _all_clean_amounts(raws) else None
         elif kind == "date":
             values = _by_distinct(raws, _ISO_DATE, dt.date.fromisoformat)
         elif kind == "count":
@@ -295,7 +311,7 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
                 values = None
         else:
             values = None
-    except (TypeError, ValueError):  # a non-text cell (None, a number, a date): cell by cell
+    except (TypeError, ValueError, InvalidOperation):  # a non-text cell (None, a number, a date): cell by cell
         return None
     return values
 

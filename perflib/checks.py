@@ -217,10 +217,14 @@ def _rates_agree(dataset: Dataset) -> list[Finding]:
 
 def _one_publication_per_report(dataset: Dataset) -> list[Finding]:
     """Rows sharing a report title (one report on several 评价对象) are published or withheld together."""
+    frame = dataset.tables.get("key_evaluations")
+    if frame is None or len(set(frame["title"].to_numpy())) == len(frame):  # one row per report: nothing to compare
+        return []
     spec = TABLES_BY_NAME["key_evaluations"]
     first: dict[str, tuple[str, int]] = {}
     found = []
-    for row, title, publication in _rows(dataset, "key_evaluations", "title", "publication"):
+    shared = frame[frame["title"].duplicated(keep=False)]  # only the rows whose title another row shares
+    for row, title, publication in zip(*(shared[n].tolist() for n in ("excel_row", "title", "publication"))):
         if title is None or publication is None:
             continue
         if title not in first:

@@ -544,10 +544,10 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     # pandas finds the rows whose key occurs more than once (fast on a million rows); only those
     # are walked, in order, to name the first occurrence of each. A blank in a ``key_blank_ok``
     # field is a value of its own (one report title twice without 评价对象 is a repeat).
-    last = table[spec.key[-1]].to_numpy()
-    # the last key field alone differs on every row: no key repeats (a set of the column's
-    # objects is a third faster than pandas' hash table of them, and counts None once, as is_unique)
-    if len(set(last)) == len(last):
+    # one key field alone differs on every row (the last, or a report title when 评价对象 is left
+    # blank): no key repeats (a set of the column's objects is a third faster than pandas' hash
+    # table of them, and counts None once, as is_unique)
+    if any(len(set(table[k].to_numpy())) == len(table) for k in reversed(spec.key)):
         return []
     keys = table[list(spec.key)].astype(object)
     needed = [k for k in spec.key if k not in spec.key_blank_ok]

@@ -7,6 +7,9 @@ import csv
 import datetime as dt
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import make_params, minimal_rows
 
 from perflib import cells, inputs
@@ -90,6 +93,25 @@ def test_few_valued_columns_are_read_once_per_value_and_checked_whole():
     assert cells._bulk("date", dates + ["2023-02-30"], ()) is None
     values, errors, _ = cells.parse_column("score", scores + ["101"])
     assert [(i, e.code) for i, e in errors] == [(30, "E115")] and values[:30] == [Decimal(s) for s in scores]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.\n -١e,", max_size=8), min_size=1, max_size=6))
+def test_a_money_column_is_clean_as_a_whole_exactly_when_each_cell_is(texts):
+    # the column decided whole (joined bytes) against the pattern cell by cell, on texts made of
+    # digits, points, newlines, spaces, signs, an Arabic-Indic digit, exponents and commas
+    assert cells._all_clean_amounts(texts) == all(cells._CLEAN_AMOUNT.fullmatch(t) for t in texts)
+    if not cells._all_clean_amounts(texts):  # such a column goes cell by cell: each wrong cell at its row
+        values, errors, _ = cells.parse_column("money", texts)
+        assert len(values) == len(texts)
+
+
+def test_a_money_column_with_an_odd_cell_goes_cell_by_cell():
+    for odd in ("12.34567", "1.2.3", ".5", "5.", "", "1e3", "12\n", "１２", "-3"):
+        column = ["12.5", "3", odd, "7.25"]
+        assert not cells._all_clean_amounts(column), odd
+        assert cells._bulk("money", column, ()) is None, odd
+    assert cells._bulk("money", ["12.5", "3", "0.0001", "7.25"], ()) == [Decimal("12.5"), Decimal("3"), Decimal("0.0001"), Decimal("7.25")]
 
 
 def test_text_columns_keep_blanks_as_none():
