@@ -565,8 +565,10 @@ def write_scale_data(folder: Path, n: int, xlsx: bool) -> Path:
     path = folder / f"scale-{n}"
     path.mkdir()
     for name, rows in tables.items():
+        width = max(len(row) for row in rows)  # every row as wide as the table, as Excel and WPS write a CSV
         with (path / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows([["" if v is None else (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for v in row] for row in rows])
+            csv.writer(handle).writerows([["" if v is None else (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for v in row]
+                                          + [""] * (width - len(row)) for row in rows])
     return path
 
 
@@ -920,7 +922,7 @@ def main() -> None:
             text += f"\n\nThis section failed in this run (exit code {out.returncode}); its error is on the run's standard error."
         print(text + "\n", flush=True)
         texts.append(text + "\n")
-    header = ["# Benchmark results", "", "Written by `make bench` (benchmarks/bench.py) from one run on:", "", *machine(), "",
+    header = ["# Benchmark results", "", f"Written by `{' '.join(['python benchmarks/bench.py', *sys.argv[1:]])}` (`make bench` runs it with the defaults) from one run on:", "", *machine(), "",
               f"Repetitions: {repeat} (medians). Rerun `make bench` to update this file; the numbers are this machine's.", ""]
     RESULTS.write_text("\n".join(header) + "\n" + "\n".join(texts) + "\n" + NOTES, encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
