@@ -841,33 +841,33 @@ NOTES = """## Notes
   (1.01× to 1.07× in three full runs on this machine), within the run-to-run variation, so
   `perflib batch` does not do it. A pool would also need each kernel started in its report's
   staging folder, which a worker does not know before it takes the report.
-- **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV:
-  pandas' C parser reads each file's UTF-8 bytes as they are, one table's cells at a time (a CSV
-  is read when its table is typed, and each column's cells go once typed), clean columns are
-  parsed in bulk (few-valued columns such as dates and scores once per distinct value), the
-  checks and the duplicate-key search first ask whole columns whether there is anything to find
-  and walk rows only then, the cycle collector is off while reading. Figures take each type's,
-  grade's and batch's rows in one grouping pass, share one tuple of Excel rows (and one sum) per
-  set of rows, and the key-evaluation table's records are made when read (issue 15; before, a
-  million dicts and a Python call per row took half the time and a gigabyte). Against the floor
-  (pandas' reader alone on the same files, every cell as text), the phases timed at a million rows
-  (about 5.9 s with a floor of 1.5–1.7 s measured in the same moment; 6.2–6.35 s before the
-  changes below, same moments) are: reading 1.8 s (pandas 1.5 s, the floor's work; a file above
-  1 MB is decoded once, by pandas, only its head decoded first for its encoding and separator;
-  the cells as lists), typing 2.5 s (1.2 s parsing: each amount checked against the clean-number
-  pattern and made a Decimal, about 100 bytes each, three million of them; a per-cell regex over
-  a C-level map, which measured faster than one search of the column joined, and pyarrow, whose
-  compute kernels would check whole columns in C, is not installed; duplicate keys 0.25 s, told
-  by a set of the key column's objects; the text columns scanned for hidden characters 0.3 s;
-  the first column for totals rows 0.2 s), checks 0.5 s and figures 1.1 s (pandas' isna,
-  comparisons and groupings over columns of Python
-  objects, exact Decimal sums). Money stays
-  exact (a Decimal per amount, its decimals as written) and each finding names its Excel row.
-  What is left between perflib and the floor is mostly that per-cell Python object work: amounts
-  held as integer 元 in int64 columns (sums in numpy, a Decimal only for a figure) would remove
-  most of it and a third of the memory, a change of the tables' types that checks.py, figures.py
-  and the templates read. Excel's sheets end at 1,048,576 rows, so XLSX is measured up to 100
-  thousand.
+- **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV
+  (rows as wide as their table, as Excel and WPS write them): pandas' C parser reads each file's
+  UTF-8 bytes as they are, one table's cells at a time (a CSV is read when its table is typed,
+  and each column's cells go once typed), clean columns are parsed in bulk (a money column is
+  checked whole on its joined bytes, few-valued columns such as dates and scores once per
+  distinct value), the checks and the duplicate-key search first ask whole columns whether there
+  is anything to find and walk rows only then (a report title that alone differs on every row
+  ends both the key and the publication comparisons), the cycle collector is off while reading.
+  Figures take each type's, grade's and batch's rows in one grouping pass, share one tuple of
+  Excel rows (and one sum) per set of rows, and the key-evaluation table's records are made when
+  read. Against the floor (pandas' reader alone on the same files, every cell as text), the phases
+  timed at a million rows (about 6.0–6.3 s in all, measured apart on this machine) are: reading
+  1.7 s (the floor's work, and the cells as lists), typing 2.2 s (1.05 s parsing, most of it
+  making three million exact Decimals, about 100 bytes each; duplicate keys 0.4 s, which is
+  hashing the million distinct report titles and project names once; the text columns scanned
+  for hidden characters 0.3 s; the first column for totals rows 0.25 s; the columns made 0.2 s),
+  checks 0.7 s and figures 1.3 s (pandas' isna, comparisons and groupings over columns of
+  Python objects, exact Decimal sums, the Excel-row tuples the ledger names). Money stays exact (a
+  Decimal per amount, its decimals as written) and each finding names its Excel row. pyarrow's
+  reader was tried: it reads the two files in 0.3 s instead of 1.5 s (0.6–0.8 s less in all, the
+  cells made Python text afterwards), but with pyarrow installed pandas imports it in every
+  process (about 60 MB more resident in each kernel) and the million-row peak passes 1 GB, so it
+  is not a dependency. What is left between perflib and the floor is the per-cell Python object
+  work: under 4 s needs amounts held as integer 元 in int64 columns (sums in numpy, a Decimal only
+  for a figure) and text columns kept in Arrow, a change of the tables' types that checks.py,
+  figures.py, the ledger and the templates read. Excel's sheets end at 1,048,576 rows, so XLSX is
+  measured up to 100 thousand.
 - **Timings on a shared machine** vary by 10–20 % from run to run, more when the machine is
   overloaded; ratios within one run are what to compare.
 """
