@@ -84,7 +84,7 @@ def save_chart(fig, key: str, caption: str) -> Chart:
         png = _ready(buffer.getvalue())
         box = "tight"
     else:
-        png = _encoder().submit(lambda: _png(_cut(*cut)))  # the canvas is not drawn again before png.result()
+        png = _encoder().submit(lambda: _png(_cut(*cut)))
     svg, canvas = io.StringIO(), fig.canvas
     if SHARED_LAYOUTS:
         _SvgCanvas(fig)  # the figure's canvas until set back
@@ -123,10 +123,9 @@ def _ready(value):
 def _draw_and_cut(fig, margin: float):
     """Draw ``fig`` at print resolution with ``margin`` inches all round (the way savefig draws a
     box, so text reaching past the figure's edge is drawn); the image cut to what was drawn plus
-    ``savefig.pad_inches``, and that box in inches. (None, None) when the drawing
-    reaches the margin's edge (a wider margin is needed) or nothing was drawn. The image is given
-    as the arguments of ``_cut``, which reads the canvas: the caller cuts it before the canvas is
-    drawn again."""
+    ``savefig.pad_inches`` (as the arguments of ``_cut``: the drawing's own buffer, which
+    nothing draws into again), and that box in inches. (None, None) when the drawing reaches the
+    margin's edge (a wider margin is needed) or nothing was drawn."""
     import numpy as np
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.transforms import Bbox
@@ -166,8 +165,8 @@ DRAW_MARGINS = (0.5, 2.0)  # inches drawn round the figure, for text that reache
 
 
 def _cut(pixels, top: int, bottom: int, left: int, right: int, background):
-    """``pixels[top:bottom, left:right]`` as an RGB image (a copy: the canvas is drawn again),
-    the background where the box passes the edge."""
+    """``pixels[top:bottom, left:right]`` as an RGB image, the background where the box passes
+    the edge."""
     from PIL import Image
 
     height, width = pixels.shape[:2]
