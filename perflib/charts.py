@@ -206,17 +206,71 @@ SHARED_LAYOUTS = all(hasattr(owner, name) for owner, name in (
     (TextToPath, "_get_font"), (TextToPath, "_get_glyph_repr")))
 
 
-def _line_size(items, flags) -> tuple[int, int, int]:
+def _line_size(items, flags, size: tuple) -> tuple[int, int, int]:
     """Width (the advance), height and descent of a laid-out line in 26.6 pixels, as
-    FT2Font.set_text gives them: the glyphs' extent above and below the baseline."""
+    FT2Font.set_text gives them: the glyphs' extent above and below the baseline. ``size`` is
+    the font's (points, dpi)."""
     if not items:
         return 0, 0, 0
     ys = []
     for item in items:
-        glyph = item.ft_object.load_glyph(item.glyph_index, flags=flags)
+        bottom, top, advance = _glyph_metrics(item.ft_object, item.glyph_index, flags, size)
         shift = round(item.y * 64)
-        ys += (glyph.bbox[1] + shift, glyph.bbox[3] + shift)
-    return round(items[-1].x * 64) + glyph.horiAdvance, max(ys) - min(ys), -min(ys)
+        ys += (bottom + shift, top + shift)
+    return round(items[-1].x * 64) + advance, max(ys) - min(ys), -min(ys)
+
+
+# A glyph's metrics and outline depend only on its font (file, hinting factor), size and load
+# flags: they are loaded once for the charts of a process. (FreeType's CFF glyph loading of the
+# CJK font is the next cost after shaping.)
+_GLYPHS: dict[tuple, tuple] = {}
+
+
+def _glyph_metrics(font, index: int, flags, size: tuple) -> tuple[int, int, int]:
+    """Bottom, top (26.6 pixels from the baseline) and advance of a glyph of ``font``, whose
+    size is set to ``size``."""
+    key = font, index, flags, size
+    if key not in _GLYPHS:
+        glyph = font.load_glyph(index, flags=flags)
+        _bounded(_GLYPHS)[key] = glyph.bbox[1], glyph.bbox[3], glyph.horiAdvance
+    return _GLYPHS[key]
+
+
+def _glyph_path(font, index: int):
+    """The outline of a glyph of ``font`` as TextToPath gives it (its size set for TextToPath)."""
+    key = font, index, "path"
+    if key not in _GLYPHS:
+        font.load_glyph(index, flags=LoadFlags.NO_HINTING)
+        vertices, codes = font.get_path()
+        vertices.flags.writeable = codes.flags.writeable = False  # shared by the SVGs of a process
+        _bounded(_GLYPHS)[key] = vertices, codes
+    return _GLYPHS[key]
+
+
+def _bounded(cache: dict) -> dict:
+    if len(cache) > 50_000:
+        cache.clear()
+    return cache
+
+
+def _font_heights(prop, dpi: float, known: dict) -> tuple:
+    """Text._get_layout's ascent, descent and line gap of the font for ``prop`` at ``dpi`` (from
+    its OS/2 or hhea table, the numbers and arithmetic of matplotlib 3.11), read once per font in
+    a drawing: matplotlib reads the tables again for every text it lays out. (None, None, None):
+    matplotlib measures instead."""
+    if (prop, dpi) not in known:
+        from matplotlib.font_manager import fontManager, get_font
+
+        font, heights = get_font(fontManager._find_fonts_by_props(prop)), (None, None, None)
+        for table, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                            ("hhea", "lineGap", "ascent", "descent")):
+            values = font.get_sfnt_table(table)
+            if values is not None:
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+                heights = values[ascent] * scale, -values[descent] * scale, values[gap] * scale
+                break
+        known[prop.copy(), dpi] = heights
+    return known[prop, dpi]
 
 
 def _plain(ismath, mtext) -> bool:
@@ -230,14 +284,17 @@ class _AggRenderer(RendererAgg):
 
     def __init__(self, width, height, dpi):
         super().__init__(width, height, dpi)
-        self._lines = {}
+        self._lines, self._heights = {}, {}
+
+    def _get_font_height_metrics(self, prop):  # what Text._get_layout asks a renderer first
+        return _font_heights(prop, self.dpi, self._heights)
 
     def _line(self, s, prop):
-        font, flags = self._prepare_font(prop), get_hinting_flag()
-        key = s, font, prop.get_size_in_points(), flags
+        font, flags, size = self._prepare_font(prop), get_hinting_flag(), (prop.get_size_in_points(), self.dpi)
+        key = s, font, flags, size
         if key not in self._lines:
             self._lines[key] = font._layout(s, flags)
-        return self._lines[key], flags
+        return self._lines[key], flags, size
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
@@ -248,8 +305,7 @@ class _AggRenderer(RendererAgg):
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if not _plain(ismath, mtext):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        items, _ = self._line(s, prop)
-        size = prop.get_size_in_points()
+        items, _, (size, _) = self._line(s, prop)
         self._draw_text_glyphs_and_boxes(
             gc, x, y, angle, ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), [])
 
@@ -270,7 +326,8 @@ class _TextToPath(TextToPath):
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
-        width, height, descent = _line_size(self._line(self._get_font(prop), s), LoadFlags.NO_HINTING)
+        width, height, descent = _line_size(self._line(self._get_font(prop), s), LoadFlags.NO_HINTING,
+                                            (self.FONT_SCALE, self.DPI))
         scale = prop.get_size_in_points() / self.FONT_SCALE
         return width / 64.0 * scale, height / 64.0 * scale, descent / 64.0 * scale
 
@@ -285,8 +342,7 @@ class _TextToPath(TextToPath):
         for item in self._line(font, s):
             glyph = self._get_glyph_repr(item.ft_object, item.glyph_index)
             if glyph not in glyph_map:
-                item.ft_object.load_glyph(item.glyph_index, flags=LoadFlags.NO_HINTING)
-                glyph_map_new[glyph] = item.ft_object.get_path()
+                glyph_map_new[glyph] = _glyph_path(item.ft_object, item.glyph_index)
             glyphs.append((glyph, item.x, item.y, 1.))
         return glyphs, glyph_map_new, []
 
@@ -294,7 +350,10 @@ class _TextToPath(TextToPath):
 class _SvgRenderer(RendererSVG):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._text2path = _TextToPath()
+        self._text2path, self._heights = _TextToPath(), {}
+
+    def _get_font_height_metrics(self, prop):
+        return _font_heights(prop, 72, self._heights)  # the figure's dpi while an SVG is drawn
 
 
 class _SvgCanvas(FigureCanvasSVG):
