@@ -295,3 +295,20 @@ def test_the_png_is_cut_and_encoded_on_the_encoding_thread(monkeypatch):
         monkeypatch.setattr(charts, name, record)
     assert _small_chart_png().startswith(b"\x89PNG")
     assert len(threads) == 2 and all(name.startswith("perflib-png") for name in threads)
+
+
+def test_the_png_writer_is_lossless_rgb_at_print_resolution():
+    """perflib writes the PNG itself (each row filtered by the row above, in numpy): Pillow reads
+    back every pixel, 300 dpi, no alpha channel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from perflib import charts
+
+    rgb = np.random.default_rng(15).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    rgb[10:20] = 255  # flat rows, as charts have
+    image = Image.open(io.BytesIO(charts._png(rgb)))
+    assert image.mode == "RGB" and np.array_equal(np.asarray(image), rgb)
+    assert tuple(round(d) for d in image.info["dpi"]) == (charts.PRINT_DPI, charts.PRINT_DPI)
