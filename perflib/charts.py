@@ -15,6 +15,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag  # noqa: E402
+from matplotlib.backends.backend_mixed import MixedModeRenderer  # noqa: E402
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa: E402
+from matplotlib.ft2font import FT2Font, LoadFlags  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -63,8 +68,9 @@ def save_chart(fig, key: str, caption: str) -> Chart:
     ``savefig.pad_inches`` all round, like ``savefig(bbox_inches="tight")``.
 
     The figure is drawn once at print resolution; the drawing gives the box (the extent of what
-    was drawn) and, cut to it, the PNG, which is cut and encoded on a second thread (Pillow's
-    crop and conversion and zlib release the GIL) while the SVG is drawn once in the same box.
+    was drawn) and, cut to it, the PNG, which is cut and written on a second thread (Pillow's
+    crop and conversion, numpy and zlib release the GIL) while the SVG is drawn once in the same
+    box; both drawings shape each line of text once (see _AggRenderer).
     ``savefig(bbox_inches="tight")`` per format drew every figure four times (a layout pass and
     a drawing per format) and measured every text twice more for the box."""
     original_dpi = fig.dpi
@@ -127,7 +133,6 @@ def _draw_and_cut(fig, margin: float):
     nothing draws into again), and that box in inches. (None, None) when the drawing reaches the
     margin's edge (a wider margin is needed) or nothing was drawn."""
     import numpy as np
-    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.transforms import Bbox
 
     try:
@@ -211,14 +216,11 @@ def _png(rgb) -> bytes:
 # and to draw it (FT2Font._layout); shaping with the CJK font (libraqm and HarfBuzz, set up anew
 # for every call) is much of a chart's cost. The renderers below shape each line once: its size
 # is read from the layout that is then drawn, the same numbers as set_text's (the tests draw the
-# charts both ways and compare the bytes). They use matplotlib internals (FT2Font._layout,
-# RendererAgg._prepare_font and _draw_text_glyphs_and_boxes, TextToPath._get_font and
-# _get_glyph_repr); where these are missing, save_chart draws with matplotlib's own renderers.
-from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag  # noqa: E402
-from matplotlib.backends.backend_mixed import MixedModeRenderer  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa: E402
-from matplotlib.ft2font import FT2Font, LoadFlags  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
+# charts both ways and compare the bytes). They also answer Text._get_layout's question for the
+# font's ascent and descent (renderer._get_font_height_metrics) from one reading per drawing.
+# They use matplotlib internals (FT2Font._layout, RendererAgg._prepare_font and
+# _draw_text_glyphs_and_boxes, TextToPath._get_font and _get_glyph_repr); where these are
+# missing, save_chart draws with matplotlib's own renderers.
 
 SHARED_LAYOUTS = all(hasattr(owner, name) for owner, name in (
     (FT2Font, "_layout"), (RendererAgg, "_prepare_font"), (RendererAgg, "_draw_text_glyphs_and_boxes"),
