@@ -254,7 +254,7 @@ def bench_charts(repeat: int) -> tuple[list[list[str]], str]:
     ratio = new / old
     charts = runs[0]["charts"]
     rows = [[f"the {charts} charts of 和硕县 2023, PNG at 300 dpi and SVG, drawn as before (savefig per format, bbox_inches=\"tight\")", f"{old:.2f} s", "1.00", ""],
-            [f"the same {charts} charts drawn once at print resolution, PNG cut from that drawing (encoded on a second thread while the SVG is drawn), SVG drawn once in the same box",
+            [f"the same {charts} charts drawn once at print resolution, each line of text shaped once per drawing, PNG cut from that drawing (and written on a second thread while the SVG is drawn), SVG drawn once in the same box",
              f"{new:.2f} s", f"{ratio:.2f}", f"≤ 0.5: {'met' if ratio <= 0.5 else 'NOT met'}; same bytes run to run: {'yes' if same else 'no'}"]]
     return rows, ("Both ways measured alternately in the same processes, after one warm-up drawing each (fonts and glyph "
                   "caches loaded). The PNG keeps 300 dpi and is lossless (RGB, zlib level 1); it differs from before by at "
@@ -814,13 +814,18 @@ NOTES = """## Notes
   (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. The drawing has half an
   inch of margin all round, so labels reaching past the figure's edge (the evaluation types) are
   in it; only a chart drawn past that margin is drawn again, with two inches, and then in
-  matplotlib's own tight box (none of the sample's charts is). The cut is made by Pillow in C and the PNG is encoded on a second thread while
-  the SVG is drawn (zlib releases the GIL), so with a free core its encoding costs nothing. What is
-  left is matplotlib laying out and drawing text (tick labels, titles, annotations; the SVG with
-  glyphs as paths), twice per format (measured, then drawn), which both ways pay: in matplotlib
-  3.11 laying out one CJK label with Noto Sans CJK costs about 1.6 ms (0.55 ms in matplotlib 3.9,
-  measured on this machine), and a chart has some twenty texts. Half the old cost would need one
-  of the two formats dropped or a lower resolution, which the target excludes.
+  matplotlib's own tight box (none of the sample's charts is). The PNG is cut (by Pillow, in C)
+  and written (each row filtered by the row above, in numpy, then zlib) on a second thread while
+  the SVG is drawn; Pillow's PNG writer, which tries every filter on every row, took longer than
+  the SVG. What is left is matplotlib laying out and drawing text (tick labels, titles,
+  annotations; the SVG with glyphs as paths): in matplotlib 3.11 laying out one CJK label with
+  Noto Sans CJK costs about 1.6 ms (0.55 ms in matplotlib 3.9, measured on this machine), and a
+  chart has some twenty texts. Most of it is shaping (libraqm and HarfBuzz, set up anew for every
+  call, slow with the large CJK font), which matplotlib does twice per line and format: to measure
+  the line and to draw it. perflib's renderers shape each line once and read its size from the
+  layout they draw (the same numbers, so the same bytes: tests/test_charts.py compares them with
+  matplotlib's own renderers), load a glyph's metrics and outline once per process, and read the
+  font's ascent and descent once per drawing rather than for every text.
 - **Batch** (section 3). Each worker process runs one report at a time in a fresh kernel, with the
   numeric libraries single-threaded, and keeps one LibreOffice for its reports' PDFs. (Until this
   run the worker's clean-up after each report ended that LibreOffice as a leftover of the report,

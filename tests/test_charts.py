@@ -210,3 +210,105 @@ def _small_chart_png() -> bytes:
     ax.bar(["甲", "乙"], [1, 2])
     with matplotlib.rc_context(charts.STYLE):
         return charts.save_chart(fig, "t", "测试").png
+
+
+def test_each_line_of_text_is_shaped_once_and_the_charts_are_matplotlibs_own_bytes(monkeypatch):
+    """save_chart's renderers shape a line of text once and read its size from the layout they
+    draw (matplotlib 3.11 shapes it twice: to measure it and to draw it); the charts are byte for
+    byte what matplotlib's own renderers draw, mathtext and a text in a language of its own too."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.ft2font import FT2Font
+
+    from conftest import ROOT
+    from perflib import charts
+    from perflib.params import load_params
+
+    assert charts.SHARED_LAYOUTS  # the matplotlib perflib installs has what the renderers use
+    params = load_params("heshuo", 2023, ROOT)
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    charts.use_cjk_font()
+
+    def draw(odd=False):
+        with matplotlib.rc_context(charts.STYLE):
+            if not odd:
+                return [charts.monitoring_chart(figures, Printer(params.settings)),
+                        charts.evaluation_funds_chart(figures, Printer(params.settings))]
+            fig, ax = plt.subplots(figsize=(3, 2))
+            ax.bar(["甲", "乙"], [1, 2])
+            ax.set_title(r"$x^2$ 平方")
+            ax.text(0, 1, "标签", language="zh", rotation=30)
+            return [charts.save_chart(fig, "odd", "图")]
+
+    ours_odd = draw(odd=True)
+    shaped = []
+    for name in ("set_text", "_layout"):  # each shapes a line of text (libraqm, HarfBuzz)
+        def shape(font, *args, original=getattr(FT2Font, name), name=name, **kwargs):
+            shaped.append(name)
+            return original(font, *args, **kwargs)
+        monkeypatch.setattr(FT2Font, name, shape)
+    ours = draw()
+    once, shaped[:] = list(shaped), []
+    monkeypatch.setattr(charts, "SHARED_LAYOUTS", False)
+    theirs = draw()
+    assert "set_text" not in once and len(once) < 0.6 * len(shaped)
+    assert [(c.png, c.svg) for c in ours + ours_odd] == [(c.png, c.svg) for c in theirs + draw(odd=True)]
+
+
+def test_a_line_measured_from_its_layout_has_the_size_matplotlib_measures():
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ft2font import LoadFlags
+    from matplotlib.textpath import TextToPath
+
+    from perflib import charts
+
+    charts.use_cjk_font()
+    texts = ["", " ", "4", "46%", "1,234.56", "万元", "预算执行进度", "第一批\u3000（截至6月30日）", "°", "_", "‘引号’—…",
+             "AVWa fi g", " 前后有空格 ", "下级政府财政综合运行绩效评价，一个很长很长很长很长的标签"]
+    agg, text_to_path = RendererAgg(10, 10, charts.PRINT_DPI), TextToPath()
+    for size in (8, 10, 13.5):
+        prop = FontProperties(size=size)
+        for prepare, flags, at in ((lambda: agg._prepare_font(prop), get_hinting_flag(), (size, charts.PRINT_DPI)),
+                                   (lambda: text_to_path._get_font(prop), LoadFlags.NO_HINTING, (100, 72))):
+            for text in texts:
+                font = prepare()
+                font.set_text(text, 0.0, flags=flags)
+                expected = (*font.get_width_height(), font.get_descent())
+                charts._GLYPHS.clear()  # glyphs loaded now (and then, from the cache, again)
+                for _ in range(2):
+                    assert charts._line_size(prepare()._layout(text, flags), flags, at) == expected, (text, size, flags)
+
+
+def test_the_png_is_cut_and_encoded_on_the_encoding_thread(monkeypatch):
+    """The main thread draws the SVG meanwhile."""
+    import threading
+
+    from perflib import charts
+
+    threads = []
+    for name in ("_cut", "_png"):
+        def record(*args, original=getattr(charts, name)):
+            threads.append(threading.current_thread().name)
+            return original(*args)
+        monkeypatch.setattr(charts, name, record)
+    assert _small_chart_png().startswith(b"\x89PNG")
+    assert len(threads) == 2 and all(name.startswith("perflib-png") for name in threads)
+
+
+def test_the_png_writer_is_lossless_rgb_at_print_resolution():
+    """perflib writes the PNG itself (each row filtered by the row above, in numpy): Pillow reads
+    back every pixel, 300 dpi, no alpha channel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from perflib import charts
+
+    rgb = np.random.default_rng(15).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    rgb[10:20] = 255  # flat rows, as charts have
+    image = Image.open(io.BytesIO(charts._png(rgb)))
+    assert image.mode == "RGB" and np.array_equal(np.asarray(image), rgb)
+    assert tuple(round(d) for d in image.info["dpi"]) == (charts.PRINT_DPI, charts.PRINT_DPI)
