@@ -18,7 +18,12 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag  # noqa: E402
 from matplotlib.backends.backend_mixed import MixedModeRenderer  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa: E402
-from matplotlib.ft2font import FT2Font, LoadFlags  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
+
+try:  # matplotlib 3.10 and later (before, the shared layouts are not used: SHARED_LAYOUTS)
+    from matplotlib.ft2font import LoadFlags  # noqa: E402
+except ImportError:  # pragma: no cover - older matplotlib
+    LoadFlags = None
 from matplotlib.textpath import TextToPath  # noqa: E402
 
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
@@ -219,12 +224,13 @@ def _png(rgb) -> bytes:
 # charts both ways and compare the bytes). They also answer Text._get_layout's question for the
 # font's ascent and descent (renderer._get_font_height_metrics) from one reading per drawing.
 # They use matplotlib internals (FT2Font._layout, RendererAgg._prepare_font and
-# _draw_text_glyphs_and_boxes, TextToPath._get_font and _get_glyph_repr); where these are
-# missing, save_chart draws with matplotlib's own renderers.
+# _draw_text_glyphs_and_boxes, TextToPath._get_font and _get_glyph_repr, ft2font.LoadFlags,
+# FontManager._find_fonts_by_props); where these are missing, save_chart draws with matplotlib's
+# own renderers.
 
-SHARED_LAYOUTS = all(hasattr(owner, name) for owner, name in (
+SHARED_LAYOUTS = LoadFlags is not None and all(hasattr(owner, name) for owner, name in (
     (FT2Font, "_layout"), (RendererAgg, "_prepare_font"), (RendererAgg, "_draw_text_glyphs_and_boxes"),
-    (TextToPath, "_get_font"), (TextToPath, "_get_glyph_repr")))
+    (TextToPath, "_get_font"), (TextToPath, "_get_glyph_repr"), (font_manager.FontManager, "_find_fonts_by_props")))
 
 
 def _line_size(items, flags, size: tuple) -> tuple[int, int, int]:
