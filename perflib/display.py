@@ -20,7 +20,8 @@ from .narrative import load_outline
 from .outline import Part
 from .pipeline import Report
 from .render_html import render_body
-from .schema import TABLES_BY_NAME
+from .mapping import mapped_specs
+from .schema import TABLES_BY_NAME, TableSpec
 
 
 def md(text: object) -> str:
@@ -28,9 +29,10 @@ def md(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", html.escape(str(text)))
 
 
-def rows_frame(dataset: Dataset, table: str) -> pd.DataFrame:
-    """A table as the analyst knows it: Excel row numbers as index, headers in Chinese."""
-    spec = TABLES_BY_NAME[table]
+def rows_frame(dataset: Dataset, table: str, spec: TableSpec | None = None) -> pd.DataFrame:
+    """A table as the analyst knows it: Excel row numbers as index, headers in Chinese (``spec``:
+    the county's own names, params columns)."""
+    spec = spec or TABLES_BY_NAME[table]
     frame = dataset.tables[table].set_index("excel_row")
     frame.index.name = "Excel 行号"
     return frame.rename(columns={c.name: c.header for c in spec.columns}).astype(str).replace({"None": "", "nan": "", "NaN": "", "NaT": "", "<NA>": ""})
@@ -84,10 +86,11 @@ def _part_html(document: Document, section: Section) -> str:
 def show_part(report: Report, part: Part, section: Section, heading: str) -> None:
     """One part of the report for the auditor: the rows it used, its figures, its text."""
     display(Markdown(f"### {md(heading)}"))
+    specs = {spec.name: spec for spec in mapped_specs(report.params.columns)}
     for table in part.tables:
         if table in report.dataset.tables:
-            display(Markdown(f"**输入：工作表「{TABLES_BY_NAME[table].sheet}」**（{len(report.dataset.tables[table])} 行）"))
-            display(rows_frame(report.dataset, table))
+            display(Markdown(f"**输入：工作表「{specs[table].sheet}」**（{len(report.dataset.tables[table])} 行）"))
+            display(rows_frame(report.dataset, table, specs[table]))
     if part.figures:
         display(Markdown("**计算得到的数字**"))
         display(figures_table(report.figures.frame(report.document.printer, part.figures)))

@@ -19,10 +19,11 @@ import pandas as pd
 
 from . import formatting as fmt
 from .inputs import Dataset
+from .mapping import mapped_specs
 from .money import total, wan_to_yi
 from .params import STANDARD_KINDS, Params
 from .rules import compare_with_schedule, schedule_progress
-from .schema import CHECK_KINDS, PUBLICATION_STATES, REALLOCATION_DIRECTIONS, TABLES_BY_NAME
+from .schema import CHECK_KINDS, PUBLICATION_STATES, REALLOCATION_DIRECTIONS, TABLES_BY_NAME, TableSpec
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ def row_ranges(rows: Iterable[int]) -> str:
 class _Calculator:
     """Counts and sums over table rows, each recorded as a figure with its rows."""
 
-    def __init__(self, figures: Figures):
+    def __init__(self, figures: Figures, specs: dict[str, TableSpec] | None = None):
         self.figures = figures
+        self.specs = specs or TABLES_BY_NAME  # the tables as the county's export names them (params columns)
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
         self._ints: list[int] = []  # the Excel row numbers as Python ints, shared by every tuple
         self._sums: dict[tuple[str, str, int], Decimal] = {}  # by the id of the rows' shared tuple
@@ -113,13 +115,21 @@ class _Calculator:
             found = self._row_tuples[key] = tuple(map(self._ints.__getitem__, numbers.tolist()))
         return found
 
+    def sheet(self, table: str) -> str:
+        return self.specs[table].sheet
+
+    def header(self, table: str, column: str) -> str:
+        """The column's header in the county's data; an amount exported in 元 says it is divided."""
+        spec = self.specs[table].column(column)
+        return spec.header if spec.divisor == 1 else f"{spec.header}÷{spec.divisor}"
+
     def count(self, key: str, label: str, table: str, rows: pd.DataFrame, unit: str = "个") -> Figure:
-        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), "计数"))
+        return self.figures.add(Figure(key, label, len(rows), unit, fmt.COUNT, self.sheet(table), self.excel_rows(rows), "计数"))
 
     def sum_count(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str, unit: str) -> Figure:
         n = int(sum(rows[column]))
-        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows),
-                                       f"求和（{TABLES_BY_NAME[table].column(column).header}）"))
+        return self.figures.add(Figure(key, label, n, unit, fmt.COUNT, self.sheet(table), self.excel_rows(rows),
+                                       f"求和（{self.header(table, column)}）"))
 
     def total(self, table: str, rows: pd.DataFrame, column: str) -> Decimal:
         """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
@@ -130,17 +140,17 @@ class _Calculator:
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
         value = self.total(table, rows, column)
-        header = TABLES_BY_NAME[table].column(column).header
+        header = self.header(table, column)
         if yi:
-            return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, TABLES_BY_NAME[table].sheet,
+            return self.figures.add(Figure(key, label, wan_to_yi(value), "亿元", fmt.YI, self.sheet(table),
                                            self.excel_rows(rows), f"求和（{header}）÷10000"))
-        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"求和（{header}）"))
+        return self.figures.add(Figure(key, label, value, "万元", fmt.WAN, self.sheet(table), self.excel_rows(rows), f"求和（{header}）"))
 
     def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
         """How many different values a column holds (涉及部门单位N个)."""
         n = rows[column].dropna().nunique()
-        header = TABLES_BY_NAME[table].column(column).header
-        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, TABLES_BY_NAME[table].sheet, self.excel_rows(rows), f"不同值计数（{header}）"))
+        header = self.header(table, column)
+        return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, self.sheet(table), self.excel_rows(rows), f"不同值计数（{header}）"))
 
     def scalar(self, key: str, label: str, value: Any, unit: str = "") -> Figure:
         return self.figures.add(Figure(key, label, value, unit, fmt.PLAIN, "参数", (), "参数"))
@@ -152,7 +162,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     A table the county does not provide (its sheet is absent: ``validation.absent_sheets``) gives
     no figures at all, so no text can state a number for work the data does not show."""
     figures = Figures()
-    calc = _Calculator(figures)
+    calc = _Calculator(figures, {spec.name: spec for spec in mapped_specs(params.columns)})
     t = dataset.tables
     has = t.__contains__
     offset = 1 if params.timing["key_evaluations"] == "next" else 0
@@ -279,7 +289,7 @@ def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataF
     shares = largest_remainder([c.value for c in counts], total_rows.value, places)
     for i, (label, count, share) in enumerate(zip(labels, counts, shares), start=1):
         figure = calc.figures.add(Figure(f"{key}.{i}.share", f"{what}等级为“{label}”的占比", share, "%", fmt.PERCENT,
-                                         TABLES_BY_NAME[table].sheet, count.rows, "比率（最大余数法，合计100%）", decimals=places))
+                                         calc.sheet(table), count.rows, "比率（最大余数法，合计100%）", decimals=places))
         classes.append({"label": label, "count": count, "share": figure})
     calc.figures.lists["grades"][key] = classes
 
@@ -359,7 +369,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     withheld = _subset(titled, titled["publication"].isin(PUBLICATION_STATES[1:]))
     reports("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
-    sheet = TABLES_BY_NAME[table].sheet
+    sheet = calc.sheet(table)
     columns = params.key_evaluation_columns
     # the reports listed in the report's table, once each: finished, with a title, not withheld (公开, or not stated)
     if combined:
@@ -384,7 +394,7 @@ def _table_row_figures(calc: _Calculator, columns: tuple[str, ...], sheet: str, 
     objects' rows) and its number of objects, when the county's table has those columns."""
     if "评价资金" in columns and amount is not None:
         calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.amount", f"评价资金：{title}", amount, "万元",
-                                fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else "求和（评价资金(万元)）"))
+                                fmt.WAN, sheet, rows_of, "单元格" if len(rows_of) == 1 else f"求和（{calc.header('key_evaluations', 'amount')}）"))
     if "评价对象数" in columns:
         calc.figures.add(Figure(f"key_evaluations.row.{excel_row}.objects", f"评价对象数：{title}", len(rows_of), "个",
                                 fmt.COUNT, sheet, rows_of, "计数"))
@@ -427,7 +437,7 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
     # (batch, cut-off) pair's first row, not on a million rows sorted.
     pairs = rows[["excel_row", "batch", "as_of"]].drop_duplicates(["batch", "as_of"])
     order = pairs.assign(_as_of=pairs["as_of"]).sort_values(["_as_of", "excel_row"], kind="stable")
-    sheet = TABLES_BY_NAME[table].sheet
+    sheet = calc.sheet(table)
     calc.count("monitoring.projects", "项目绩效监控项目数（各批次合计）", table, rows)
     calc.amount("monitoring.amount", "项目绩效监控预算金额（各批次合计）", table, rows, "budget")
     calc.distinct("monitoring.units", "项目绩效监控涉及预算单位数", table, rows)
@@ -452,10 +462,10 @@ def _monitoring(calc: _Calculator, rows: pd.DataFrame, params: Params) -> None:
         executed = calc.amount(f"{key}.executed", f"{batch}项目绩效监控执行金额", table, part, "executed")
         ratio = executed.value / budget.value if budget.value else Decimal(0)
         progress = calc.figures.add(Figure(f"{key}.progress", f"{batch}总体执行进度", ratio, "%", fmt.PERCENT,
-                                           TABLES_BY_NAME[table].sheet, count.rows, "比率（执行金额÷预算金额）"))
+                                           calc.sheet(table), count.rows, "比率（执行金额÷预算金额）"))
         schedule = schedule_progress(as_of)
         calc.figures.add(Figure(f"{key}.schedule", f"{batch}序时进度（截至{as_of.isoformat()}）", schedule, "%",
-                                fmt.PERCENT, TABLES_BY_NAME[table].sheet, count.rows, "规则（截止日期÷全年）", decimals=2))
+                                fmt.PERCENT, calc.sheet(table), count.rows, "规则（截止日期÷全年）", decimals=2))
         batches.append({
             "label": batch, "month": month, "covers": covers, "as_of": as_of, "projects": count, "amount": budget,
             "executed": executed, "progress": progress, "schedule": calc.figures[f"{key}.schedule"],

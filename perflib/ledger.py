@@ -31,7 +31,8 @@ from .figures import Figure, Figures, row_ranges
 from .inputs import Dataset
 from .outline import Outline
 from .params import Params
-from .schema import TABLES_BY_NAME
+from .mapping import mapped_specs
+from .schema import TableSpec
 
 FIGURES_CSV = "figures.csv"
 MIME_TYPE = records.FIGURES
@@ -121,18 +122,20 @@ def build_ledger(params: Params, dataset: Dataset, figures: Figures, document: D
     add = _Recorder(ledger, document.printer).add
     for figure in figures.items.values():
         add(figure)
-    _monitoring_months(add, figures, dataset)
-    _quoted_data(add, figures, dataset)
+    specs = {spec.name: spec for spec in mapped_specs(params.columns)}  # the county's own sheet and column names
+    _monitoring_months(add, figures, specs)
+    _quoted_data(add, figures, dataset, specs)
     _quoted_params(add, params)
     _quoted_templates(add, environment(params), load_outline(params))
     _numbering(add, document)
     return ledger
 
 
-def _monitoring_months(add, figures: Figures, dataset: Dataset) -> None:
+def _monitoring_months(add, figures: Figures, specs: dict[str, TableSpec]) -> None:
     """「5、8月」 and each batch's label 「5月」: the monitoring batches as the data names them."""
     batches = figures.lists.get("monitoring.batches", [])
-    sheet = TABLES_BY_NAME["project_monitoring"].sheet
+    spec = specs["project_monitoring"]
+    sheet = spec.sheet
     rows = tuple(sorted(r for b in batches for r in b["projects"].rows))
     if batches:
         months = "、".join(str(b["month"]) for b in batches)
@@ -140,22 +143,24 @@ def _monitoring_months(add, figures: Figures, dataset: Dataset) -> None:
     for b in batches:
         if re.search(r"\d", b["label"]):
             key = f"monitoring.{b['as_of']:%Y-%m}.label"
-            add(Figure(key, "项目绩效监控批次名称（列「监控批次」）", b["label"], "", fmt.PLAIN, sheet, b["projects"].rows, HOW_QUOTED_DATA))
+            add(Figure(key, f"项目绩效监控批次名称（列「{spec.column('batch').header}」）", b["label"], "", fmt.PLAIN, sheet, b["projects"].rows, HOW_QUOTED_DATA))
 
 
-def _quoted_data(add, figures: Figures, dataset: Dataset) -> None:
+def _quoted_data(add, figures: Figures, dataset: Dataset, specs: dict[str, TableSpec]) -> None:
     """Texts from data cells that the report prints whole and that hold digits (report titles, document titles)."""
-    sheet = TABLES_BY_NAME["key_evaluations"].sheet
+    spec = specs["key_evaluations"]
+    sheet = spec.sheet
     for i, record in enumerate(figures.lists.get("key_evaluations.rows", []), start=1):
         if re.search(r"\d", str(record["title"])):
-            add(Figure(f"key_evaluations.published.{i}.title", "公开的评价报告名称（列「评价报告名称」）", record["title"], "", fmt.PLAIN, sheet,
+            add(Figure(f"key_evaluations.published.{i}.title", f"公开的评价报告名称（列「{spec.column('title').header}」）", record["title"], "", fmt.PLAIN, sheet,
                        (int(record["excel_row"]),), HOW_QUOTED_DATA))
     documents = dataset.tables.get("policy_documents")
     if documents is not None:
-        sheet = TABLES_BY_NAME["policy_documents"].sheet
+        spec = specs["policy_documents"]
+        sheet = spec.sheet
         for i, record in enumerate(documents.to_dict("records"), start=1):
             if re.search(r"\d", str(record["title"])):
-                add(Figure(f"documents.{i}.title", "制度文件名称（列「文件名称」）", record["title"], "", fmt.PLAIN, sheet, (int(record["excel_row"]),), HOW_QUOTED_DATA))
+                add(Figure(f"documents.{i}.title", f"制度文件名称（列「{spec.column('title').header}」）", record["title"], "", fmt.PLAIN, sheet, (int(record["excel_row"]),), HOW_QUOTED_DATA))
 
 
 def _params_texts(params: Params) -> Iterable[tuple[str, str]]:

@@ -87,3 +87,25 @@ def test_the_notebook_parameters_carry_the_mapping(tmp_path):
     nb = nbformat.read(ROOT / "notebooks" / "annual_report.ipynb", as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "columns = None" in code and "columns=columns" in code
+
+
+def test_figures_name_the_county_s_own_sheet_and_columns(tmp_path):
+    # the auditor finds a figure's rows in the export as it is: its sheet, its header, its unit
+    params = exported(tmp_path, MAPPING)
+    dataset, _ = load_data(params)
+    figure = compute_figures(dataset, params)["target_reviews.amount"]
+    assert figure.source == "年初预算项目" and figure.rows == (2, 3)
+    assert figure.how == "求和（年初预算数(元)÷10000）"
+    plain = make_params(tmp_path / "plain")  # without a mapping: perflib's names, as before
+    figure = compute_figures(load_data(plain)[0], plain)["target_reviews.amount"]
+    assert figure.source == "项目目标审核" and figure.how == "求和（预算金额(万元)）"
+
+
+def test_the_notebook_shows_the_rows_under_the_county_s_headers(tmp_path):
+    from perflib.display import rows_frame
+    from perflib.mapping import mapped_specs
+
+    params = exported(tmp_path, MAPPING)
+    dataset, _ = load_data(params)
+    spec = {s.name: s for s in mapped_specs(params.columns)}["project_target_reviews"]
+    assert list(rows_frame(dataset, "project_target_reviews", spec).columns[:3]) == EXPORTED_HEADERS
