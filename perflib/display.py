@@ -16,11 +16,11 @@ from .document import Document, Section
 from .findings import Finding
 from .inputs import Dataset
 from .manifest import summarize_findings
+from .mapping import mapped_tables
 from .narrative import load_outline
 from .outline import Part
 from .pipeline import Report
 from .render_html import render_body
-from .mapping import mapped_specs
 from .schema import TABLES_BY_NAME, TableSpec
 
 
@@ -86,7 +86,7 @@ def _part_html(document: Document, section: Section) -> str:
 def show_part(report: Report, part: Part, section: Section, heading: str) -> None:
     """One part of the report for the auditor: the rows it used, its figures, its text."""
     display(Markdown(f"### {md(heading)}"))
-    specs = {spec.name: spec for spec in mapped_specs(report.params.columns)}
+    specs = mapped_tables(report.params.columns)
     for table in part.tables:
         if table in report.dataset.tables:
             display(Markdown(f"**输入：工作表「{specs[table].sheet}」**（{len(report.dataset.tables[table])} 行）"))

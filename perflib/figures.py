@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import formatting as fmt
 from .inputs import Dataset
-from .mapping import mapped_specs
+from .mapping import mapped_tables
 from .money import total, wan_to_yi
 from .params import STANDARD_KINDS, Params
 from .rules import compare_with_schedule, schedule_progress
@@ -162,7 +162,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     A table the county does not provide (its sheet is absent: ``validation.absent_sheets``) gives
     no figures at all, so no text can state a number for work the data does not show."""
     figures = Figures()
-    calc = _Calculator(figures, {spec.name: spec for spec in mapped_specs(params.columns)})
+    calc = _Calculator(figures, mapped_tables(params.columns))
     t = dataset.tables
     has = t.__contains__
     offset = 1 if params.timing["key_evaluations"] == "next" else 0

@@ -31,7 +31,7 @@ from .figures import Figure, Figures, row_ranges
 from .inputs import Dataset
 from .outline import Outline
 from .params import Params
-from .mapping import mapped_specs
+from .mapping import mapped_tables
 from .schema import TableSpec
 
 FIGURES_CSV = "figures.csv"
@@ -122,7 +122,7 @@ def build_ledger(params: Params, dataset: Dataset, figures: Figures, document: D
     add = _Recorder(ledger, document.printer).add
     for figure in figures.items.values():
         add(figure)
-    specs = {spec.name: spec for spec in mapped_specs(params.columns)}  # the county's own sheet and column names
+    specs = mapped_tables(params.columns)  # the county's own sheet and column names
     _monitoring_months(add, figures, specs)
     _quoted_data(add, figures, dataset, specs)
     _quoted_params(add, params)

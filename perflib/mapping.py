@@ -90,6 +90,11 @@ def mapped_specs(mapping: Mapping[str, Mapping[str, Any]], specs: Iterable[Table
     return result
 
 
+def mapped_tables(mapping: Mapping[str, Mapping[str, Any]]) -> dict[str, TableSpec]:
+    """``mapped_specs`` by perflib's table name: where a figure's rows are, in the county's own names."""
+    return {spec.name: spec for spec in mapped_specs(mapping)}
+
+
 # -- suggestions for perflib check ---------------------------------------------------------------
 
 _UNIT_IN_HEADER = re.compile(r"[（(]\s*(万元|元)\s*[)）]")
