@@ -12,6 +12,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from . import distinct
 from .figures import Figures
 from .findings import Finding
 from .inputs import Dataset, normalize_header
@@ -218,7 +219,7 @@ def _rates_agree(dataset: Dataset) -> list[Finding]:
 def _one_publication_per_report(dataset: Dataset) -> list[Finding]:
     """Rows sharing a report title (one report on several 评价对象) are published or withheld together."""
     frame = dataset.tables.get("key_evaluations")
-    if frame is None or len(set(frame["title"].to_numpy())) == len(frame):  # one row per report: nothing to compare
+    if frame is None or distinct.no_repeats(frame["title"]):  # one row per report: nothing to compare
         return []
     spec = TABLES_BY_NAME["key_evaluations"]
     first: dict[str, tuple[str, int]] = {}

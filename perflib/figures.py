@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import formatting as fmt
+from . import distinct, formatting as fmt
 from .inputs import Dataset
 from .mapping import mapped_tables
 from .money import total, wan_to_yi
@@ -100,7 +100,7 @@ class _Calculator:
         self.figures = figures
         self.specs = specs or TABLES_BY_NAME  # the tables as the county's export names them (params columns)
         self._row_tuples: dict[bytes, tuple[int, ...]] = {}
-        self._ints: list[int] = []  # the Excel row numbers as Python ints, shared by every tuple
+        self._ints = np.empty(0, dtype=object)  # the Excel row numbers as Python ints, shared by every tuple
         self._sums: dict[tuple[str, str, int], Decimal] = {}  # by the id of the rows' shared tuple
 
     def excel_rows(self, rows: pd.DataFrame) -> tuple[int, ...]:
@@ -111,8 +111,8 @@ class _Calculator:
         found = self._row_tuples.get(key)
         if found is None:
             if len(numbers) and numbers.max() >= len(self._ints):
-                self._ints = list(range(int(numbers.max()) + 1))
-            found = self._row_tuples[key] = tuple(map(self._ints.__getitem__, numbers.tolist()))
+                self._ints = np.fromiter(range(int(numbers.max()) + 1), dtype=object)
+            found = self._row_tuples[key] = tuple(self._ints.take(numbers).tolist())
         return found
 
     def sheet(self, table: str) -> str:
@@ -148,7 +148,7 @@ class _Calculator:
 
     def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
         """How many different values a column holds (涉及部门单位N个)."""
-        n = rows[column].dropna().nunique()
+        n = distinct.count(rows[column])
         header = self.header(table, column)
         return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, self.sheet(table), self.excel_rows(rows), f"不同值计数（{header}）"))
 
@@ -363,7 +363,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are
     # the distinct titles of finished rows; objects, amounts and grades stay per row.
     titled = _subset(done, done["title"].notna())
-    combined = not titled["title"].is_unique
+    combined = not distinct.no_repeats(titled["title"])
     reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
     reports("key_evaluations.reports", "形成评价报告数", titled)
     withheld = _subset(titled, titled["publication"].isin(PUBLICATION_STATES[1:]))

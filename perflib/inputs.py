@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from . import cells, safety
+from . import cells, distinct, safety
 from .findings import Finding
 from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
@@ -492,7 +492,10 @@ def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: di
     return [i for i in range(header_row, sheet.n_rows) if i not in dropped]
 
 
-_DOUBTFUL_CELL = re.compile(r"(?:\A|\x00)(?:[\s\x00]|\Z)")  # a blank cell, or one starting with a space
+# A blank cell, or one starting with a space, after the first: a pattern led by a literal (\x00),
+# which the regex engine finds with a fast scan (ten times faster than one led by a group).
+_DOUBTFUL_CELL = re.compile(r"\x00[\s\x00]")
+_DOUBTFUL_FIRST = re.compile(r"[\s\x00]")
 
 
 def _plainly_data(cells_: list[Any]) -> bool:
@@ -502,7 +505,8 @@ def _plainly_data(cells_: list[Any]) -> bool:
         joined = "\x00".join(cells_)
     except TypeError:  # numbers or blanks (None) among the cells
         return False
-    return "计" not in joined and not _DOUBTFUL_CELL.search(joined)
+    return ("计" not in joined and not joined.endswith("\x00") and not _DOUBTFUL_FIRST.match(joined)
+            and not _DOUBTFUL_CELL.search(joined) and bool(joined))
 
 
 def _column_cells(sheet: Sheet, keep: range | list[int], position: int | None) -> list[Any]:
@@ -547,9 +551,9 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     # are walked, in order, to name the first occurrence of each. A blank in a ``key_blank_ok``
     # field is a value of its own (one report title twice without 评价对象 is a repeat).
     # one key field alone differs on every row (the last, or a report title when 评价对象 is left
-    # blank): no key repeats (a set of the column's objects is a third faster than pandas' hash
-    # table of them, and counts None once, as is_unique)
-    if any(len(set(table[k].to_numpy())) == len(table) for k in reversed(spec.key)):
+    # blank): no key repeats. A blank in a needed field takes its row out of the search; in a
+    # ``key_blank_ok`` field it is a value, which two blanks repeat.
+    if any(distinct.no_repeats(table[k]) and (k not in spec.key_blank_ok or table[k].isna().sum() < 2) for k in reversed(spec.key)):
         return []
     keys = table[list(spec.key)].astype(object)
     needed = [k for k in spec.key if k not in spec.key_blank_ok]

@@ -125,6 +125,15 @@ def test_only_plain_first_cells_skip_the_row_by_row_look():
         assert not _plainly_data(doubtful), doubtful
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("项目计 \u3000\t\n\x00a1"), max_size=4), max_size=6))
+def test_plain_first_cells_are_told_as_one_cell_at_a_time_would(first_cells):
+    # the joined search against the definition: text, not blank, no leading space, no 计
+    one_at_a_time = bool(first_cells) and all(c and not c[0].isspace() and "计" not in c for c in first_cells)
+    if not any("\x00" in c for c in first_cells):  # NUL is the joining character
+        assert _plainly_data(first_cells) == one_at_a_time, first_cells
+
+
 def test_a_totals_row_and_a_blank_row_are_still_left_out_of_a_csv(tmp_path):
     rows = monitoring_rows(5)
     rows[2] = ["", "", "", "", "", ""]
