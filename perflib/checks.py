@@ -172,7 +172,7 @@ def _one_as_of_per_batch(dataset: Dataset) -> list[Finding]:
     frame = dataset.tables.get("project_monitoring")
     if frame is None:
         return []
-    pairs = frame[["batch", "as_of"]].dropna().drop_duplicates()
+    pairs = frame[["batch", "as_of"]].drop_duplicates().dropna()  # the few distinct pairs, then their blanks
     if pairs["batch"].is_unique:  # one cut-off per batch
         return []
     spec = TABLES_BY_NAME["project_monitoring"]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import cells, distinct, safety
+from .coded import CodedCells, RowsOf, spread_values
 from .findings import Finding
 from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
@@ -53,12 +54,13 @@ class Sheet:
     delimiter_note: str | None = None  # a CSV separated by ";" or tabs (W240)
     uncached: tuple[tuple[int, int, str], ...] = ()  # formula cells without a value: (Excel row, column index, formula) (E174)
     title: str = ""  # the name as written, when it differs from ``name`` (two sheets alike once trimmed)
-    loader: Callable[[], list[list[Any]]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
+    loader: Callable[[TableSpec | None], list[Any]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
 
-    def load(self) -> "Sheet":
-        """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``)."""
+    def load(self, spec: TableSpec | None = None) -> "Sheet":
+        """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``); read
+        for ``spec``, a CSV's columns whose cells repeat (``Column.repeats``) come as ``CodedCells``."""
         if self.loader is not None:
-            self.columns, self.loader = self.loader(), None
+            self.columns, self.loader = self.loader(spec), None
         return self
 
     @property
@@ -158,7 +160,7 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
             continue
         noted = sheet.encoding_note
         try:
-            table, table_findings = typed_table(spec, sheet.load())
+            table, table_findings = typed_table(spec, sheet.load(spec))
             if sheet.encoding_note != noted:  # found GB18030 only past the head of a large file
                 findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
         except UnicodeDecodeError as exc:  # a large CSV not UTF-8 past the head checked first
@@ -279,16 +281,31 @@ def _csv_sheet(path: Path, label: str, lazy: bool = False) -> Sheet:
     return sheet if lazy else sheet.load()
 
 
-def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str) -> list[list[Any]]:
+def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str, spec: TableSpec | None = None) -> list[Any]:
     """The cells of a CSV sheet; a large file taken for UTF-8 on its head but not UTF-8 further
     on is read as GB18030 (its sheet then gets the note of W203), else refused (E100)."""
+    coded = partial(_repeating_positions, spec) if spec is not None else None
     try:
-        return _csv_columns(data, encoding, separator, sheet.file)
+        return _csv_columns(data, encoding, separator, sheet.file, coded)
     except UnicodeDecodeError:
         if encoding != CSV_ENCODINGS[0][0]:
             raise
     encoding, sheet.encoding_note = CSV_ENCODINGS[1]
-    return _csv_columns(data, encoding, separator, sheet.file)
+    return _csv_columns(data, encoding, separator, sheet.file, coded)
+
+
+def _repeating_positions(spec: TableSpec, head: list[list[Any]]) -> set[int]:
+    """Where the columns of ``spec`` whose cells repeat are, going by the header among the first
+    rows: those are read as their distinct cells. A wrong guess costs only speed."""
+    rows = [(n, values) for n, values in enumerate(head, start=1) if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
+    if not rows:
+        return set()
+    header = rows[_header_row(spec, rows)][1]
+    positions: dict[str, int] = {}
+    for i, value in enumerate(header):
+        if not cells.blank(value):
+            positions.setdefault(normalize_header(value), i)
+    return {positions[h] for c in spec.columns if c.repeats and (h := normalize_header(c.header)) in positions}
 
 
 def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
@@ -297,9 +314,11 @@ def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
     return error
 
 
-def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "") -> list[list[Any]]:
+def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "",
+                 coded: Callable[[list[list[Any]]], set[int]] | None = None) -> list[Any]:
     """The cells of a CSV file, column by column, every cell text ("" when blank, which
-    ``cells.blank`` knows), so that parsing is ours."""
+    ``cells.blank`` knows), so that parsing is ours. ``coded``: given the first rows, the
+    columns to read as their distinct cells (``CodedCells``: a list of cells for every other use)."""
     # pandas' C parser reads columns straight away from UTF-8 bytes (a file in UTF-8 as it is;
     # not a StringIO: pandas would feed a text handle to the parser through a wrapper whose reads
     # grow with the file, 16x the time for 10x the rows at a million rows). Rows of unequal length
@@ -315,9 +334,17 @@ def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "") ->
     try:
         # dtype object: the cells as Python strings, whatever pandas' default string storage (with
         # pyarrow installed, pandas 3 keeps str columns in Arrow, and taking them out is 8x slower)
-        frame = pd.read_csv(io.BytesIO(utf8), encoding="utf-8", header=None, dtype=object, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c", sep=separator)
-        return [frame[c].tolist() for c in frame.columns]
+        read = partial(pd.read_csv, encoding="utf-8", header=None, keep_default_na=False, na_filter=False,
+                       skip_blank_lines=False, engine="c", sep=separator)
+        dtype: Any = object
+        if coded is not None:
+            head = read(io.BytesIO(utf8), dtype=object, nrows=HEADER_SEARCH_ROWS * 4)
+            repeating = coded([list(row) for row in zip(*(head[c].tolist() for c in head.columns))])
+            # every column named (a defaultdict would give pandas' str dtype, not object)
+            dtype = {i: "category" if i in repeating else object for i in range(len(head.columns))}
+        frame = read(io.BytesIO(utf8), dtype=dtype)
+        return [CodedCells.from_categorical(frame[c]) if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c].tolist()
+                for c in frame.columns]
     except UnicodeDecodeError:
         raise _undecodable(data, label) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
@@ -408,14 +435,8 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         raws = _column_cells(sheet, keep, position)
         if position is not None and position > 0:  # the cells as read go as soon as they are typed (column 0 gives n_rows)
             sheet.columns[position] = []
-        parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
-        if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
-            parsed = [None if value is None else value / column.divisor for value in parsed]
+        parsed, errors, applied, refused, cleaned, has_blank = _typed_cells(column, raws)
         at = dict(column=column.header, **where)
-        if column.kind in TEXT_KINDS:  # the other kinds parse to numbers and dates, never text
-            parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
-        else:
-            refused, cleaned = [], []
         for i, code, message in refused:
             findings.append(Finding(code, message, row=excel_rows[i], value=safety.visible(parsed[i]), expected="不含不可见控制字符的文字", **at))
         if cleaned:
@@ -429,9 +450,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
             failed = {i for i, _ in errors}
             if formulas:
                 failed |= {i for i, row in enumerate(excel_rows) if (row, position) in formulas}
-            # Not ``None in parsed``: that compares every Decimal with None through Decimal.__eq__
-            # and the numbers ABCs (a quarter of the load time of a million rows).
-            if any(map(operator.is_, parsed, repeat(None))):
+            if has_blank:
                 for i, value in enumerate(parsed):
                     if value is None and i not in failed:
                         findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
@@ -449,9 +468,34 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     return table, findings
 
 
-def _object_column(values: list[Any]) -> pd.Series:
+def _object_column(values: list[Any] | np.ndarray) -> pd.Series:
     """A column of Python objects (text, Decimal, dates, None) as they are, without inference."""
-    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
+    if not isinstance(values, np.ndarray):
+        values = np.fromiter(values, dtype=object, count=len(values))
+    return pd.Series(values, dtype=object, copy=False)
+
+
+def _typed_cells(column: Column, raws: list[Any] | CodedCells) -> tuple[Any, list, list, list, list, bool]:
+    """One column's cells parsed (``cells.parse_column``) and, for text, scanned (``safety.scan_column``):
+    (values, errors, notes applied, refused, cleaned, whether a value is blank), each by row index.
+    Coded cells are typed once per distinct cell, and what each gave is spread to its rows."""
+    if isinstance(raws, CodedCells):
+        coded = raws.used()
+        values, errors, applied, refused, cleaned, has_blank = _typed_cells(column, coded.distinct)
+        rows = RowsOf(coded.codes, len(coded.distinct))
+        refused = [(i, code, message) for i, (code, message) in rows.spread((k, (code, message)) for k, code, message in refused)]
+        cleaned = [i for i, _ in rows.spread((k, None) for k in cleaned)]
+        return (spread_values(values, coded.codes), rows.spread(errors), rows.spread(applied), refused, cleaned, has_blank)
+    parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
+    if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
+        parsed = [None if value is None else value / column.divisor for value in parsed]
+    if column.kind in TEXT_KINDS:  # the other kinds parse to numbers and dates, never text
+        parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
+    else:
+        refused, cleaned = [], []
+    # Not ``None in parsed``: that compares every Decimal with None through Decimal.__eq__
+    # and the numbers ABCs (a quarter of the load time of a million rows).
+    return parsed, errors, applied, refused, cleaned, any(map(operator.is_, parsed, repeat(None)))
 
 
 def _headers_twice(spec: TableSpec, header: list[Any], header_row: int, where: dict) -> list[Finding]:
@@ -476,7 +520,7 @@ def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: di
     reported as W202) are left out. Decided on the first column where it is plain text, so that a
     million rows cost two passes over one list."""
     first_column = sheet.columns[0][header_row:] if sheet.columns else []
-    if _plainly_data(first_column):
+    if _plainly_data(first_column.used().distinct if isinstance(first_column, CodedCells) and len(first_column) else first_column):
         return range(header_row, sheet.n_rows)
     doubtful = [i for i, v in enumerate(first_column, header_row) if not (type(v) is str and v and not v[0].isspace()) or "计" in v]
     dropped = set()
@@ -516,6 +560,8 @@ def _column_cells(sheet: Sheet, keep: range | list[int], position: int | None) -
     column = sheet.columns[position]
     if isinstance(keep, range):
         return column[keep.start:keep.stop]
+    if isinstance(column, CodedCells):
+        return column.take(keep)
     return [column[i] for i in keep]
 
 
