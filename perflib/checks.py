@@ -121,7 +121,10 @@ def _evaluation_states(dataset: Dataset) -> list[Finding]:
         return []
     frame = dataset.tables["key_evaluations"]
     in_progress = frame["status"] == "进行中"
-    if not ((in_progress & (frame["grade"].notna() | frame["score"].notna())) | (~in_progress & frame["title"].isna())).any():
+    if not in_progress.any():  # all finished (the usual case): only titles to look at
+        if not frame["title"].isna().any():
+            return []
+    elif not ((in_progress & (frame["grade"].notna() | frame["score"].notna())) | (~in_progress & frame["title"].isna())).any():
         return []
     spec, where = TABLES_BY_NAME["key_evaluations"], _where(dataset, "key_evaluations")
     found = []

@@ -25,9 +25,14 @@ class CodedCells(Sequence):
         self.distinct = distinct
 
     @classmethod
-    def from_categorical(cls, column: pd.Series) -> "CodedCells":
+    def from_categorical(cls, column: pd.Series) -> "CodedCells | list[Any]":
+        """pandas' categories; a column with a missing cell (code -1, which pandas' reader does not
+        give without NA filtering) as the list of its cells."""
         array = column.array  # pandas.Categorical
-        return cls(np.asarray(array.codes), array.categories.tolist())
+        codes = np.asarray(array.codes)
+        if len(codes) and codes.min() < 0:
+            return column.tolist()
+        return cls(codes, array.categories.tolist())
 
     def __len__(self) -> int:
         return len(self.codes)
