@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import cells, safety
+from .amounts import AmountArray, money_column
 from .findings import Finding
 from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
@@ -345,7 +346,8 @@ def _separator(text: str) -> tuple[str, str | None]:
 
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
-    return pd.DataFrame({"excel_row": pd.Series(dtype="int64"), **{c.name: pd.Series(dtype=object) for c in spec.columns}})
+    return pd.DataFrame({"excel_row": pd.Series(dtype="int64"),
+                         **{c.name: money_column([]) if c.kind == "money" else pd.Series(dtype=object) for c in spec.columns}})
 
 
 def _header_row(spec: TableSpec, rows: list[tuple[int, list[Any]]]) -> int:
@@ -429,15 +431,13 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
             failed = {i for i, _ in errors}
             if formulas:
                 failed |= {i for i, row in enumerate(excel_rows) if (row, position) in formulas}
-            # Not ``None in parsed``: that compares every Decimal with None through Decimal.__eq__
-            # and the numbers ABCs (a quarter of the load time of a million rows).
-            if any(map(operator.is_, parsed, repeat(None))):
-                for i, value in enumerate(parsed):
-                    if value is None and i not in failed:
-                        findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
+            for i in _blank_positions(parsed):
+                if i not in failed:
+                    findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
         for i, note in applied:
             notes[(column.header, note)].append(excel_rows[i])
-        columns[column.name] = _object_column(parsed)  # each column's list goes as soon as it is a column
+        # each column's list goes as soon as it is a column
+        columns[column.name] = money_column(parsed) if column.kind == "money" else _object_column(parsed)
         del raws, parsed
     for (header_text, note), note_rows in notes.items():
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
@@ -447,6 +447,17 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     table = pd.DataFrame(columns, copy=False) if excel_rows else empty_table(spec)
     findings.extend(_duplicates(spec, table, where))
     return table, findings
+
+
+def _blank_positions(values: list[Any] | AmountArray) -> list[int]:
+    """Where a parsed column is blank (None)."""
+    if isinstance(values, AmountArray):
+        return np.flatnonzero(values.isna()).tolist()
+    # Not ``None in values``: that compares every Decimal with None through Decimal.__eq__
+    # and the numbers ABCs (a quarter of the load time of a million rows).
+    if not any(map(operator.is_, values, repeat(None))):
+        return []
+    return [i for i, value in enumerate(values) if value is None]
 
 
 def _object_column(values: list[Any]) -> pd.Series:
