@@ -25,14 +25,18 @@ same exponent (the smallest among the addends and 0). Comparisons and sums align
 to one exponent in int64 when the largest coefficient, the exponent spread and (for sums) the
 count bound the result below 2**63; otherwise they are done the ``Decimal`` way, on Python
 objects. Money never becomes a binary float: ``astype`` to a number is refused.
+
+Reading. ``parse_plain`` reads a column of plain texts (``-?digits(.digits)?``) joined by
+newlines in numpy, with no Python object per cell, exactly as ``Decimal(text)`` reads each: the
+clean CSV cells of ``cells`` come this way. A list of Decimals (the cell-by-cell reading of odd
+cells, spreadsheet numbers) goes through the same reading of their texts, and the few whose text is
+not plain (``7.5E+3``, a blank) are set one by one.
 """
 from __future__ import annotations
 
 import numbers
 import operator
-import re
 from decimal import Decimal
-from itertools import repeat
 from typing import Any, Iterable
 
 import numpy as np
@@ -87,7 +91,8 @@ def _cell(value: Any) -> tuple[int, int]:
     return coefficient, exponent
 
 
-_PLAIN_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+_NOT_PLAIN = np.ones(256, np.bool_)  # the bytes of a Decimal's text other than those of -12.50 (and newlines)
+_NOT_PLAIN[np.frombuffer(b"0123456789.-\n", dtype=np.uint8)] = False
 _CHUNK = 1 << 16  # cells parsed at a time: numpy's temporaries stay a few MB
 
 
@@ -136,7 +141,7 @@ def _parse_chunk(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tup
 
 
 def _decimal(coefficient: int, exponent: int) -> Decimal:
-    return Decimal(f"{coefficient}E{exponent}")  # exact: the coefficient has at most 19 digits
+    return Decimal(coefficient).scaleb(exponent)  # exact: the coefficient has at most 19 digits
 
 
 class AmountArray(ExtensionArray):
@@ -158,21 +163,23 @@ class AmountArray(ExtensionArray):
         values = scalars if isinstance(scalars, list) else list(scalars)
         if not set(map(type, values)) <= {Decimal, int, type(None)}:  # pandas' NA, NaN, numpy ints: cell by cell
             return cls._from_cells(values, range(len(values)))
-        # Each Decimal's text is plain (-12.50) unless it has letters (7.5E+3, NaN); the plain ones
-        # are read from the column's text in numpy, the others cell by cell.
+        if not values:
+            return cls._from_cells([], ())
+        # Each Decimal's text is plain (-12.50) unless it has letters (7.5E+3, NaN; None for a
+        # blank): the plain ones are read from the column's text in numpy, the others cell by cell.
         texts = list(map(str, values))
-        joined = "\n".join(texts).replace("None", "0").encode("ascii")  # "None" is in no amount's text
-        odd = range(0)
-        if joined.translate(None, b"0123456789.-\n"):
-            odd = [i for i, text in enumerate(texts) if not _PLAIN_TEXT.fullmatch(text)]
+        joined = "\n".join(texts).encode("ascii")
+        data = np.frombuffer(joined, dtype=np.uint8)
+        odd = np.flatnonzero(_NOT_PLAIN[data])
+        if len(odd):
+            odd = np.unique(np.searchsorted(np.flatnonzero(data == ord("\n")), odd)).tolist()  # their cells
             for i in odd:
                 texts[i] = "0"
             joined = "\n".join(texts).encode("ascii")
-        plain = parse_plain(joined, len(texts)) if texts else cls._from_cells([], ())
+        plain = parse_plain(joined, len(texts))
         if plain is None:  # past 18 digits, or a negative zero: cell by cell, each checked
             return cls._from_cells(values, range(len(values)))
-        plain._mask = np.fromiter(map(operator.is_, values, repeat(None)), dtype=np.bool_, count=len(values))
-        return plain._with_cells(values, odd) if odd else plain
+        return plain._with_cells(values, odd)
 
     @classmethod
     def _from_cells(cls, values: list, where: Iterable[int]) -> "AmountArray":
@@ -237,7 +244,7 @@ class AmountArray(ExtensionArray):
 
     def tolist(self) -> list:
         blank = self._mask.tolist()
-        return [None if b else _decimal(c, e) for c, e, b in zip(self._coefficients.tolist(), self._exponents.tolist(), blank)]
+        return [None if b else Decimal(c).scaleb(e) for c, e, b in zip(self._coefficients.tolist(), self._exponents.tolist(), blank)]
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != object:
