@@ -173,6 +173,18 @@ def test_pandas_operations_keep_every_cell():
         frame.assign(amount=object_column(CELLS)).set_index("excel_row").astype(str).replace({"None": "", "nan": ""}))
 
 
+def test_cells_set_sorted_and_pickled_keep_their_exponents():
+    import pickle
+
+    column = money_column([Decimal("1.50"), None, Decimal("3")])
+    column.iloc[0] = Decimal("2.50")
+    column[column.isna()] = Decimal("0.0")
+    assert strs(column) == ["2.50", "0.0", "3"] and column.dtype == AmountDtype()
+    assert strs(column.where(column > Decimal("1"), None)) == ["2.50", None, "3"]
+    assert strs(column.sort_values()) == ["0.0", "2.50", "3"] and strs([column.min(), column.max(), column.sum()]) == ["0.0", "3", "5.50"]
+    assert strs(pickle.loads(pickle.dumps(column))) == strs(column)
+
+
 def test_a_typed_table_holds_its_amounts_in_an_amount_column(tmp_path):
     from perflib.params import load_params
     from perflib.validation import load_data
