@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from .amounts import AmountArray, parse_plain
 from .money import MAX_DECIMALS, decimals_of
 
 WAN = Decimal(10000)
@@ -275,23 +276,38 @@ _NOT_AMOUNT_BYTES = re.compile(rb"\.(?:\d{5}|\d*\.)")  # past four decimals, or 
 
 
 def _all_clean_amounts(raws: list[str]) -> bool:
-    """Whether every cell matches ``_CLEAN_AMOUNT`` (digits, and one point with one to four
-    decimals), decided on the column joined by newlines: only ASCII digits, points and newlines,
-    a newline only between cells, no empty cell, no point at a cell's edge, none of
-    ``_NOT_AMOUNT_BYTES``. A few passes of C over the bytes instead of a regex call per cell (a
-    third of the typing of a million amounts)."""
+    """Whether every cell matches ``_CLEAN_AMOUNT`` (digits, and one point with one to four decimals)."""
+    return _clean_amounts_joined(raws) is not None
+
+
+def _clean_amounts_joined(raws: list[str]) -> bytes | None:
+    """The column joined by newlines, as ASCII bytes, when every cell matches ``_CLEAN_AMOUNT``;
+    else None. Decided on the joined bytes: only ASCII digits, points and newlines, a newline only
+    between cells, no empty cell, no point at a cell's edge, none of ``_NOT_AMOUNT_BYTES``. A few
+    passes of C over the bytes instead of a regex call per cell (a third of the typing of a
+    million amounts); the same bytes are then read in numpy (``amounts.parse_plain``)."""
     try:
         joined = "\n".join(raws).encode("ascii")
     except UnicodeEncodeError:
-        return False
-    return not (not joined or joined.translate(None, b"0123456789.\n") or joined.count(b"\n") != len(raws) - 1
-                or joined[:1] in b".\n" or joined[-1:] in b".\n" or b"\n\n" in joined or b"\n." in joined or b".\n" in joined
-                or _NOT_AMOUNT_BYTES.search(joined))
+        return None
+    clean = not (not joined or joined.translate(None, b"0123456789.\n") or joined.count(b"\n") != len(raws) - 1
+                 or joined[:1] in b".\n" or joined[-1:] in b".\n" or b"\n\n" in joined or b"\n." in joined or b".\n" in joined
+                 or _NOT_AMOUNT_BYTES.search(joined))
+    return joined if clean else None
 
 
-def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | None:
-    """A whole column of clean text cells (a CSV, say) parsed by C-level maps; None if any cell
-    is not clean, and the column then goes cell by cell."""
+def _clean_amounts(raws: list[str]) -> AmountArray | list[Decimal] | None:
+    """A column of clean amounts: in numpy, or as Decimals when a cell has more than 18 digits."""
+    joined = _clean_amounts_joined(raws)
+    if joined is None:
+        return None
+    parsed = parse_plain(joined, len(raws))
+    return list(map(Decimal, raws)) if parsed is None else parsed
+
+
+def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | AmountArray | None:
+    """A whole column of clean text cells (a CSV, say) parsed by C-level maps (amounts in numpy:
+    an ``AmountArray``); None if any cell is not clean, and the column then goes cell by cell."""
     try:
         if not any(raws):  # every cell "" (an optional column left empty): nothing to parse
             values = [None] * len(raws)
@@ -302,7 +318,7 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
         elif kind == "choice":
             values = list(raws) if set(raws) <= set(choices) else None
         elif kind == "money":
-            values = list(map(Decimal, raws)) if _all_clean_amounts(raws) else None
+            values = _clean_amounts(raws)
         elif kind == "date":
             values = _by_distinct(raws, _ISO_DATE, dt.date.fromisoformat)
         elif kind == "count":
@@ -318,8 +334,9 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | N
     return values
 
 
-def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any], list[tuple[int, CellError]], list[tuple[int, str]]]:
-    """Every cell of one column: values (None where blank or wrong), errors and notes by position."""
+def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any] | AmountArray, list[tuple[int, CellError]], list[tuple[int, str]]]:
+    """Every cell of one column: values (None where blank or wrong), errors and notes by position.
+    A clean money column's values are an ``AmountArray`` (a sequence of Decimals), others a list."""
     bulk = _bulk(kind, raws, choices) if raws and type(raws[0]) is str else None
     if bulk is not None:
         return bulk, [], []

@@ -161,7 +161,8 @@ def _executed_within_budget(dataset: Dataset) -> list[Finding]:
     if frame is None:
         return []
     both = (frame["budget"].notna() & frame["executed"].notna()).to_numpy()
-    if not (frame["executed"].to_numpy()[both] > frame["budget"].to_numpy()[both]).any():  # Decimal comparisons, in C
+    # amount columns compare in numpy (perflib.amounts); an object column of Decimals, in C
+    if not (frame["executed"].array[both] > frame["budget"].array[both]).any():
         return []
     spec = TABLES_BY_NAME["project_monitoring"]
     found = []
