@@ -490,15 +490,16 @@ def _object_column(values: list[Any] | np.ndarray) -> pd.Series:
 
 def _typed_cells(column: Column, raws: list[Any] | CodedCells) -> tuple[Any, list, list, list, list, list[int]]:
     """One column's cells parsed (``cells.parse_column``) and, for text, scanned (``safety.scan_column``):
-    (values, errors, notes applied, refused, cleaned, blanks), each by row index. Coded cells are
-    typed once per distinct cell, and what each gave is spread to its rows."""
+    (values, errors, notes applied, refused, cleaned, blanks), each by row index; the blanks of a
+    required column only (an optional one may be blank on every row). Coded cells are typed once
+    per distinct cell, and what each gave is spread to its rows."""
     if isinstance(raws, CodedCells):
         coded = raws.used()
         values, errors, applied, refused, cleaned, blanks = _typed_cells(column, coded.distinct)
         rows = RowsOf(coded.codes, len(coded.distinct))
         refused = [(i, code, message) for i, (code, message) in rows.spread((k, (code, message)) for k, code, message in refused)]
         cleaned = [i for i, _ in rows.spread((k, None) for k in cleaned)]
-        blanks = [i for i, _ in rows.spread((k, None) for k in blanks)]
+        blanks = np.flatnonzero(np.isin(coded.codes, blanks)).tolist() if blanks else []
         return (spread_values(list(values), coded.codes), rows.spread(errors), rows.spread(applied), refused, cleaned, blanks)
     parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
     if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
@@ -507,7 +508,7 @@ def _typed_cells(column: Column, raws: list[Any] | CodedCells) -> tuple[Any, lis
         parsed, refused, cleaned = safety.scan_column(parsed)  # control, bidi (E153, E154), zero-width (W230)
     else:
         refused, cleaned = [], []
-    return parsed, errors, applied, refused, cleaned, _blank_positions(parsed)
+    return parsed, errors, applied, refused, cleaned, _blank_positions(parsed) if column.required else []
 
 
 def _headers_twice(spec: TableSpec, header: list[Any], header_row: int, where: dict) -> list[Finding]:
