@@ -336,9 +336,9 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     with_amount = has_amount.any()
     # 评价资金 sums are over the rows that state an amount (a blank one among them is a warning, W260)
     funded = _subset(rows, has_amount)
-    funded_by_type = _groups(funded[["excel_row", "_type", "amount"]], "_type") if with_amount else {}
     types, funds = [], []
     by_type = _groups(rows[["excel_row", "_type", "amount"]], "_type")
+    funded_by_type = (by_type if funded is rows else _groups(funded[["excel_row", "_type", "amount"]], "_type")) if with_amount else {}
     for i, kind in enumerate(params.evaluation_types, start=1):
         of_type = by_type.get(kind.name, rows.iloc[:0])
         count = calc.count(f"key_evaluations.type.{i}", f"评价对象数：{kind.name}", table, of_type, unit=kind.measure)
@@ -353,7 +353,9 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     for i, standard in enumerate(STANDARD_KINDS, start=1):
         names = {t.name for t in params.evaluation_types if t.kind == standard}
         if names:
-            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, _subset(rows, rows["_type"].isin(names)))
+            present = [name for name in by_type if name in names]  # the rows of one type were grouped above
+            of_kind = by_type[present[0]] if len(present) == 1 else _subset(rows, rows["_type"].isin(names)) if present else rows.iloc[:0]
+            calc.count(f"key_evaluations.standard.{i}", f"评价对象数（中发〔2018〕34号：{standard}）", table, of_kind)
     if with_amount:
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, funded, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, funded)
@@ -366,7 +368,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     combined = not distinct.no_repeats(titled["title"])
     reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
     reports("key_evaluations.reports", "形成评价报告数", titled)
-    withheld = _subset(titled, titled["publication"].isin(PUBLICATION_STATES[1:]))
+    not_public = titled["publication"].isin(PUBLICATION_STATES[1:])
+    withheld = _subset(titled, not_public)
     reports("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)
     sheet = calc.sheet(table)
@@ -381,7 +384,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
             _table_row_figures(calc, columns, sheet, record["excel_row"], record["title"], record["amount"], record["excel_rows"])
         return
     # one row per report (the usual case, and a million rows at scale): records made when read
-    published = _subset(titled, ~titled["publication"].isin(PUBLICATION_STATES[1:]))
+    published = _subset(titled, ~not_public)
     calc.figures.lists["key_evaluations.published"] = list(published["title"])
     calc.figures.lists["key_evaluations.rows"] = Records(published, KEY_EVALUATION_FIELDS)
     if "评价资金" in columns or "评价对象数" in columns:
