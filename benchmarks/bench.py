@@ -849,30 +849,36 @@ NOTES = """## Notes
 - **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV
   (rows as wide as their table, as Excel and WPS write them): pandas' C parser reads each file's
   UTF-8 bytes as they are, one table's cells at a time (a CSV is read when its table is typed,
-  and each column's cells go once typed), clean columns are parsed in bulk (a money column is
-  checked whole on its joined bytes, few-valued columns such as dates and scores once per
-  distinct value), the checks and the duplicate-key search first ask whole columns whether there
-  is anything to find and walk rows only then (a report title that alone differs on every row
-  ends both the key and the publication comparisons), the cycle collector is off while reading.
-  Figures take each type's, grade's and batch's rows in one grouping pass, share one tuple of
-  Excel rows (and one sum) per set of rows, and the key-evaluation table's records are made when
-  read. Against the floor (pandas' reader alone on the same files, every cell as text), the phases
-  timed at a million rows (about 6.0–6.3 s in all, measured apart on this machine) are: reading
-  1.7 s (the floor's work, and the cells as lists), typing 2.2 s (1.05 s parsing, most of it
-  making three million exact Decimals, about 100 bytes each; duplicate keys 0.4 s, which is
-  hashing the million distinct report titles and project names once; the text columns scanned
-  for hidden characters 0.3 s; the first column for totals rows 0.25 s; the columns made 0.2 s),
-  checks 0.7 s and figures 1.3 s (pandas' isna, comparisons and groupings over columns of
-  Python objects, exact Decimal sums, the Excel-row tuples the ledger names). Money stays exact (a
-  Decimal per amount, its decimals as written) and each finding names its Excel row. pyarrow's
-  reader was tried: it reads the two files in 0.3 s instead of 1.5 s (0.6–0.8 s less in all, the
-  cells made Python text afterwards), but with pyarrow installed pandas imports it in every
-  process (about 60 MB more resident in each kernel) and the million-row peak passes 1 GB, so it
-  is not a dependency. What is left between perflib and the floor is the per-cell Python object
-  work: under 4 s needs amounts held as integer 元 in int64 columns (sums in numpy, a Decimal only
-  for a figure) and text columns kept in Arrow, a change of the tables' types that checks.py,
-  figures.py, the ledger and the templates read. Excel's sheets end at 1,048,576 rows, so XLSX is
-  measured up to 100 thousand.
+  and each column's cells go once typed). Columns whose cells repeat (departments, batches,
+  dates, scores, grades, choices: `Column.repeats`) are read as pandas categories, so that no
+  Python text is made per cell, and typed once per distinct cell (perflib/coded.py); money
+  columns are exact fixed-point arrays (int64 coefficients and decimal exponents,
+  perflib/amounts.py), read from the column's joined bytes in numpy and summed and compared in
+  numpy, a Decimal made only for a cell or a sum that is read; a key field's distinct values are
+  counted once for the duplicate search and the shared-title check (perflib/distinct.py). The
+  checks first ask whole columns whether there is anything to find and walk rows only then;
+  figures take each type's, grade's and batch's rows in one grouping pass and share one tuple
+  of Excel rows (and one sum) per set of rows; the key-evaluation table's records are made when
+  read; the cycle collector is off while reading. Against the floor (pandas' reader alone on the
+  same files, every cell as text), the phases timed at a million rows, measured apart on this
+  machine in one session (about 4.5-5.5 s in all in a fresh process, against a floor of 2.0-2.4
+  s in the same minutes: the machine is shared), are: reading 1.75 s (the coded columns make the
+  reading itself cheaper than the floor's, and the rest is the floor's work); typing 1.55 s
+  (three money columns 0.6 s: joined, checked and parsed in numpy; counting the million
+  distinct project names and report titles for the duplicate search 0.35 s, which is hashing a
+  million Python texts each; trimming and scanning the text columns for hidden characters 0.25
+  s; the coded columns 0.15 s); the checks 0.35 s; figures 0.8 s (pandas' groupings, isin and
+  isna over columns of Python objects, the report titles counted again since a notebook cell may
+  have changed the table, the Excel-row tuples the ledger names); and a fresh process's first
+  touch of about 650 MB. Money stays exact (each amount's decimals as written) and each finding
+  names its Excel row. Tried and not kept: pyarrow's reader reads the two files in 0.3 s instead
+  of 1.5 s, but with pyarrow installed pandas imports it in every process (about 60 MB more in
+  each kernel) and the cells must still become Python objects; the repeating columns kept as
+  pandas Categoricals in the typed tables would save 0.2 s more in checks and figures but change
+  how pandas sorts and compares them in every consumer. What is left between perflib and the
+  floor is per-cell Python work on the text columns that differ on every row (titles, project
+  names), which only keeping text in Arrow would remove. Excel's sheets end at 1,048,576 rows,
+  so XLSX is measured up to 100 thousand.
 - **Timings on a shared machine** vary by 10–20 % from run to run, more when the machine is
   overloaded; ratios within one run are what to compare.
 """
