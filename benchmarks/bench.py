@@ -484,7 +484,8 @@ def bench_kernel_pool(reports: int) -> tuple[list[list[str]], dict[str, float]]:
 
         def report(name: str, km=None) -> None:
             kwargs = {"km": km} if km is not None else {"kernel_name": "perflib"}
-            pm.execute_notebook(notebook, str(folder(name) / "annual_report.ipynb"), parameters={"county": "heshuo", "year": 2023, "output_dir": "."},
+            # output_dir absolute: papermill's cwd is a process-wide chdir, which the two streams' threads share
+            pm.execute_notebook(notebook, str(folder(name) / "annual_report.ipynb"), parameters={"county": "heshuo", "year": 2023, "output_dir": str(folder(name))},
                                 cwd=str(folder(name)), progress_bar=False, request_save_on_cell_execute=False,
                                 shutdown_kernel="immediate", **kwargs)  # as perflib runs it; the pooled kernel is ended at once too
 
