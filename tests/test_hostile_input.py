@@ -29,12 +29,17 @@ CHECK_MEMORY_BOUND_MB = 400
 
 
 def peak_memory_of(args: list[str], root: Path, env: dict | None = None, timeout: int = 300) -> tuple[subprocess.CompletedProcess, float]:
-    """Run ``perflib <args>`` in a fresh Python process; its output and its peak resident memory in MB
-    (ru_maxrss of that process, read by itself at the end)."""
-    code = ("import resource, sys\n"
+    """Run ``perflib <args>`` in a fresh Python process; its output and its peak resident memory in MB,
+    read by itself at the end: VmHWM, the peak of its own memory (Linux's ru_maxrss would carry over
+    the peak of the forking pytest process, which grows with the tests run before)."""
+    code = ("import re, resource, sys\n"
             "from perflib.cli import main\n"
             "status = main(sys.argv[1:])\n"
-            "print(f'PEAK_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+            "try:\n"
+            "    peak = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+            "except OSError:  # no /proc: the process's maximum as the system counts it\n"
+            "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print(f'PEAK_KB={peak}', file=sys.stderr)\n"
             "sys.exit(status)\n")
     result = subprocess.run([PYTHON, "-c", code, *args], cwd=root, capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, "PERFLIB_ROOT": str(root), **(env or {})})
