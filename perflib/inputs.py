@@ -301,11 +301,7 @@ def _repeating_positions(spec: TableSpec, head: list[list[Any]]) -> set[int]:
     rows = [(n, values) for n, values in enumerate(head, start=1) if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
     if not rows:
         return set()
-    header = rows[_header_row(spec, rows)][1]
-    positions: dict[str, int] = {}
-    for i, value in enumerate(header):
-        if not cells.blank(value):
-            positions.setdefault(normalize_header(value), i)
+    positions = _header_positions(rows[_header_row(spec, rows)][1])
     return {positions[h] for c in spec.columns if c.repeats and (h := normalize_header(c.header)) in positions}
 
 
@@ -377,6 +373,15 @@ def empty_table(spec: TableSpec) -> pd.DataFrame:
                          **{c.name: money_column([]) if c.kind == "money" else pd.Series(dtype=object) for c in spec.columns}})
 
 
+def _header_positions(header: list[Any]) -> dict[str, int]:
+    """Each header as compared (``normalize_header``) → its first column."""
+    positions: dict[str, int] = {}
+    for i, value in enumerate(header):
+        if not cells.blank(value):
+            positions.setdefault(normalize_header(value), i)
+    return positions
+
+
 def _header_row(spec: TableSpec, rows: list[tuple[int, list[Any]]]) -> int:
     """Index of the header among the first rows: the one that names most of the table's columns."""
     wanted = {normalize_header(h) for h in spec.headers}
@@ -399,10 +404,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     for n, values in head[:h]:
         findings.append(Finding("W206", "表头上方的标题行已跳过。", row=n, value=cells.text_of(_first_filled(values)), **where))
     header_row, header = head[h]
-    positions: dict[str, int] = {}
-    for i, value in enumerate(header):
-        if not cells.blank(value):
-            positions.setdefault(normalize_header(value), i)
+    positions = _header_positions(header)
     twice = _headers_twice(spec, header, header_row, where)
     if twice:  # which of the two columns holds the data cannot be guessed
         return empty_table(spec), findings + twice
