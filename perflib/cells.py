@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .amounts import AmountArray, parse_plain
+from .arrow_csv import ArrowText
 from .money import MAX_DECIMALS, decimals_of
 
 WAN = Decimal(10000)
@@ -286,10 +287,13 @@ def _clean_amounts_joined(raws: list[str]) -> bytes | None:
     between cells, no empty cell, no point at a cell's edge, none of ``_NOT_AMOUNT_BYTES``. A few
     passes of C over the bytes instead of a regex call per cell (a third of the typing of a
     million amounts); the same bytes are then read in numpy (``amounts.parse_plain``)."""
-    try:
-        joined = "\n".join(raws).encode("ascii")
-    except UnicodeEncodeError:
-        return None
+    if isinstance(raws, ArrowText):  # joined in Arrow's buffers (not ASCII: a byte past 127, refused below)
+        joined = raws.joined(b"\n")
+    else:
+        try:
+            joined = "\n".join(raws).encode("ascii")
+        except UnicodeEncodeError:
+            return None
     clean = not (not joined or joined.translate(None, b"0123456789.\n") or joined.count(b"\n") != len(raws) - 1
                  or joined[:1] in b".\n" or joined[-1:] in b".\n" or b"\n\n" in joined or b"\n." in joined or b".\n" in joined
                  or _NOT_AMOUNT_BYTES.search(joined))
@@ -309,7 +313,7 @@ def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | A
     """A whole column of clean text cells (a CSV, say) parsed by C-level maps (amounts in numpy:
     an ``AmountArray``); None if any cell is not clean, and the column then goes cell by cell."""
     try:
-        if not any(raws):  # every cell "" (an optional column left empty): nothing to parse
+        if not (raws.any_filled() if isinstance(raws, ArrowText) else any(raws)):  # every cell "" (an optional column left empty)
             values = [None] * len(raws)
         elif kind == "text":
             values = list(map(str.strip, raws))
@@ -340,6 +344,8 @@ def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> t
     bulk = _bulk(kind, raws, choices) if raws and type(raws[0]) is str else None
     if bulk is not None:
         return bulk, [], []
+    if not isinstance(raws, list):  # pyarrow's cells (ArrowText) as Python texts, once
+        raws = list(raws)
     if raws and raws[0] is None and raws.count(None) == len(raws):  # an absent optional column
         return list(raws), [], []
     fast = _FAST.get(kind)
