@@ -12,8 +12,8 @@ parsers agree on quotes, doubled quotes, separators and line ends inside quotes,
 ``\\r``. Where they could differ, pyarrow's result is not used (``read_columns`` gives None and
 pandas reads the file): rows of unequal length (pandas pads short rows and refuses long ones, the
 csv module then reads them), a file whose first line is blank (pandas: no columns), a quote left
-open at the end of the file (pandas refuses it), a row longer than a block, text that is not UTF-8
-(pandas raises the error that names the file).
+open at the end of the file (pandas refuses it), a row longer than a block, a first line of more
+columns than Excel has, text that is not UTF-8 (pandas raises the error that names the file).
 ``tests/test_arrow_csv.py`` holds hostile files to this, both ways.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pyarrow.csv as pa_csv
 from .coded import CodedCells
 
 _BLOCK = 1 << 22  # bytes per parse block: a row may not be longer (pandas then reads the file)
+MAX_COLUMNS = 16_384  # Excel's last column (XFD); a wider first line is left to pandas, as before
 
 
 class ArrowText(Sequence):
@@ -93,8 +94,11 @@ def read_columns(utf8: bytes, separator: str, coded: Callable[[list[list[Any]]],
     ``CodedCells``; with it the other columns are ``ArrowText``, without it every column is a list of texts."""
     if utf8[:1] in (b"\n", b"\r"):
         return None  # a blank first line: pandas finds no columns there (and the csv module reads the file)
+    n_columns = _first_line_columns(utf8, separator)
+    if n_columns > MAX_COLUMNS:
+        return None
     try:
-        table = _read(utf8, separator, _first_line_columns(utf8, separator))
+        table = _read(utf8, separator, n_columns)
         if table.num_columns and any(column.type != pa.string() for column in table.columns):
             table = _read(utf8, separator, table.num_columns)  # a header cell with a line end in quotes
         columns = table.columns

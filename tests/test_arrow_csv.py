@@ -63,10 +63,11 @@ def test_hostile_files_read_by_arrow_as_by_pandas(monkeypatch, text):
 
 
 @pytest.mark.parametrize("utf8", [b"", b"\n", b"\r\n\r\n", b"\n1\n", b"a,b\n1,2,3\n", b"a,b,c\n1,2\n", b'a,b\n1,"2""\n', b'1\r\r"',
-                                  "a,b\n1,\xff\n".encode("latin-1")])
+                                  "a,b\n1,\xff\n".encode("latin-1"), b"," * arrow_csv.MAX_COLUMNS + b"\n"])
 def test_left_to_pandas(utf8):
     """A blank first line (pandas finds no columns), rows of unequal length (pandas pads short ones,
-    refuses long ones), a quote open at the end (pandas refuses it), bytes that are not UTF-8."""
+    refuses long ones), a quote open at the end (pandas refuses it), bytes that are not UTF-8, a
+    line wider than Excel's sheets (no table of names for each of its columns)."""
     assert arrow_csv.read_columns(utf8, ",") is None
 
 
