@@ -834,38 +834,39 @@ NOTES = """## Notes
   `perflib batch` does not do it. A pool would also need each kernel started in its report's
   staging folder, which a worker does not know before it takes the report.
 - **Data scale** (section 4). A million rows each of monitoring and key evaluations, from CSV
-  (rows as wide as their table, as Excel and WPS write them): pandas' C parser reads each file's
-  UTF-8 bytes as they are, one table's cells at a time (a CSV is read when its table is typed,
-  and each column's cells go once typed). Columns whose cells repeat (departments, batches,
-  dates, scores, grades, choices: `Column.repeats`) are read as pandas categories, so that no
-  Python text is made per cell, and typed once per distinct cell (perflib/coded.py); money
-  columns are exact fixed-point arrays (int64 coefficients and decimal exponents,
-  perflib/amounts.py), read from the column's joined bytes in numpy and summed and compared in
-  numpy, a Decimal made only for a cell or a sum that is read; a key field's distinct values are
-  counted once for the duplicate search and the shared-title check (perflib/distinct.py). The
-  checks first ask whole columns whether there is anything to find and walk rows only then;
+  (rows as wide as their table, as Excel and WPS write them), one table's cells in memory at a
+  time (a CSV is read when its table is typed, and each column's cells go once typed). pyarrow's
+  reader parses each file (perflib/arrow_csv.py: C++ on both cores, a column's text in one
+  buffer) and gives exactly pandas' cells; files where the two could differ (ragged rows, a blank
+  first line, a quote open at the end, bytes that are not UTF-8) are read by pandas as before.
+  Columns whose cells repeat (departments, batches, dates, scores, grades, choices:
+  `Column.repeats`) come out of Arrow's dictionary as codes and distinct cells and are typed once
+  per distinct cell (perflib/coded.py); text columns stay in Arrow until typed; money columns are
+  parsed from Arrow's bytes in numpy into exact fixed-point arrays (int64 coefficients and
+  decimal exponents, perflib/amounts.py) without a Python text per cell, and summed and compared
+  in numpy, a Decimal made only for a cell or a sum that is read. A key field's distinct values
+  are counted once for the duplicate search and the shared-title check (perflib/distinct.py).
+  The checks first ask whole columns whether there is anything to find and walk rows only then;
   figures take each type's, grade's and batch's rows in one grouping pass and share one tuple
-  of Excel rows (and one sum) per set of rows; the key-evaluation table's records are made when
-  read; the cycle collector is off while reading. Against the floor (pandas' reader alone on the
-  same files, every cell as text), the phases timed at a million rows, measured apart on this
-  machine in one session (about 4.5-5.5 s in all in a fresh process, against a floor of 2.0-2.4
-  s in the same minutes: the machine is shared), are: reading 1.75 s (the coded columns make the
-  reading itself cheaper than the floor's, and the rest is the floor's work); typing 1.55 s
-  (three money columns 0.6 s: joined, checked and parsed in numpy; counting the million
-  distinct project names and report titles for the duplicate search 0.35 s, which is hashing a
-  million Python texts each; trimming and scanning the text columns for hidden characters 0.25
-  s; the coded columns 0.15 s); the checks 0.35 s; figures 0.8 s (pandas' groupings, isin and
-  isna over columns of Python objects, the report titles counted again since a notebook cell may
-  have changed the table, the Excel-row tuples the ledger names); and a fresh process's first
-  touch of about 650 MB. Money stays exact (each amount's decimals as written) and each finding
-  names its Excel row. Tried and not kept: pyarrow's reader reads the two files in 0.3 s instead
-  of 1.5 s, but with pyarrow installed pandas imports it in every process (about 60 MB more in
-  each kernel) and the cells must still become Python objects; the repeating columns kept as
-  pandas Categoricals in the typed tables would save 0.2 s more in checks and figures but change
-  how pandas sorts and compares them in every consumer. What is left between perflib and the
-  floor is per-cell Python work on the text columns that differ on every row (titles, project
-  names), which only keeping text in Arrow would remove. Excel's sheets end at 1,048,576 rows,
-  so XLSX is measured up to 100 thousand.
+  of Excel rows (and one sum) per set of rows; the cycle collector is off while reading. The
+  phases at a million rows, measured apart on this machine (about 3.4-3.7 s in all in a fresh
+  process): reading 0.5 s (pyarrow's parse 0.25 s, against 1.75 s for pandas' reader making a
+  Python text of every cell; the rest is Arrow's dictionary for the repeating columns); typing
+  1.65 s (the two text columns that differ on every row, project names and report titles,
+  0.25 s each, half of it making their million Python texts, which the typed tables hold; three
+  money columns 0.17 s each; counting the million distinct project names and report titles for
+  the duplicate search 0.18 s each, which is hashing a million Python texts); the checks
+  0.3-0.45 s; figures 0.77 s (pandas' groupings, isin and isna over columns of Python objects,
+  the report titles counted again since a notebook cell may have changed the table, the
+  Excel-row tuples the ledger names). With pyarrow installed, pandas imports it in every process
+  (about 60 MB more in each kernel: the peak at a million rows is about 770 MB). Tried and not
+  kept: the repeating columns kept as pandas Categoricals in the typed tables would save 0.2 s
+  in checks and figures but change how pandas sorts and compares them in every consumer;
+  pyarrow's count of distinct values (0.36 s for a million titles) is slower than a Python set
+  (0.14-0.19 s); parsing amounts from a right-aligned byte matrix was slower than
+  `amounts.parse_plain`. Money stays exact (each amount's decimals as written) and each finding
+  names its Excel row. Excel's sheets end at 1,048,576 rows, so XLSX is measured up to 100
+  thousand.
 - **Timings on a shared machine** vary by 10–20 % from run to run, more when the machine is
   overloaded; ratios within one run are what to compare.
 """
