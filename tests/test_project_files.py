@@ -39,3 +39,19 @@ def test_every_finding_code_is_documented():
 
     doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     assert [code for code in CODES if f"| {code} |" not in doc] == []
+
+
+def test_every_dependency_is_explained_and_in_the_conda_file():
+    """pyproject's dependencies each have a row in docs/dependencies.md (why it is there) and a
+    line in environment.yml (conda-forge names, or pip's)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    names = [re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower() for d in wanted]
+    doc = (ROOT / "docs" / "dependencies.md").read_text(encoding="utf-8").lower()
+    conda = (ROOT / "environment.yml").read_text(encoding="utf-8").lower()
+    conda_names = {"matplotlib": "matplotlib-base"}
+    assert [n for n in names if not re.search(rf"^\|[^|\n]*\b{re.escape(n)}\b", doc, re.M)] == []
+    assert [n for n in names if not re.search(rf"^\s*- {re.escape(conda_names.get(n, n))}\b", conda, re.M)] == []
