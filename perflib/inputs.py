@@ -60,7 +60,8 @@ class Sheet:
 
     def load(self, spec: TableSpec | None = None) -> "Sheet":
         """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``); read
-        for ``spec``, a CSV's columns whose cells repeat (``Column.repeats``) come as ``CodedCells``."""
+        for ``spec``, a CSV's columns whose cells repeat (``Column.repeats``) come as ``CodedCells``
+        and, where pyarrow read the file, its other columns as ``ArrowText`` (both read like lists)."""
         if self.loader is not None:
             self.columns, self.loader = self.loader(spec), None
         return self
