@@ -29,6 +29,16 @@ def test_data_format_doc_lists_every_sheet_and_column():
     assert missing == []
 
 
+def test_data_format_doc_is_what_its_tool_writes():
+    """docs/data-format.md is written by tools/write_data_format_doc.py from perflib.schema: an edit
+    of the doc alone would be lost at the next run of the tool."""
+    import runpy
+
+    tool = runpy.run_path(str(ROOT / "tools" / "write_data_format_doc.py"), run_name="test")
+    assert (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8") == tool["document"](), \
+        "edit tools/write_data_format_doc.py and run it"
+
+
 def test_outputs_are_ignored_by_git():
     ignore = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert "outputs/*" in ignore and "!outputs/.gitkeep" in ignore

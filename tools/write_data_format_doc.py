@@ -53,14 +53,24 @@ Rules for every sheet:
   the params file (E141), which catches a workbook copied from another county or year.
 - Columns marked "Required: no" may have blank cells and may be left out of the sheet.
 - Values are read when unambiguous, and what was normalized is listed as a warning (W204):
-  full-width digits and commas (`１２,３４５`), thousands separators, `万元`/`万` in an amount cell,
+  full-width digits and commas (`１２,３４５`, also in dates), digits of other scripts
+  (Arabic-Indic `١٢٠`, Devanagari `१२०`, …), thousands separators, `万元`/`万` in an amount cell,
   amounts in `元` (converted to 万元), Excel date serial numbers in a date column. Ambiguous
   values (`约120`, `120-130`, `12,34`) are errors.
+- A column header written twice (also `预算金额(万元)` beside `预算金额（万元）`) is an error
+  (E176): neither column is silently chosen. Two sheets (or CSV files) whose names differ only
+  by spaces or full-width forms (「培训」 and 「培训　」) are an error (E175) naming both.
+- Formulas are read by the value Excel or WPS saved with them. A formula cell without a saved
+  value (a workbook written by a program and never opened and saved in Excel) is an error (E174)
+  naming the cell and its formula. An encrypted workbook (a password to open) is an error (E173);
+  an Excel 97-2003 `.xls` is named as such (E100): save it as `.xlsx`.
 - A title row above the header (often merged across the columns) is skipped (W206); the header is
   the row among the first five that names most of the sheet's columns. Hidden sheets are read,
   with a warning (W207); sheets with other names are ignored, with a warning that suggests the
   closest expected name (W208).
 - CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, the default of Chinese Excel (W203).
+  They are comma-separated; a file whose header line has no comma but semicolons or tabs (Excel in
+  a locale that writes `;`, a tab-separated export) is read with that separator (W240).
 - Errors name the file, sheet, Excel row and column: see [errors.md](errors.md).
 
 Scalars that have no list in the budget system (the indicator system's 类/条, the third-party
@@ -72,6 +82,19 @@ Which figure of the report comes from which sheet: each section's table says it 
 """
 
 
+# more about a table, after its one-line description
+TABLE_NOTES = {
+    "key_evaluations": """One report may cover several evaluated objects (天水市's 「…各县区乡镇…乡村公益性补贴绩效评价报告」
+covers many townships): write one row per object, each with the report's title and its own
+`评价对象`; rows with the same title are one report. Objects (`key_evaluations.objects`, the type
+counts, the amounts and the grade counts) count rows; reports (`key_evaluations.reports`,
+`key_evaluations.withheld`) count distinct titles, and the table of reports lists each title once
+(its 评价资金 the exact sum of its rows, its 评价等级 its objects' grades, 评价对象数 their count).
+The same title twice with the same `评价对象` (or twice without one) is a repeat (E120); the rows
+of one report must share their 公开情况 (E193). A report on one object needs no `评价对象`.""",
+}
+
+
 def table_markdown() -> str:
     parts = []
     for spec in TABLES:
@@ -80,6 +103,8 @@ def table_markdown() -> str:
         parts.append(f"Rows required: {'yes' if spec.rows_required else 'no'}. "
                      + (f"A row is identified by {', '.join('`' + spec.column(k).header + '`' for k in spec.key)}; a repeat is an error (E120)." if spec.key else "Rows may repeat."))
         parts.append("")
+        if spec.name in TABLE_NOTES:
+            parts += [TABLE_NOTES[spec.name], ""]
         parts.append("| Column header | Unit | Type | Required | Allowed values | Example | Note |")
         parts.append("|---|---|---|---|---|---|---|")
         for c in spec.columns:
@@ -90,7 +115,11 @@ def table_markdown() -> str:
     return "\n".join(parts)
 
 
+def document() -> str:
+    return INTRO + "\n" + table_markdown()
+
+
 if __name__ == "__main__":
     target = ROOT / "docs" / "data-format.md"
-    target.write_text(INTRO + "\n" + table_markdown(), encoding="utf-8")
+    target.write_text(document(), encoding="utf-8")
     print(f"wrote {target.relative_to(ROOT)}")
