@@ -859,7 +859,9 @@ NOTES = """## Notes
   0.3-0.45 s; figures 0.77 s (pandas' groupings, isin and isna over columns of Python objects,
   the report titles counted again since a notebook cell may have changed the table, the
   Excel-row tuples the ledger names). With pyarrow installed, pandas imports it in every process
-  (about 60 MB more in each kernel: the peak at a million rows is about 770 MB). Tried and not
+  that imports pandas (about 60 MB more in each kernel: the peak at a million rows is about 770
+  MB); papermill would import it too, for hdfs:// paths, in the command line and every batch
+  worker, which perflib keeps it from doing (run.skip_unused_imports). Tried and not
   kept: the repeating columns kept as pandas Categoricals in the typed tables would save 0.2 s
   in checks and figures but change how pandas sorts and compares them in every consumer;
   pyarrow's count of distinct values (0.36 s for a million titles) is slower than a Python set
