@@ -248,30 +248,40 @@ def _crashed(job: Job, exc: BaseException) -> Outcome:
                    f"工作进程异常退出：{type(exc).__name__}: {exc}")
 
 
-def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[Outcome], None], **options) -> list[Outcome]:
-    """Run ``jobs`` in ``n_jobs`` worker processes (spawned: nothing inherited but the environment)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def worker_died_message(died) -> str:
+    """Why a report failed whose worker process ended while running it (E184)."""
+    how = f"被信号 {died.signal_name} 结束" if died.signal_name else f"退出码 {died.exitcode}"
+    return (f"[E184 错误] 运行这份报告的工作进程意外退出（{how}；常见原因是内存不足被系统结束，或被他人结束）。"
+            "这份报告没有发布，原有输出未改动；其余报告照常运行。可单独重新运行这份报告。")
+
+
+def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[Outcome], None], work=None, **options) -> list[Outcome]:
+    """Run ``jobs`` in ``n_jobs`` worker processes (spawned: nothing inherited but the environment).
+    A worker that dies (SIGKILL, out of memory) fails only the report it was running (E184); a new
+    worker takes its place for the others (perflib.worker_pool). ``work``: the function each
+    worker calls per report (``run_one``)."""
+    from .worker_pool import CallFailed, WorkerDied, run_calls
 
     outcomes = []
     before = _descendants()
-    executor = ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started)
-    interrupted = False
+
+    def answered(job: Job, answer) -> None:
+        if isinstance(answer, WorkerDied):
+            outcome = Outcome(job.county, job.year, job.county, FAILED, 0.0, None, None, 1, "", worker_died_message(answer))
+        elif isinstance(answer, CallFailed):  # run_one never raises for a report: a bug in perflib
+            outcome = Outcome(job.county, job.year, job.county, FAILED, 0.0, None, None, 1, "",
+                              f"内部错误：{answer.kind}: {answer.text}")
+        else:
+            outcome = answer
+        outcomes.append(outcome)
+        on_done(outcome)
+
+    calls = [(job, work or run_one, (job.county, job.year, str(root)), options) for job in jobs]
     try:
-        futures = {executor.submit(run_one, job.county, job.year, str(root), **options): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker died (killed, out of memory): this report failed
-                outcome = _crashed(futures[future], exc)
-            outcomes.append(outcome)
-            on_done(outcome)
+        run_calls(calls, max(1, n_jobs), answered, initializer=_worker_started)
     except KeyboardInterrupt:  # stop now: the workers and all they started, without waiting for their reports
-        interrupted = True
         end_processes_since(before)
         raise
-    finally:
-        executor.shutdown(wait=not interrupted, cancel_futures=True)
     return outcomes
 
 
@@ -417,11 +427,11 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
         raise BatchError("没有符合条件的参数文件（params/<县>/<年度>.yaml）。")
     out = out or sys.stdout
     root = Path(root).resolve()
-    options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
-    if time_limit is not None:
-        from .limits import run_time_limit
+    from .limits import MAX_JOBS, batch_jobs, run_time_limit
 
-        options["time_limit"] = run_time_limit(time_limit)  # a wrong value stops the batch before it starts
+    n_jobs = batch_jobs(n_jobs) or min(os.cpu_count() or 1, MAX_JOBS)  # a wrong value stops the batch before it starts (E183)
+    options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout,
+                   time_limit=run_time_limit(time_limit))  # so does a wrong time limit, given or from the environment
     summary_path = root / "outputs" / SUMMARY_CSV
     kept: list[Outcome] = []
     if resume:
@@ -467,7 +477,7 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
             elif scheduler:
                 outcomes = run_distributed(jobs, root, scheduler, on_done, **options)
             else:
-                outcomes = run_local(jobs, root, n_jobs or os.cpu_count() or 1, on_done, **options)
+                outcomes = run_local(jobs, root, n_jobs, on_done, **options)
     except KeyboardInterrupt:
         bar.close()
         end_processes_since(before)
