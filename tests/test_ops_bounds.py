@@ -38,3 +38,56 @@ def test_a_worker_killed_with_sigkill_fails_only_its_own_report(tmp_path):
     message = by_county["killed"].message
     assert by_county["killed"].status == FAILED and "[E184 错误]" in message and "SIGKILL" in message, message
     assert "BrokenProcessPool" not in message
+
+
+# -- limits are finite and in range ---------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-5"])
+def test_a_run_time_limit_that_is_not_finite_and_positive_is_refused(project_copy, monkeypatch, capsys, value):
+    from perflib import cli
+
+    monkeypatch.setenv("PERFLIB_ROOT", str(project_copy))
+    monkeypatch.chdir(project_copy)
+    assert cli.main(["run", "--county", "heshuo", "--year", "2023", "--no-progress", f"--time-limit={value}"]) == 1
+    err = capsys.readouterr().err
+    assert "[E183 错误]" in err and f"「{float(value)}」" in err and "内部错误" not in err, err
+    assert not (project_copy / "outputs" / "heshuo").exists(), "refused before anything ran"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "NaN", "1e999"])
+def test_a_time_limit_from_the_environment_that_is_not_finite_is_refused(monkeypatch, value):
+    from perflib.errors import PerflibError
+    from perflib.limits import run_time_limit
+
+    monkeypatch.setenv("PERFLIB_RUN_TIMEOUT", value)
+    with pytest.raises(PerflibError) as refused:
+        run_time_limit()
+    assert refused.value.code == "E183" and "PERFLIB_RUN_TIMEOUT" in str(refused.value)
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "-999", "100000", "65"])
+def test_batch_jobs_outside_1_to_64_are_refused_before_the_batch_starts(project_copy, monkeypatch, capsys, jobs):
+    from perflib import cli
+
+    monkeypatch.setenv("PERFLIB_ROOT", str(project_copy))
+    monkeypatch.chdir(project_copy)
+    assert cli.main(["batch", "--county", "heshuo", "--no-progress", f"--jobs={jobs}"]) == 1
+    err = capsys.readouterr().err
+    assert "[E183 错误]" in err and "1 到 64" in err and f"「{jobs}」" in err, err
+    assert not (project_copy / "outputs").exists()
+
+
+def test_batch_jobs_in_range_are_taken():
+    from perflib.limits import batch_jobs
+
+    assert [batch_jobs(n) for n in (None, 1, 8, 64)] == [None, 1, 8, 64]
+
+
+def test_a_batch_refuses_a_time_limit_from_the_environment_before_it_starts(project_copy, monkeypatch):
+    from perflib.errors import PerflibError
+
+    monkeypatch.setenv("PERFLIB_RUN_TIMEOUT", "nan")
+    with pytest.raises(PerflibError) as refused:
+        batch.run_batch(project_copy, [Job("heshuo", 2023)], n_jobs=1, progress=False)
+    assert refused.value.code == "E183"
+    assert not (project_copy / "outputs").exists()
