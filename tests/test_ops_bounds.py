@@ -91,3 +91,70 @@ def test_a_batch_refuses_a_time_limit_from_the_environment_before_it_starts(proj
         batch.run_batch(project_copy, [Job("heshuo", 2023)], n_jobs=1, progress=False)
     assert refused.value.code == "E183"
     assert not (project_copy / "outputs").exists()
+
+
+# -- the summary and the scheduler, refused in Chinese --------------------------------------------
+
+def test_a_folder_where_the_batch_summary_goes_is_a_coded_error_before_the_batch_starts(project_copy, monkeypatch, capsys):
+    from perflib import cli
+
+    (project_copy / "outputs" / "batch-summary.csv").mkdir(parents=True)
+    monkeypatch.setenv("PERFLIB_ROOT", str(project_copy))
+    monkeypatch.chdir(project_copy)
+    assert cli.main(["batch", "--county", "heshuo", "--no-progress", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "[E185 错误]" in err and "outputs/batch-summary.csv" in err and "文件夹" in err, err
+    assert "内部错误" not in err
+    assert not (project_copy / "outputs" / "heshuo").exists(), "refused before any report ran"
+
+
+@pytest.mark.parametrize("address", ["nonsense", "127.0.0.1:8786", "tcp://127.0.0.1", "tcp://127.0.0.1:0",
+                                     "tcp://127.0.0.1:99999", "tcp://:8786", "http://127.0.0.1:8786", "tcp://127.0.0.1:87a"])
+def test_a_scheduler_address_not_of_the_form_tcp_host_port_is_refused(project_copy, monkeypatch, capsys, address):
+    from perflib import cli
+
+    monkeypatch.setenv("PERFLIB_ROOT", str(project_copy))
+    monkeypatch.chdir(project_copy)
+    assert cli.main(["batch", "--county", "heshuo", "--no-progress", "--scheduler", address]) == 1
+    err = capsys.readouterr().err
+    assert "[E186 错误]" in err and f"「{address}」" in err and "tcp://主机:端口" in err, err
+
+
+def test_a_scheduler_address_where_no_dask_scheduler_answers_is_a_coded_chinese_error(project_copy, monkeypatch, capsys):
+    """A server on 127.0.0.1 that answers with bytes no dask scheduler sends (dask itself then
+    says 「Maximum allowed dimension exceeded」 or 「Unable to allocate 3.07 EiB」)."""
+    import re
+    import socket
+    import threading
+
+    from perflib import cli
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(30)
+    port = server.getsockname()[1]
+
+    def answer_garbage():
+        try:
+            while True:
+                connection, _ = server.accept()
+                connection.sendall(b"\xff" * 64)
+                time.sleep(0.5)
+                connection.close()
+        except OSError:
+            return
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    monkeypatch.setattr(batch, "SCHEDULER_CONNECT_SECONDS", 5)
+    monkeypatch.setenv("PERFLIB_ROOT", str(project_copy))
+    monkeypatch.chdir(project_copy)
+    try:
+        assert cli.main(["batch", "--county", "heshuo", "--no-progress", "--scheduler", f"tcp://127.0.0.1:{port}"]) == 1
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    message = next(line for line in err.splitlines() if line.startswith("失败："))
+    assert "[E186 错误]" in message and f"tcp://127.0.0.1:{port}" in message and "5 秒内" in message, err
+    english = set(re.findall(r"[A-Za-z]{3,}", message.replace(f"tcp://127.0.0.1:{port}", "")))
+    assert english <= {"dask", "scheduler", "worker", "docs", "batch"}, message  # names of programs and files only
