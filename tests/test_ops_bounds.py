@@ -158,3 +158,60 @@ def test_a_scheduler_address_where_no_dask_scheduler_answers_is_a_coded_chinese_
     assert "[E186 错误]" in message and f"tcp://127.0.0.1:{port}" in message and "5 秒内" in message, err
     english = set(re.findall(r"[A-Za-z]{3,}", message.replace(f"tcp://127.0.0.1:{port}", "")))
     assert english <= {"dask", "scheduler", "worker", "docs", "batch"}, message  # names of programs and files only
+
+
+# -- verify holds a folder to its own county, year and files (end to end) -------------------------
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> Path:
+    """A copy of the project with one fresh run of 和硕县 2023 (tests copy it again to change it)."""
+    import shutil
+
+    from conftest import ROOT
+
+    from perflib.run import run_report
+
+    root = tmp_path_factory.mktemp("ops") / "project"
+    for name in ("params", "data", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    run_report("heshuo", 2023, root=root, progress=False)
+    return root
+
+
+@pytest.fixture
+def ran_copy(ran, tmp_path) -> Path:
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(ran, copy, symlinks=True)
+    return copy
+
+
+HESHUO = Path("outputs") / "heshuo" / "2023"
+
+
+@pytest.mark.e2e
+def test_verify_fails_an_output_that_is_a_link_to_an_identical_copy_outside_the_folder(ran_copy, tmp_path):
+    from perflib.verify import verify
+
+    docx = ran_copy / HESHUO / "report.docx"
+    outside = tmp_path / "elsewhere.docx"
+    outside.write_bytes(docx.read_bytes())
+    docx.unlink()
+    docx.symlink_to(outside)
+    result = verify(ran_copy / HESHUO, root=ran_copy)
+    assert not result.ok
+    assert any(p.startswith("[E189 错误] 输出文件 report.docx 是指向") and str(outside) in p for p in result.problems), result.problems
+
+
+@pytest.mark.e2e
+def test_verify_fails_a_folder_holding_another_countys_report(ran_copy):
+    import shutil
+
+    from perflib.verify import verify
+
+    shutil.copytree(ran_copy / HESHUO, ran_copy / "outputs" / "example1" / "2023")
+    result = verify(ran_copy / "outputs" / "example1" / "2023", root=ran_copy)
+    assert not result.ok
+    assert result.problems == ["[E189 错误] 文件夹 outputs/example1/2023 中的清单属于 heshuo 2023 年的报告，"
+                               "与文件夹所示的县和年度不符：这不是 example1 2023 年的报告。"], result.problems
