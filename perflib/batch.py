@@ -438,7 +438,7 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
         previous = previous_outcomes(summary_path)
         todo = []
         for job in jobs:
-            reason = done_reason(root, job.county, job.year)
+            reason = done_reason(root, job.county, job.year, options["data_root"])
             if reason is None:
                 todo.append(job)
             else:

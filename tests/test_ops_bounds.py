@@ -215,3 +215,51 @@ def test_verify_fails_a_folder_holding_another_countys_report(ran_copy):
     assert not result.ok
     assert result.problems == ["[E189 错误] 文件夹 outputs/example1/2023 中的清单属于 heshuo 2023 年的报告，"
                                "与文件夹所示的县和年度不符：这不是 example1 2023 年的报告。"], result.problems
+
+
+# -- --resume decides by hashing the inputs -------------------------------------------------------
+
+@pytest.mark.e2e
+def test_resume_runs_a_report_whose_data_changed_though_its_manifest_no_longer_lists_the_data(ran_copy):
+    import json
+
+    from openpyxl import load_workbook
+
+    from perflib.batch_state import SKIPPED_MESSAGE, done_reason
+
+    assert done_reason(ran_copy, "heshuo", 2023) == SKIPPED_MESSAGE, "fresh outputs are current"
+    manifest_path = ran_copy / HESHUO / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["inputs"] = [e for e in manifest["inputs"] if e["path"] != "data/heshuo/2023.xlsx"]
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    workbook_path = ran_copy / "data" / "heshuo" / "2023.xlsx"
+    workbook = load_workbook(workbook_path)
+    workbook["培训"]["C2"] = 999
+    workbook.save(workbook_path)
+    assert done_reason(ran_copy, "heshuo", 2023) is None, "the changed data is found from the params, not from the manifest"
+
+
+@pytest.mark.e2e
+def test_resume_runs_a_report_whose_published_output_was_changed(ran_copy):
+    from perflib.batch_state import done_reason
+
+    (ran_copy / HESHUO / "report.html").write_text("edited", encoding="utf-8")
+    assert done_reason(ran_copy, "heshuo", 2023) is None
+
+
+def test_resume_reads_earlier_years_with_the_params_loader_and_history_reach(project_copy, monkeypatch):
+    """An earlier year's params file with a key written twice is refused by the params loader
+    (the run leaves that year out, W220): only the params file itself counts, not the data that
+    plain YAML would take from the last of the two keys. The years looked back are
+    ``history.EARLIER_YEARS``, not a number of its own."""
+    from perflib import history
+    from perflib.batch_state import _earlier_years
+
+    params = project_copy / "params" / "example1" / "2022.yaml"
+    assert _earlier_years(project_copy, "example1", 2023) == [params, project_copy / "data" / "example1" / "2022.xlsx"]
+    params.write_text(params.read_text(encoding="utf-8") + "data: data/example2/2022.xlsx\n", encoding="utf-8")
+    assert _earlier_years(project_copy, "example1", 2023) == [params]
+    this_year = [project_copy / "params" / "example1" / "2023.yaml", project_copy / "data" / "example1" / "2023.xlsx"]
+    assert _earlier_years(project_copy, "example1", 2024) == [params, *this_year]
+    monkeypatch.setattr(history, "EARLIER_YEARS", 1)
+    assert _earlier_years(project_copy, "example1", 2024) == this_year
