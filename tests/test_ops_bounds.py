@@ -263,3 +263,66 @@ def test_resume_reads_earlier_years_with_the_params_loader_and_history_reach(pro
     assert _earlier_years(project_copy, "example1", 2024) == [params, *this_year]
     monkeypatch.setattr(history, "EARLIER_YEARS", 1)
     assert _earlier_years(project_copy, "example1", 2024) == this_year
+
+
+# -- what the PDF converter gives back is checked before it is published --------------------------
+
+MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+               b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def fake_converter(folder: Path, output: bytes) -> Path:
+    """An ``soffice`` that writes ``output`` as the PDF and exits 0, as a broken converter would."""
+    (folder / "made.bin").write_bytes(output)
+    script = folder / "soffice"
+    script.write_text("#!/bin/sh\n# the last argument is the docx; --outdir is given before it\n"
+                      'while [ $# -gt 1 ]; do if [ "$1" = --outdir ]; then out="$2"; fi; shift; done\n'
+                      f'name=$(basename "$1" .docx); cp "{folder / "made.bin"}" "$out/$name.pdf"; exit 0\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize("output, why", [(b"NOT A PDF", "不以 %PDF- 开头"), (b"", "不以 %PDF- 开头"),
+                                         (MINIMAL_PDF[:-7], "结尾没有 %%EOF"), (b"%PDF-1.7\nnothing here\n%%EOF\n", "读不出任何一页")])
+def test_a_converter_that_gives_back_no_pdf_writes_no_report_pdf(tmp_path, monkeypatch, output, why):
+    from perflib.errors import PerflibError
+    from perflib.layout import load_layout
+    from perflib.render_pdf import convert_docx_to_pdf
+
+    monkeypatch.setenv("PERFLIB_SOFFICE", str(fake_converter(tmp_path, output)))
+    monkeypatch.delenv("PERFLIB_PDF_CONVERTER", raising=False)
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK docx")
+    with pytest.raises(PerflibError) as refused:
+        convert_docx_to_pdf(docx, tmp_path / "report.pdf", load_layout())
+    assert refused.value.code == "E188" and "[E188 错误]" in str(refused.value) and why in str(refused.value)
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_a_converter_that_gives_back_a_pdf_with_a_page_is_taken(tmp_path, monkeypatch):
+    from perflib.layout import load_layout
+    from perflib.render_pdf import convert_docx_to_pdf
+
+    monkeypatch.setenv("PERFLIB_SOFFICE", str(fake_converter(tmp_path, MINIMAL_PDF)))
+    monkeypatch.delenv("PERFLIB_PDF_CONVERTER", raising=False)
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK docx")
+    assert convert_docx_to_pdf(docx, tmp_path / "report.pdf", load_layout()).read_bytes().startswith(b"%PDF-1.4")
+
+
+@pytest.mark.e2e
+def test_a_run_whose_converter_gives_back_no_pdf_fails_and_keeps_the_previous_outputs(ran_copy, tmp_path, monkeypatch, capsys):
+    from conftest import tree_hashes
+
+    from perflib import cli
+
+    before = tree_hashes(ran_copy / HESHUO)
+    assert "report.pdf" in before
+    monkeypatch.setenv("PERFLIB_SOFFICE", str(fake_converter(tmp_path, b"NOT A PDF")))
+    monkeypatch.setenv("PERFLIB_UNO_PYTHON", "none")
+    monkeypatch.setenv("PERFLIB_ROOT", str(ran_copy))
+    monkeypatch.chdir(ran_copy)
+    assert cli.main(["run", "--county", "heshuo", "--year", "2023", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "[E188 错误]" in err and "report.docx" in err and "NOT A PDF" in err, err
+    assert {k: v for k, v in tree_hashes(ran_copy / HESHUO).items() if not k.startswith("failed/")} == before
