@@ -77,20 +77,38 @@ def _being_imported(module: str) -> bool:
     return False
 
 
+KERNEL_LAUNCHER = "perflib.kernel_launcher"  # dies with the process that started it (PR_SET_PDEATHSIG)
+
+
 def ensure_kernel() -> str:
-    """The project's named kernel (this interpreter), registered in this environment if missing."""
+    """The project's named kernel (this interpreter, started through ``perflib.kernel_launcher``
+    so that no kernel outlives its run), registered in this environment if missing or older."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
         spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).exists():
+        if Path(spec.argv[0]).exists() and KERNEL_LAUNCHER in spec.argv:
             return KERNEL_NAME
     except NoSuchKernel:
         pass
-    from ipykernel.kernelspec import install
-
-    install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+    install_kernel()
     return KERNEL_NAME
+
+
+def install_kernel() -> str:
+    """Install the project's kernel spec in this environment (``sys.prefix``): ipykernel's own,
+    with ``perflib.kernel_launcher`` in place of ``ipykernel_launcher``. Its folder."""
+    import shutil
+
+    from ipykernel.kernelspec import make_ipkernel_cmd, write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = make_ipkernel_cmd(mod=KERNEL_LAUNCHER, python_arguments=["-Xfrozen_modules=off"])  # as ipykernel's install
+    folder = write_kernel_spec(overrides={"argv": argv, "display_name": KERNEL_DISPLAY_NAME})
+    try:
+        return KernelSpecManager().install_kernel_spec(folder, kernel_name=KERNEL_NAME, prefix=sys.prefix)
+    finally:
+        shutil.rmtree(Path(folder).parent, ignore_errors=True)
 
 
 # papermill and nbclient metadata that changes from run to run (times, paths, random ids).

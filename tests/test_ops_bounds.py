@@ -326,3 +326,101 @@ def test_a_run_whose_converter_gives_back_no_pdf_fails_and_keeps_the_previous_ou
     err = capsys.readouterr().err
     assert "[E188 错误]" in err and "report.docx" in err and "NOT A PDF" in err, err
     assert {k: v for k, v in tree_hashes(ran_copy / HESHUO).items() if not k.startswith("failed/")} == before
+
+
+# -- no kernel outlives the run that started it -----------------------------------------------------
+
+def slow_notebook(root: Path, cell: str = "import time\ntime.sleep(120)") -> None:
+    import nbformat
+
+    path = root / "notebooks" / "annual_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell(cell))
+    nbformat.write(nb, path)
+
+
+def start_run(root: Path, **popen):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PERFLIB_ROOT": str(root)}
+    return subprocess.Popen([str(Path(sys.executable).parent / "perflib"), "run", "--county", "heshuo", "--year", "2023",
+                             "--no-progress"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **popen)
+
+
+def kernels_started_by(pid: int, timeout: float = 120) -> list:
+    """The kernel processes of the run ``pid`` (they carry PERFLIB_ROOT and run ipykernel), once there are any."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = [p for p in psutil.Process(pid).children(recursive=True)
+                     if any("kernel" in part for part in p.cmdline()) and "-f" in p.cmdline()]
+        except psutil.Error:
+            found = []
+        if found:
+            return found
+        time.sleep(0.2)
+    return []
+
+
+def wait_for(path: Path, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return path.exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("busy", ["import time\ntime.sleep(120)",
+                                  # C code that keeps the interpreter's lock: ipykernel's own parent poller cannot run
+                                  "import ctypes\nctypes.PyDLL(None).sleep(120)"])
+def test_a_kernel_dies_with_its_run_when_the_runs_process_group_is_killed(project_copy, busy):
+    import psutil
+
+    marker = project_copy / "in-the-slow-cell"
+    slow_notebook(project_copy, f"open({str(marker)!r}, 'w').close()\n{busy}")
+    process = start_run(project_copy, start_new_session=True)  # its own process group, as a shell job
+    kernels = []
+    try:
+        kernels = kernels_started_by(process.pid)
+        assert kernels, "the kernel started"
+        assert wait_for(marker), "the kernel reached the slow cell"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        _, alive = psutil.wait_procs(kernels, timeout=10)
+        assert alive == [], f"kernels outlived their run: {[p.pid for p in alive]}"
+    finally:
+        for kernel in kernels:
+            try:
+                kernel.kill()
+            except psutil.Error:
+                pass
+        if process.poll() is None:
+            process.kill()
+
+
+def test_the_projects_kernel_spec_starts_the_kernel_through_the_launcher_that_dies_with_its_parent():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from perflib.run import KERNEL_NAME, ensure_kernel
+
+    ensure_kernel()
+    argv = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv
+    assert argv[argv.index("-m") + 1] == "perflib.kernel_launcher" and argv[-2:] == ["-f", "{connection_file}"]
+
+
+def test_the_kernel_launcher_asks_for_sigkill_when_its_parent_ends(tmp_path):
+    """A child started through the launcher's ``die_with_parent`` reports the parent-death signal
+    Linux holds for it (/proc/self/status has none; prctl PR_GET_PDEATHSIG does)."""
+    import subprocess
+    import sys
+
+    code = ("import ctypes, signal\\nfrom perflib.kernel_launcher import die_with_parent\\n"
+            "assert die_with_parent()\\nvalue = ctypes.c_int()\\n"
+            "ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)\\nprint(value.value)\\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == signal.SIGKILL
