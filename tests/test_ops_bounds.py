@@ -418,9 +418,9 @@ def test_the_kernel_launcher_asks_for_sigkill_when_its_parent_ends(tmp_path):
     import subprocess
     import sys
 
-    code = ("import ctypes, signal\\nfrom perflib.kernel_launcher import die_with_parent\\n"
-            "assert die_with_parent()\\nvalue = ctypes.c_int()\\n"
-            "ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)\\nprint(value.value)\\n")
+    code = ("import ctypes, signal\nfrom perflib.kernel_launcher import die_with_parent\n"
+            "assert die_with_parent()\nvalue = ctypes.c_int()\n"
+            "ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)\nprint(value.value)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == signal.SIGKILL
