@@ -508,8 +508,10 @@ def _sigterm_interrupts():
         yield
         return
 
+    from .stop_signals import Stopped
+
     def on_term(signum, frame):
-        raise KeyboardInterrupt
+        raise Stopped(signum)
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
         yield

@@ -25,6 +25,7 @@ from .errors import RunFailed, RunTimedOut  # noqa: F401  (RunFailed: rollup imp
 from .faults import engine_keeping_unfinished, forget_engine, kernel_death, notebook_bytes, refused_writes_named, run_failed, tell
 from .files import publish, recover, remove_staging, write_atomic
 from .params import load_params
+from .stop_signals import Stopped, deferred, note_published, signal_of
 
 KERNEL_NAME = "perflib"
 KERNEL_DISPLAY_NAME = "Python (perflib)"
@@ -136,8 +137,8 @@ def _deterministic(nb) -> None:
                 papermill.pop(key, None)
 
 
-class Interrupted(KeyboardInterrupt):
-    """The run was stopped by Ctrl-C or SIGTERM; its kernel is gone and nothing was published."""
+class Interrupted(Stopped):
+    """The run was stopped by Ctrl-C or SIGTERM (``signum``); its kernel is gone and nothing was published."""
 
 
 def _kill_children() -> None:
@@ -186,7 +187,7 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     restore = None
     if threading.current_thread() is threading.main_thread():
         def on_term(signum, frame):
-            raise KeyboardInterrupt
+            raise Stopped(signum)
         restore = signal.signal(signal.SIGTERM, on_term)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     timed_out = False
@@ -199,10 +200,10 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
                 _kill_children()  # the kernel: nbclient sees it die and papermill returns
                 worker.join(timeout=60)
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _kill_children()
         worker.join(timeout=30)
-        raise Interrupted() from None
+        raise Interrupted(signal_of(exc)) from None
     finally:
         if restore is not None:
             signal.signal(signal.SIGTERM, restore)
@@ -329,10 +330,12 @@ def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Pat
             make_deterministic(notebook)
             if before_publish is not None:
                 before_publish(staging, notebook)  # provenance and output hashes, before the outputs go public
-        except OSError:  # a full disk: nothing half-written stays
+        except (OSError, KeyboardInterrupt):  # a full disk, a late signal: nothing half-written stays
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        notes += tell(publish(staging, final))
+        with deferred():  # a signal now takes effect once the outputs are in place (two renames)
+            notes += tell(publish(staging, final))
+            note_published(final)
     return sorted(p for p in final.rglob("*") if p.is_file()), notes
 
 

@@ -424,3 +424,59 @@ def test_the_kernel_launcher_asks_for_sigkill_when_its_parent_ends(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == signal.SIGKILL
+
+
+# -- a late SIGTERM or SIGINT is said, and leaves the outputs whole ---------------------------------
+
+def run_signalled_at(root: Path, where: str, sig: int):
+    """``perflib run`` in a child Python in which ``perflib.run.<where>`` sends the process ``sig``
+    (as an operator's ``kill`` would) when it is called: after the notebook has run, outside
+    its execution."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "import perflib.run as run\n"
+        f"original = run.{where}\n"
+        "def signalled(*args, **kwargs):\n"
+        f"    os.kill(os.getpid(), {int(sig)})\n"
+        "    return original(*args, **kwargs)\n"
+        f"run.{where} = signalled\n"
+        "from perflib.cli import main\n"
+        "sys.exit(main(['run', '--county', 'heshuo', '--year', '2023', '--no-progress']))\n")
+    env = {**os.environ, "PERFLIB_ROOT": str(root)}
+    return subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=600,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig, name", [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
+def test_a_late_signal_is_said_and_the_previous_outputs_stay(ran_copy, sig, name):
+    from conftest import tree_hashes
+
+    before = tree_hashes(ran_copy / HESHUO)
+    result = run_signalled_at(ran_copy, "make_deterministic", sig)
+    assert result.returncode == 128 + sig, (result.returncode, result.stderr)
+    assert f"[E187 错误] 已中断：收到信号 {name}" in result.stderr and "原有输出未改动" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_hashes(ran_copy / HESHUO) == before
+    assert not (ran_copy / "outputs" / "heshuo" / ".2023.staging").exists()
+
+
+@pytest.mark.e2e
+def test_a_signal_during_the_publish_waits_for_it_to_finish(ran_copy):
+    import json
+
+    from conftest import sha256
+
+    (ran_copy / "params" / "heshuo" / "2023.yaml").open("a", encoding="utf-8").write("\n# edited\n")
+    result = run_signalled_at(ran_copy, "publish", signal.SIGTERM)
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    assert "[E187 错误] 已中断：收到信号 SIGTERM" in result.stderr and "新的输出已完整发布到 outputs/heshuo/2023/" in result.stderr
+    folder = ran_copy / HESHUO
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["path"] for e in manifest["outputs"] if sha256(folder / e["path"]) != e["sha256"]] == []
+    assert next(e for e in manifest["inputs"] if e["path"] == "params/heshuo/2023.yaml")["sha256"] == \
+        sha256(ran_copy / "params" / "heshuo" / "2023.yaml"), "the new run's outputs are the ones in place"
+    assert not (ran_copy / "outputs" / "heshuo" / ".2023.old").exists()
