@@ -57,6 +57,8 @@ def _serve(connection, initializer: Callable[[], None] | None) -> None:
         function, args, kwargs = call
         try:
             answer = function(*args, **kwargs)
+        except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal: the batch says it
+            return
         except Exception as exc:  # handed back; the worker goes on with the next call
             answer = CallFailed(type(exc).__name__, str(exc))
         connection.send((answer,))  # a 1-tuple: a function may well return None
