@@ -480,3 +480,40 @@ def test_a_signal_during_the_publish_waits_for_it_to_finish(ran_copy):
     assert next(e for e in manifest["inputs"] if e["path"] == "params/heshuo/2023.yaml")["sha256"] == \
         sha256(ran_copy / "params" / "heshuo" / "2023.yaml"), "the new run's outputs are the ones in place"
     assert not (ran_copy / "outputs" / "heshuo" / ".2023.old").exists()
+
+
+@pytest.mark.e2e
+def test_a_batch_worker_killed_in_a_real_batch_fails_only_its_report_and_its_kernel_ends(project_copy):
+    import subprocess
+    import sys
+
+    import psutil
+
+    from perflib.batch import read_summary
+
+    marker = project_copy / "heshuo-in-the-slow-cell"
+    slow_notebook(project_copy, f"if county == 'heshuo':\n    open({str(marker)!r}, 'w').close()\n"
+                                "    import time\n    time.sleep(300)")
+    env = {**os.environ, "PERFLIB_ROOT": str(project_copy), "PERFLIB_SOFFICE": "none"}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "perflib"), "batch", "--jobs", "2", "--no-progress",
+                                "--county", "heshuo", "--county", "example1", "--county", "example3", "--year", "2023"],
+                               cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(marker, 300), "heshuo's kernel reached the slow cell"
+        staging = str(project_copy / "outputs" / "heshuo" / ".2023.staging")
+        kernel = next(p for p in psutil.Process(process.pid).children(recursive=True)
+                      if "perflib.kernel_launcher" in p.cmdline() and p.cwd() == staging)
+        worker = kernel.parent()  # papermill runs the notebook in the staging folder: its kernel's working folder
+        assert worker.pid != process.pid
+        worker.kill()  # SIGKILL, as the out-of-memory killer would
+        printed = process.communicate(timeout=400)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, printed
+    outcomes = {o.county: o for o in read_summary(project_copy / "outputs" / "batch-summary.csv")}
+    assert {c: o.status for c, o in outcomes.items()} == {"heshuo": "失败", "example1": "成功", "example3": "成功"}, printed
+    assert "[E184 错误]" in outcomes["heshuo"].message and "SIGKILL" in outcomes["heshuo"].message
+    assert "失败：heshuo 2023：[E184 错误]" in printed
+    _, alive = psutil.wait_procs([kernel], timeout=10)
+    assert alive == [], "the killed worker's kernel ended with it"
