@@ -84,8 +84,9 @@ def note_published(folder: Path) -> None:
 
 
 def published() -> list[Path]:
-    """The folders published so far by this process."""
-    return list(_published)
+    """The folders published so far by this process that are still there (``verify`` publishes
+    its re-run into a temporary folder that it then removes)."""
+    return [folder for folder in _published if folder.is_dir()]
 
 
 def stopped_message(exc: BaseException, root: Path | None = None) -> str:
