@@ -191,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
 
     skip_unused_imports()
     from .errors import PerflibError
-
     from .stop_signals import signal_of, stopped_message, stopping
 
     try:
