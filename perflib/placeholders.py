@@ -37,7 +37,10 @@ def placeholder_findings(params) -> list[Finding]:
     if params.source is None:
         return []
     label = project.relative(params.source, params.root)
-    text = safety.read_regular(Path(params.source), f"参数文件 {label}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
+    try:
+        text = safety.read_regular(Path(params.source), f"参数文件 {label}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
+    except FileNotFoundError:  # removed since it was loaded: nothing of it can be printed
+        return []
     return scan(text, label)
 
 
