@@ -363,3 +363,18 @@ def test_every_refusal_is_a_coded_perflib_error(project):
     with pytest.raises(PerflibError) as refused:
         new_county(project, "c", 2024, "某县\n某县")  # a trailing line break is trimmed, an inner one refused
     assert refused.value.code == "E162"
+
+
+def test_a_declared_type_with_a_quote_gets_no_broken_list_validation(project):
+    """Excel's list validation is ``"a,b"``: a value holding 「"」 or 「,」 would break it (Excel then
+    calls the workbook damaged), so that column keeps only its comment listing the values."""
+    heshuo_2023_in(project)
+    path = project / "params/heshuo/2023.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["evaluation_types"] = [{"name": '甲"乙', "kind": "项目"}, {"name": "部门整体评价", "kind": "部门整体"}]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    written = new_year(project, "heshuo", 2024, 2023)
+    sheet = load_workbook(written.data)["重点绩效评价"]
+    formulas = [v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert formulas and all(f.count('"') == 2 for f in formulas), formulas
+    assert '甲"乙' in sheet.cell(row=1, column=3).comment.text
