@@ -69,6 +69,7 @@ CODES: dict[str, tuple[str, str]] = {
     "W230": (WARNING, "已删除零宽字符"),
     "W250": (WARNING, "没有某部分的工作表，报告不写该部分"),
     "W260": (WARNING, "评价资金为空的行未计入评价资金合计"),
+    "W270": (WARNING, "PDF 所用字体未安装，已用替代字体"),
 }
 
 
