@@ -60,12 +60,25 @@ def test_without_fontconfig_nothing_is_claimed(monkeypatch):
 
 
 def test_perflib_run_prints_w270_to_the_terminal(monkeypatch, capsys, tmp_path):
-    """The command line repeats the warning after the list of files (the notebook's export cell has it too)."""
+    """The command line repeats the warning after the list of files (the notebook's export cell has
+    it too), for the county's layout; a run without a PDF does not."""
+    import argparse
+
     import perflib.libreoffice as libreoffice
+    import perflib.run as run
+    from perflib.run import RunResult
 
     monkeypatch.setattr(libreoffice, "installed_families", lambda: DEBIAN - {"ar pl ukai cn"})
-    cli._say_font_fallbacks(None)
-    assert "[W270 提示] PDF 中「楷体_GB2312」" in capsys.readouterr().out
+    monkeypatch.setattr(run, "run_report", lambda county, year, **_: RunResult(county, year, tmp_path, []))
+    monkeypatch.chdir(ROOT)
+    args = argparse.Namespace(county="heshuo", year=2023, no_progress=True, data_root=None, time_limit=None)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF")
+    assert cli._run(args) == 0
+    assert "[W270 提示] PDF 中「楷体_GB2312」（二级标题「（一）」）" in capsys.readouterr().out
+    (tmp_path / "report.pdf").unlink()
+    monkeypatch.setenv("PERFLIB_SOFFICE", "none")
+    assert cli._run(args) == 0
+    assert "W270" not in capsys.readouterr().out
 
 
 def test_readme_and_ci_install_the_faces_the_layout_maps():
@@ -127,3 +140,16 @@ def test_the_conversion_says_w270_where_the_export_is_seen_and_still_makes_the_p
     pdf = convert_docx_to_pdf(docx, tmp_path / "x.pdf", load_layout())
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "[W270 提示] PDF 中「楷体_GB2312」" in capsys.readouterr().out
+
+
+def test_perflib_rollup_prints_w270_to_the_terminal(monkeypatch, capsys, tmp_path):
+    import argparse
+
+    import perflib.libreoffice as libreoffice
+    import perflib.rollup as rollup
+
+    monkeypatch.setattr(libreoffice, "installed_families", lambda: DEBIAN - {"ar pl uming cn"})
+    monkeypatch.setattr(rollup, "run_rollup", lambda root, *a, **k: [root / "outputs/rollup/rollup.pdf"])
+    monkeypatch.chdir(ROOT)
+    assert cli._rollup(argparse.Namespace(county=[], year=[], region_name="", no_progress=True)) == 0
+    assert "[W270 提示] PDF 中「宋体」（页码）应使用 AR PL UMing CN" in capsys.readouterr().out
