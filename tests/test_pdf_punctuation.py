@@ -22,8 +22,6 @@ from perflib.pipeline import make_report
 from perflib.render_docx import render_docx
 from perflib.render_pdf import convert_docx_to_pdf, unavailable_reason
 
-pytestmark = pytest.mark.e2e
-
 # Chinese punctuation a line may end with (and so could hang): what the reader must see printed.
 PUNCTUATION = "，。、；：？！"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -77,9 +75,27 @@ def test_missing_punctuation_finds_a_dropped_comma():
 
 
 # Each of these lost a 「，」 before (和硕县 two); 大英县 is a short report of another region.
+def test_the_docx_turns_libreoffices_hanging_punctuation_off():
+    """Every paragraph inherits ``w:overflowPunct`` 1 from the document defaults (Word's default;
+    LibreOffice reads it as "no hanging punctuation"), and no style or paragraph sets it otherwise."""
+    from perflib.document import Document, Paragraph, Section
+    from perflib.layout import load_layout
+
+    document = Document("标题", (Section(1, "一、", "概况", (Paragraph.of("正文。"),)),), layout=load_layout())
+    with zipfile.ZipFile(io.BytesIO(render_docx(document))) as archive:
+        styles = etree.fromstring(archive.read("word/styles.xml"))
+        body = etree.fromstring(archive.read("word/document.xml"))
+    default = styles.find(f"{W}docDefaults/{W}pPrDefault/{W}pPr")
+    assert [e.get(f"{W}val") for e in default.iter(f"{W}overflowPunct")] == ["1"]
+    assert [e.tag for e in default][:2] == [f"{W}overflowPunct", f"{W}spacing"]  # in its schema place
+    others = [e for root in (styles, body) for e in root.iter(f"{W}overflowPunct") if e.getparent() is not default]
+    assert others == []
+
+
 SAMPLES = [("heshuo", 2023), ("example1", 2023), ("example3", 2023), ("daying", 2023)]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("county", "year"), SAMPLES)
 def test_pdf_prints_every_comma_and_full_stop_of_the_docx(county, year, tmp_path):
     needs_tools()
@@ -92,6 +108,7 @@ def test_pdf_prints_every_comma_and_full_stop_of_the_docx(county, year, tmp_path
     assert missing_punctuation(word, printed) == []
 
 
+@pytest.mark.e2e
 def test_rollup_pdf_prints_every_comma_and_full_stop_of_its_docx(tmp_path):
     """The rollup shares the DOCX layout; it is made by ``perflib rollup`` over the sample counties' ledgers."""
     needs_tools()
