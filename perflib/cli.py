@@ -78,6 +78,8 @@ def _rollup(args) -> int:
     print("汇总完成，输出：")
     for path in files:
         print(f"  {relative(path, root)}")
+    if any(path.suffix == ".pdf" for path in files):
+        _say_font_fallbacks(None)
     return 0
 
 
@@ -122,7 +124,21 @@ def _run(args) -> int:
     for path in result.files:
         print(f"  {relative(path, root)}")
     _say_if_pdf_skipped(result)
+    if (result.output_dir / "report.pdf").exists():
+        from .params import load_params
+
+        _say_font_fallbacks(load_params(args.county, args.year, root, data_root=args.data_root))
     return 0
+
+
+def _say_font_fallbacks(params) -> None:
+    """W270: a font of the layout printed in another face than the one it maps to (the notebook's
+    export cell said it too), e.g. the （一） headings in the body's face without AR PL UKai."""
+    from .layout import load_layout
+    from .libreoffice import font_fallbacks
+
+    for fallback in font_fallbacks(load_layout(params)):
+        print(fallback)
 
 
 def _say_if_pdf_skipped(result) -> None:
