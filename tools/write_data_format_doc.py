@@ -66,7 +66,7 @@ Rules for every sheet:
   (E176): neither column is silently chosen. A sheet (or CSV file) is read only under its
   table's name exactly: a name that is the table's only once spaces (half- or full-width, before,
   after or inside), invisible characters (U+200B…), full-width or other compatibility forms and
-  the case of Latin letters are set aside (「培训 」, 「培训　」, 「培\u200b训」), and two sheets or
+  the case of Latin letters are set aside (「培训 」, 「培训　」, 「培<U+200B>训」), and two sheets or
   files alike so (「培训」 and 「培训　」, `培训.csv` and `培训.CSV`), are an error (E175) naming each
   with the expected name; none of them is read.
 - Formulas are read by the value Excel or WPS saved with them. A formula cell without a saved
