@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from . import arrow_csv, cells, distinct, safety
+from . import arrow_csv, cells, distinct, project, safety
 from .amounts import AmountArray, money_column
 from .arrow_csv import ArrowText
 from .coded import CodedCells, RowsOf, spread_values
@@ -206,7 +206,7 @@ def read_sheets(path: Path, label: str, reader: str = "calamine", lazy: bool = F
     check_reader(reader)
     sheets: dict[str, Sheet] = {}
     if path.is_dir():
-        for p in sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv"):
+        for p in project.csv_files(path):
             file_label = f"{label.rstrip('/')}/{p.name}"
             safety.require_inside(p, path, file_label, {})  # a link to a file outside the data folder (E152)
             sheets[_unique_key(sheets, p.stem)] = _csv_sheet(p, file_label, lazy)

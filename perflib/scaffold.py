@@ -193,7 +193,7 @@ def blank_workbook(specs: Iterable[TableSpec], county_name: str, year: int, choi
 def sheets_of(path: Path) -> list[TableSpec]:
     """The perflib tables present in an existing workbook or CSV folder (last year's data)."""
     if path.is_dir():
-        names = {p.stem for p in path.glob("*.csv")}
+        names = {p.stem for p in project.csv_files(path)}
     else:
         from openpyxl import load_workbook
 

@@ -159,6 +159,21 @@ def test_a_csv_file_with_an_upper_case_extension_is_read(tmp_path):
     assert list(dataset["trainings"]["attendees"]) == [30]
 
 
+def test_a_csv_file_with_an_upper_case_extension_is_hashed_in_the_manifest(tmp_path):
+    import yaml
+
+    from perflib.manifest import input_files
+    from perflib.params import load_params
+
+    make_params(tmp_path)
+    csv_folder(tmp_path / "data" / "demo-2023", {"培训.CSV": 30})
+    params_file = tmp_path / "params" / "demo" / "2023.yaml"
+    params_file.write_text(yaml.safe_dump({**yaml.safe_load(params_file.read_text(encoding="utf-8")), "data": "data/demo-2023"},
+                                          allow_unicode=True), encoding="utf-8")
+    entries = {e["path"]: e for e in input_files(load_params("demo", 2023, tmp_path))}
+    assert entries["data/demo-2023/培训.CSV"]["sheets"] == {"培训": 1}  # every file read is a file hashed
+
+
 # -- spaces between digits -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("cell", ["1 000", "1\u00a0000", "1\u2009000", "1\u202f000", "1\u3000000"])
