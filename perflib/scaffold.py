@@ -214,7 +214,7 @@ def sheets_of(path: Path, label: str) -> list[TableSpec]:
     with the guards of ``run``: a regular file only (E151), inflating within the limits (E150), a
     workbook that is an .xlsx (E163 otherwise); only the sheet names are read."""
     if path.is_dir():
-        names = {p.stem for p in path.glob("*.csv")}
+        names = {p.stem for p in project.csv_files(path)}
     else:
         names = set(_sheet_names(path, label))
     return [spec for spec in TABLES if spec.sheet in names]
