@@ -1,0 +1,137 @@
+"""What a rollup covers is what params/rollup.yaml declares (counties, years, who signs); the sample
+rollup is the three illustrative counties and says so; a declared county or year without a report is
+listed and warned about, a wrong rollup.yaml is refused with E182 (issue 23, item 7)."""
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+
+from perflib import rollup
+from perflib.errors import ParamsError
+from perflib.rollup import INCLUDED, Collection, Entry, RollupParams
+
+
+def _project(tmp_path, rollup_yaml: str, counties=("example1", "example2", "heshuo")):
+    from conftest import ROOT
+
+    (tmp_path / "params").mkdir()
+    for county in counties:
+        shutil.copytree(ROOT / "params" / county, tmp_path / "params" / county)
+    (tmp_path / "params" / "rollup.yaml").write_text(rollup_yaml, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_sample_rollup_is_the_three_illustrative_counties_signed_by_their_prefecture():
+    from conftest import ROOT
+
+    from perflib.params import load_params
+
+    declared = rollup.load_rollup_params(ROOT)
+    assert declared.counties == ("example1", "example2", "example3") and declared.years == (2022, 2023)
+    assert (declared.region_name, declared.issuer) == ("示例州", "示例州财政局")
+    assert declared.illustrative
+    for county in declared.counties:
+        for year in declared.years:
+            assert load_params(county, year, ROOT).illustrative, (county, year)  # each input says it is invented
+    collection = rollup.collect(ROOT)
+    assert [(e.county, e.year) for e in collection.entries] == [(c, y) for c in declared.counties for y in declared.years]
+
+
+def test_the_rollup_covers_the_declared_counties_and_years_only(tmp_path):
+    root = _project(tmp_path, "counties: [example2, example1]\nyears: [2023]\n")
+    collection = rollup.collect(root)
+    assert [(e.county, e.year, e.county_name) for e in collection.entries] == [("example2", 2023, "示例二县"), ("example1", 2023, "示例一县")]
+    assert [(e.county, e.year) for e in rollup.collect(root, ["heshuo"]).entries] == [("heshuo", 2023)]  # the command line wins
+
+
+def test_without_a_declaration_every_params_file_is_covered(tmp_path):
+    root = _project(tmp_path, "issuer: 某州财政局\n")
+    assert {(e.county, e.year) for e in rollup.collect(root).entries} == {("example1", 2022), ("example1", 2023), ("example2", 2022),
+                                                                          ("example2", 2023), ("heshuo", 2023)}
+
+
+def test_a_declared_county_and_year_without_a_report_is_listed_and_warned(tmp_path):
+    root = _project(tmp_path, "counties: [example1, heshuo]\nyears: [2022, 2023]\n")
+    collection = rollup.collect(root)
+    heshuo_2022 = next(e for e in collection.entries if (e.county, e.year) == ("heshuo", 2022))
+    assert (heshuo_2022.status, heshuo_2022.county_name) == ("缺少", "和硕县")
+    assert "无参数文件（params/heshuo/2022.yaml）" in heshuo_2022.reason
+    warnings = {str(f) for f in rollup.scope_findings(collection)}
+    assert "[W280 提示] 文件 params/heshuo/2022.yaml：汇总范围内的和硕县2022年未纳入汇总：无参数文件（params/heshuo/2022.yaml），该年度没有报告" in warnings
+    assert any(w.startswith("[W281 提示] 文件 params/example1/2023.yaml：汇总范围内的示例一县2023年未纳入汇总：未找到已生成的报告") for w in warnings)
+    assert len(warnings) == 4  # every declared report, none generated here
+    status = rollup.status_table(collection)
+    assert ("和硕县", "2022", "缺少", heshuo_2022.reason) in status  # and the document's appendix lists it
+
+
+@pytest.mark.parametrize("text, said", [
+    ("signature: x\n", "未知的键：signature"),
+    ("counties: [example1, exmaple2]\n", "counties 的「exmaple2」没有参数文件夹 params/exmaple2/"),
+    ("counties: example1\n", "counties 应为县目录名的列表"),
+    ("counties: [example1, example1]\n", "「example1」写了两次"),
+    ("counties: ['../etc']\n", "counties：县目录名「../etc」不合法"),
+    ("years: [2023, '2022']\n", "years 应为四位数字年度的列表"),
+    ("years: [23]\n", "years 应为四位数字年度的列表"),
+    ("years: [2023, 2023]\n", "years 有重复的年度"),
+    ("illustrative: [1]\n", "illustrative 应为 true/false"),
+    ("issuer: [a, b]\n", "issuer 应为一行文字"),
+    ("- a\n- b\n", "顶层应为键值对"),
+    ("region_name: [\n", "无法读取"),
+])
+def test_a_wrong_rollup_yaml_is_refused_with_e182(tmp_path, text, said):
+    root = _project(tmp_path, text)
+    with pytest.raises(ParamsError) as refused:
+        rollup.load_rollup_params(root)
+    assert refused.value.code == "E182"
+    assert str(refused.value).startswith("[E182 错误] 汇总参数文件 params/rollup.yaml")
+    assert said in str(refused.value)
+
+
+def _entry(county, year, name, illustrative=""):
+    values = {"key_evaluations.objects": 2, "key_evaluations.amount": "0.5", "target_reviews.amount": 100, "trainings.attendees": 30}
+    return Entry(county, year, name, INCLUDED, "", {k: Decimal(v) for k, v in values.items()}, illustrative=illustrative)
+
+
+def test_illustrative_inputs_are_declared_first_naming_each_report():
+    collection = Collection([_entry("jia", 2022, "甲县", "甲县的数字是虚构的。"), _entry("jia", 2023, "甲县", "甲县的数字是虚构的。"),
+                             _entry("yi", 2023, "乙县"), _entry("bing", 2023, "丙县", "丙县的项目明细为示意。")], [2022, 2023])
+    document = rollup.build_document(collection, {}, params=RollupParams(issuer="某州财政局", illustrative="本汇总的落款为示例。"))
+    first = document.sections[0]
+    assert (first.number, first.title, first.key) == ("", "示例数据说明", "illustrative")
+    notice = document.text_of(first.blocks[0].runs)
+    assert notice.startswith("本汇总的落款为示例。本汇总所依据的下列报告使用示例数据")
+    assert "甲县2022年、2023年（报告中的示例数据说明：甲县的数字是虚构的）" in notice
+    assert "丙县2023年（报告中的示例数据说明：丙县的项目明细为示意）" in notice
+    assert "乙县" not in notice  # real data is not called illustrative
+    assert document.sections[1].number == "一、"
+    from perflib.render_html import render_html
+
+    soup = BeautifulSoup(render_html(document), "html.parser")
+    assert "示例数据说明" in soup.get_text() and soup.get_text().index("示例数据说明") < soup.get_text().index("一、")
+
+
+def test_a_rollup_of_real_reports_has_no_illustrative_notice():
+    collection = Collection([_entry("yi", 2023, "乙县")], [2023])
+    document = rollup.build_document(collection, {}, params=RollupParams(issuer="某州财政局"))
+    assert "示例数据说明" not in [s.title for s in document.sections]
+
+
+def test_collect_reads_each_reports_illustrative_declaration(tmp_path):
+    from perflib.ledger import write_figures_csv
+    from perflib.params import ILLUSTRATIVE_NOTICE, load_params
+    from perflib.pipeline import make_report
+
+    from conftest import ROOT
+
+    root = _project(tmp_path, "counties: [example1]\nyears: [2023]\nregion_name: 示例州\n", counties=("example1",))
+    shutil.copytree(ROOT / "data" / "example1", root / "data" / "example1")
+    out = root / "outputs" / "example1" / "2023"
+    out.mkdir(parents=True)
+    write_figures_csv(make_report(load_params("example1", 2023, root)).ledger, out)
+    collection = rollup.collect(root)
+    assert collection.included[0].illustrative == ILLUSTRATIVE_NOTICE
+    text = rollup.build_document(collection, {}, params=rollup.load_rollup_params(root)).text()
+    assert f"示例一县2023年（报告中的示例数据说明：{ILLUSTRATIVE_NOTICE.rstrip('。')}）" in text
