@@ -20,7 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import project
 from .document import Chart, Document, Paragraph, Section, Table
-from .errors import ParamsError, PerflibError
+from .errors import LedgerRefused, ParamsError
 from .indicators import MAIN_INDICATORS, headline_indicators
 from .ledger import CSV_COLUMNS
 from .params import STANDARD_KINDS
@@ -41,15 +41,6 @@ _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,2
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 # Figures the rollup reads as numbers (its columns, the monitoring batches, the kinds of evaluations).
 _ROLLUP_NUMBER = re.compile(r"key_evaluations\.standard\.[0-9]+|monitoring\.[0-9]{4}-[0-9]{2}\.(progress|schedule|projects|amount)")
-
-
-class LedgerRefused(PerflibError, ValueError):
-    """A report's ledger (figures.csv, or the one in its executed notebook) that the rollup will not
-    read: a cell too long (E180) or text where a number is expected (E181); the message (Chinese)
-    names the file, row and column."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"[{code} 错误] {message}", code)
 
 
 def reads_as_number(name: str) -> bool:

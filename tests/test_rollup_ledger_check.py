@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from perflib import cli, rollup
-from perflib.errors import PerflibError
+from perflib.errors import LedgerRefused, PerflibError
 from perflib.ledger import write_figures_csv
 
 
@@ -51,7 +51,7 @@ def forge(project, tmp_path, name: str, value: str):
 
 def test_a_value_of_100k_digits_is_refused_naming_file_row_and_column(project, tmp_path):
     root, row = forge(project, tmp_path, "trainings.attendees", "9" * 100_000)
-    with pytest.raises(rollup.LedgerRefused) as refused:
+    with pytest.raises(LedgerRefused) as refused:
         rollup.collect(root)
     message = str(refused.value)
     assert refused.value.code == "E180"
@@ -63,7 +63,7 @@ def test_a_value_of_100k_digits_is_refused_naming_file_row_and_column(project, t
 @pytest.mark.parametrize("value", ["12abc", "1" * 65, "NaN", "Infinity", "1e999", "", "١٢"])
 def test_text_where_the_rollup_reads_a_number_is_refused(project, tmp_path, value):
     root, row = forge(project, tmp_path, "trainings.attendees", value)
-    with pytest.raises(rollup.LedgerRefused) as refused:
+    with pytest.raises(LedgerRefused) as refused:
         rollup.collect(root)
     assert refused.value.code == "E181"
     assert f"figures.csv，第 {row} 行，列「数值」（trainings.attendees）" in str(refused.value)
@@ -71,13 +71,13 @@ def test_text_where_the_rollup_reads_a_number_is_refused(project, tmp_path, valu
 
 def test_a_monitoring_batch_value_is_checked_too(project, tmp_path):
     root, row = forge(project, tmp_path, "monitoring.2023-05.progress", "0.4x")
-    with pytest.raises(rollup.LedgerRefused, match=rf"第 {row} 行，列「数值」（monitoring.2023-05.progress）"):
+    with pytest.raises(LedgerRefused, match=rf"第 {row} 行，列「数值」（monitoring.2023-05.progress）"):
         rollup.collect(root)
 
 
 def test_a_number_elsewhere_in_the_ledger_is_bounded_too(project, tmp_path):
     root, row = forge(project, tmp_path, "key_evaluations.reports", "7" * 5000)
-    with pytest.raises(rollup.LedgerRefused, match=rf"E181.*第 {row} 行"):
+    with pytest.raises(LedgerRefused, match=rf"E181.*第 {row} 行"):
         rollup.collect(root)
 
 
@@ -86,10 +86,10 @@ def test_a_ledger_with_another_header_or_encoding_is_refused(project, tmp_path):
     path = root / "outputs" / "example1" / "2023" / "figures.csv"
     text = path.read_text(encoding="utf-8-sig")
     path.write_text(text.replace("数值", "值", 1), encoding="utf-8-sig")
-    with pytest.raises(rollup.LedgerRefused, match=r"\[E180 错误\] 数字台账 outputs/example1/2023/figures.csv，第 1 行：表头应为"):
+    with pytest.raises(LedgerRefused, match=r"\[E180 错误\] 数字台账 outputs/example1/2023/figures.csv，第 1 行：表头应为"):
         rollup.collect(root)
     path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
-    with pytest.raises(rollup.LedgerRefused, match=r"E180.*无法读取"):
+    with pytest.raises(LedgerRefused, match=r"E180.*无法读取"):
         rollup.collect(root)
 
 
