@@ -297,9 +297,13 @@ def load_rollup_params(root: Path, region_name: str = "") -> RollupParams:
     notice = raw.get("illustrative")
     if notice not in (None, False, True) and not (isinstance(notice, str) and notice.strip()):
         raise _rollup_error(" 中 illustrative 应为 true/false，或一句说明文字。")
+    try:
+        issue_date = issue_date_of(raw.get("issue_date"), f"params/{ROLLUP_PARAMS}")
+    except ParamsError:
+        raise _rollup_error(f" 中 issue_date 应为日期（如 2024-04-15 或 2024年4月15日），现为「{str(raw.get('issue_date'))[:40]}」。") from None
     return RollupParams(region_name=(region_name or str(raw.get("region_name") or "")).strip(),
                         issuer=str(raw.get("issuer") or "").strip(),
-                        issue_date=issue_date_of(raw.get("issue_date"), f"params/{ROLLUP_PARAMS}"),
+                        issue_date=issue_date,
                         conclusions=tuple(re.sub(r"\s*\n\s*", "", c).strip() for c in conclusions),
                         counties=_declared_counties(raw.get("counties"), root),
                         years=_declared_years(raw.get("years")),

@@ -78,6 +78,7 @@ def test_a_declared_county_and_year_without_a_report_is_listed_and_warned(tmp_pa
     ("years: [2023, 2023]\n", "years 有重复的年度"),
     ("illustrative: [1]\n", "illustrative 应为 true/false"),
     ("issuer: [a, b]\n", "issuer 应为一行文字"),
+    ("issue_date: 四月\n", "issue_date 应为日期（如 2024-04-15 或 2024年4月15日），现为「四月」"),
     ("- a\n- b\n", "顶层应为键值对"),
     ("region_name: [\n", "无法读取"),
 ])
@@ -135,3 +136,44 @@ def test_collect_reads_each_reports_illustrative_declaration(tmp_path):
     assert collection.included[0].illustrative == ILLUSTRATIVE_NOTICE
     text = rollup.build_document(collection, {}, params=rollup.load_rollup_params(root)).text()
     assert f"示例一县2023年（报告中的示例数据说明：{ILLUSTRATIVE_NOTICE.rstrip('。')}）" in text
+
+
+@pytest.mark.e2e
+def test_the_sample_rollup_is_coherent_and_declares_its_illustrative_inputs_in_every_output(tmp_path):
+    """`perflib rollup` on the sample, as the README gives it: the three example counties of 示例州,
+    signed 示例州财政局, with a 示例数据说明 first in the HTML, the Word file and the notebook, and
+    figures (not 「—」) in its tables."""
+    import docx
+    import nbformat
+
+    from conftest import ROOT
+
+    from perflib.ledger import write_figures_csv
+    from perflib.params import load_params
+    from perflib.pipeline import make_report
+
+    root = _project(tmp_path, (ROOT / "params" / "rollup.yaml").read_text(encoding="utf-8"), counties=("example1", "example2", "example3"))
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    for county in ("example1", "example2", "example3"):
+        shutil.copytree(ROOT / "data" / county, root / "data" / county)
+        for year in (2022, 2023):
+            out = root / "outputs" / county / str(year)
+            out.mkdir(parents=True)
+            write_figures_csv(make_report(load_params(county, year, root)).ledger, out)
+    rollup.run_rollup(root, progress=False)
+    folder = root / "outputs" / "rollup"
+    soup = BeautifulSoup((folder / "rollup.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.find("h1").get_text() == "2022—2023年示例州预算绩效管理工作情况汇总"
+    headings = [h.get_text() for h in soup.find_all("h2")]
+    assert headings[0] == "示例数据说明" and headings[1].startswith("一、")
+    text = soup.get_text()
+    for name in ("示例一县", "示例二县", "示例三县"):
+        assert f"{name}2022年、2023年" in text[text.index("示例数据说明"):text.index("一、")]
+    assert "示例州财政局" in text and "和硕县" not in text
+    cells = [td.get_text() for td in soup.select("td.num")]
+    assert cells and cells.count("—") == 0  # every county reports every part the sample rollup compares
+    word = "\n".join(p.text for p in docx.Document(str(folder / "rollup.docx")).paragraphs)
+    assert word.index("示例数据说明") < word.index("一、总体情况")
+    notebook = nbformat.read(folder / "rollup.ipynb", as_version=4)
+    shown = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in notebook.cells for o in c.get("outputs", []))
+    assert "⚠ 示例数据：本汇总的地区名称、落款和结论文字为示例" in shown
