@@ -100,7 +100,8 @@ def trends_chart(collection: Collection) -> Chart:
     handles = [Line2D([], [], color=styles[county][0], marker=styles[county][1], label=name)
                for county, name in collection.counties() if county in drawn]
     fig.legend(handles=handles, loc="lower center", ncols=min(4, max(1, len(handles))), frameon=False, fontsize=TEXT_PT)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    legend_rows = -(-len(handles) // 4)  # four counties a row: room below the panels for every row
+    fig.tight_layout(rect=(0, max(0.1, (0.1 + 0.2 * legend_rows) / fig.get_figheight()), 1, 1))
     return save_chart(fig, "trends", f"各县{years[0]}—{years[-1]}年主要指标趋势")
 
 

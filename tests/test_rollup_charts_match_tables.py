@@ -39,18 +39,22 @@ def hex_of(colour) -> str:
     return mcolors.to_hex(colour)
 
 
-def legend_colours(fig) -> dict[str, str]:
-    """The legend's entries (figure and axes legends) as {colour: label}; each colour once."""
+def legend_styles(fig) -> dict[tuple, str]:
+    """The legend's entries (figure and axes legends) as {(colour, marker): label}, each style once:
+    what a reader tells the lines apart by."""
     legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
     entries = []
     for legend in legends:
         for text, handle in zip(legend.get_texts(), legend.legend_handles):
-            colour = handle.get_color() if hasattr(handle, "get_color") else handle.get_facecolor()
-            if not isinstance(colour, str) and len(colour) and not isinstance(colour[0], float):
-                colour = colour[0]  # a collection's first colour
-            entries.append((hex_of(colour), text.get_text()))
-    colours = [c for c, _ in entries]
-    assert len(colours) == len(set(colours)), f"two legend entries share a colour: {entries}"
+            if hasattr(handle, "get_marker"):  # a line
+                style = (hex_of(handle.get_color()), handle.get_marker())
+            elif hasattr(handle, "get_offsets"):  # a scatter's marks
+                style = (hex_of(handle.get_facecolor()[0]), None)
+            else:  # a bar
+                style = (hex_of(handle.get_facecolor()), None)
+            entries.append((style, text.get_text()))
+    styles = [style for style, _ in entries]
+    assert len(styles) == len(set(styles)), f"two legend entries look the same: {entries}"
     return dict(entries)
 
 
@@ -96,7 +100,7 @@ def assert_lines_are_the_trend_table(fig, columns, rows) -> None:
     years, no point where the table prints 「—」, and the years ascend from left to right."""
     years = [c.removesuffix("年") for c in columns[2:]]
     table = {(r[0], r[1]): dict(zip(years, r[2:])) for r in rows}
-    legend = legend_colours(fig)
+    legend = legend_styles(fig)
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in panels] == [i.title for i in headline_indicators()]
     drawn_counties = set()
@@ -105,7 +109,7 @@ def assert_lines_are_the_trend_table(fig, columns, rows) -> None:
         assert [label for _, label in sorted(ticks.items())] == years, f"{ax.get_title()}: years must ascend"
         lines = ax.get_lines()
         for line in lines:
-            county = legend[hex_of(line.get_color())]  # who the legend says this line is
+            county = legend[hex_of(line.get_color()), line.get_marker()]  # who the legend says this line is
             assert line.get_label() == county, (ax.get_title(), line.get_label(), county)
             drawn_counties.add(county)
             xs = [at(ticks, x) for x in line.get_xdata()]
@@ -195,6 +199,16 @@ def test_rollup_bar_charts_are_their_table_columns(monkeypatch, uneven):
     assert "丙县" not in bars_of(drawn["trainings"])  # not reported: no bar, not a bar of 0
 
 
+def test_a_prefecture_of_eleven_counties_keeps_each_line_told_apart(monkeypatch):
+    """More counties than colours: each county's colour and marker are its own in every panel and the legend."""
+    names = "甲乙丙丁戊己庚辛壬癸子"
+    entries = [_entry(f"c{i}", y, f"{n}县", _values(10 * i + y - 2000)) for i, n in enumerate(names) for y in (2022, 2023)]
+    drawn, document = _drawn_rollup(monkeypatch, Collection(entries, [2022, 2023]))
+    columns, rows = table_ending(document, "主要指标")
+    assert_lines_are_the_trend_table(drawn["trends"], columns, rows)
+    assert len(legend_styles(drawn["trends"])) == 11
+
+
 def test_the_check_catches_a_line_drawn_with_another_countys_colour(monkeypatch, uneven):
     """The read-back itself fails on a chart whose colours do not follow the legend."""
     drawn, document = _drawn_rollup(monkeypatch, uneven)
@@ -230,9 +244,9 @@ def test_monitoring_chart_is_the_monitoring_table(monkeypatch):
     for name, value in marks.items():
         number, tolerance = printed_number(table[name][columns.index("序时进度")])
         assert abs(value - number) <= tolerance
-    legend = legend_colours(fig)
-    assert legend[hex_of(ax.patches[0].get_facecolor())] == "预算执行进度"
-    assert legend[hex_of(ax.collections[0].get_facecolor()[0])] == "序时进度"
+    legend = legend_styles(fig)
+    assert legend[hex_of(ax.patches[0].get_facecolor()), None] == "预算执行进度"
+    assert legend[hex_of(ax.collections[0].get_facecolor()[0]), None] == "序时进度"
 
 
 @pytest.fixture(scope="module")
