@@ -177,3 +177,30 @@ def test_the_sample_rollup_is_coherent_and_declares_its_illustrative_inputs_in_e
     notebook = nbformat.read(folder / "rollup.ipynb", as_version=4)
     shown = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in notebook.cells for o in c.get("outputs", []))
     assert "⚠ 示例数据：本汇总的地区名称、落款和结论文字为示例" in shown
+
+
+def test_perflib_rollup_prints_a_warning_for_each_report_it_could_not_include(tmp_path, monkeypatch, capsys):
+    from perflib import cli
+
+    root = _project(tmp_path, "counties: [example1, heshuo]\nyears: [2023, 2024]\n")
+    (root / "notebooks").mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("PERFLIB_ROOT", raising=False)
+    monkeypatch.setattr(rollup, "run_rollup", lambda *a, **k: [])
+    assert cli.main(["rollup", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "[W280 提示] 文件 params/heshuo/2024.yaml：汇总范围内的和硕县2024年未纳入汇总：无参数文件" in printed
+    assert "[W281 提示] 文件 params/example1/2023.yaml" in printed
+    assert printed.count("[W28") == 4
+
+
+def test_perflib_rollup_refuses_a_wrong_rollup_yaml_before_any_kernel(tmp_path, monkeypatch, capsys):
+    from perflib import cli
+
+    root = _project(tmp_path, "counties: [exmaple1]\n")
+    (root / "notebooks").mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("PERFLIB_ROOT", raising=False)
+    monkeypatch.setattr(rollup, "run_rollup", lambda *a, **k: pytest.fail("the rollup notebook ran"))
+    assert cli.main(["rollup", "--no-progress"]) == 1
+    assert "[E182 错误] 汇总参数文件 params/rollup.yaml 中 counties 的「exmaple1」没有参数文件夹" in capsys.readouterr().err
