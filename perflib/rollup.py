@@ -37,6 +37,7 @@ ROLLUP_FOLDER = "rollup"
 LEDGER_MAX_BYTES = 20 * 1024 * 1024
 CELL_MAX_CHARS = 20_000
 NUMBER_MAX_CHARS = 64
+NUMBER_MAX_DIGITS = 15  # digits before the point: 10^15 万元 is far beyond any budget, and the rollup's sums stay exact
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,2})?")  # ASCII digits only
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 # Figures the rollup reads as numbers (its columns, the monitoring batches, the kinds of evaluations).
@@ -48,6 +49,16 @@ def reads_as_number(name: str) -> bool:
     return name in MEASURES or bool(_ROLLUP_NUMBER.fullmatch(name))
 
 
+def ledger_number(text: str) -> Decimal | None:
+    """The value of a ledger cell written as a number (ASCII digits, optional sign, point and a
+    small exponent; at most NUMBER_MAX_CHARS characters and NUMBER_MAX_DIGITS digits before the
+    point), else None: NaN, Infinity, 100,000 digits or 1E+99 are not figures of a report."""
+    if len(text) > NUMBER_MAX_CHARS or not _NUMBER_TEXT.fullmatch(text):
+        return None
+    value = Decimal(text)
+    return value if not value or value.adjusted() < NUMBER_MAX_DIGITS else None
+
+
 def _shown(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:20]}…（共 {len(text)} 个字符）"
 
@@ -56,17 +67,25 @@ def check_ledger(ledger: pd.DataFrame, where: str, row_name: str = "行", first:
     """The ledger if every cell is within bounds and every figure the rollup reads as a number is
     one; else ``LedgerRefused`` naming ``where`` (the file), the row (the CSV's, header = row 1;
     in a notebook, the entry's place in the recorded ledger) and the column."""
+    from .ledger import FIGURE
+
+    seen: dict[str, int] = {}
     for i, row in enumerate(ledger.itertuples(index=False), start=first):
         for column, cell in zip(ledger.columns, row):
             if len(cell) > CELL_MAX_CHARS:
                 raise LedgerRefused("E180", f"数字台账 {where}，第 {i} {row_name}，列「{column}」：内容过长（{len(cell)} 个字符，"
                                             f"上限 {CELL_MAX_CHARS}），不是 perflib 写出的台账；请重新生成该县报告（perflib run）。")
-        name, value = row[0], row[CSV_COLUMNS.index("数值")]
-        if _NUMBER_TEXT.fullmatch(value) or reads_as_number(name):
-            if not _NUMBER_TEXT.fullmatch(value) or len(value) > NUMBER_MAX_CHARS:
-                raise LedgerRefused("E181", f"数字台账 {where}，第 {i} {row_name}，列「数值」（{_shown(name)}）：值「{_shown(value)}」"
-                                            f"不是数字或超出范围（应为不超过 {NUMBER_MAX_CHARS} 个字符的数字，如 1234.5）；"
-                                            "台账可能被改动过，请重新生成该县报告（perflib run）。")
+        name, kind, value = row[0], row[CSV_COLUMNS.index("类别")], row[CSV_COLUMNS.index("数值")]
+        if name in seen:
+            raise LedgerRefused("E180", f"数字台账 {where}，第 {i} {row_name}，列「名称」：「{_shown(name)}」与第 {seen[name]} {row_name}重复，"
+                                        "不是 perflib 写出的台账；请重新生成该县报告（perflib run）。")
+        seen[name] = i
+        # a figure the rollup reads, or any figure (类别 数字) written as a number; quoted numbers
+        # (引文: a document number, a code) are text and only bounded in length
+        if (reads_as_number(name) or kind == FIGURE and _NUMBER_TEXT.fullmatch(value)) and ledger_number(value) is None:
+            raise LedgerRefused("E181", f"数字台账 {where}，第 {i} {row_name}，列「数值」（{_shown(name)}）：值「{_shown(value)}」"
+                                        f"不是数字或超出范围（应为数字，如 1234.5：不超过 {NUMBER_MAX_CHARS} 个字符，"
+                                        f"小数点前不超过 {NUMBER_MAX_DIGITS} 位）；台账可能被改动过，请重新生成该县报告（perflib run）。")
     return ledger
 
 
@@ -84,10 +103,11 @@ def _check_recorded(payload, where: str) -> None:
                 or not isinstance(f.get("rows"), list) or not all(isinstance(r, int) for r in f["rows"])):
             raise LedgerRefused("E180", f"笔记本 {where} 中记录的数字台账，第 {i} 项：格式不对（不是 perflib 记录的台账项）；"
                                         "请重新生成该县报告（perflib run）。")
-        if f["value_type"] in ("int", "decimal") and not (
-                (_NUMBER_TEXT if f["value_type"] == "decimal" else _INTEGER_TEXT).fullmatch(f["value"]) and len(f["value"]) <= NUMBER_MAX_CHARS):
+        if f["value_type"] in ("int", "decimal") and (ledger_number(f["value"]) is None
+                                                       or f["value_type"] == "int" and not _INTEGER_TEXT.fullmatch(f["value"])):
             raise LedgerRefused("E181", f"笔记本 {where} 中记录的数字台账，第 {i} 项，列「数值」（{_shown(f['key'])}）：值「{_shown(f['value'])}」"
-                                        f"不是数字或超出范围（应为不超过 {NUMBER_MAX_CHARS} 个字符的数字）；台账可能被改动过，请重新生成该县报告（perflib run）。")
+                                        f"不是数字或超出范围（应为数字：不超过 {NUMBER_MAX_CHARS} 个字符，小数点前不超过 {NUMBER_MAX_DIGITS} 位）；"
+                                        "台账可能被改动过，请重新生成该县报告（perflib run）。")
 
 
 def read_ledger(output_dir: Path, root: Path | None = None) -> pd.DataFrame | None:
@@ -180,7 +200,8 @@ class Collection:
 
 
 def _number(text: str):
-    return Decimal(text) if _NUMBER_TEXT.fullmatch(text) else text
+    number = ledger_number(text)
+    return text if number is None else number
 
 
 def _county_facts(root: Path, county: str, year: int) -> tuple[str, str]:

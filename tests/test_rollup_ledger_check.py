@@ -60,7 +60,7 @@ def test_a_value_of_100k_digits_is_refused_naming_file_row_and_column(project, t
     assert len(message) < 400  # the value is not printed whole
 
 
-@pytest.mark.parametrize("value", ["12abc", "1" * 65, "NaN", "Infinity", "1e999", "", "١٢"])
+@pytest.mark.parametrize("value", ["12abc", "1" * 65, "1" * 16, "1e20", "NaN", "Infinity", "1e999", "", "١٢"])
 def test_text_where_the_rollup_reads_a_number_is_refused(project, tmp_path, value):
     root, row = forge(project, tmp_path, "trainings.attendees", value)
     with pytest.raises(LedgerRefused) as refused:
@@ -79,6 +79,34 @@ def test_a_number_elsewhere_in_the_ledger_is_bounded_too(project, tmp_path):
     root, row = forge(project, tmp_path, "key_evaluations.reports", "7" * 5000)
     with pytest.raises(LedgerRefused, match=rf"E181.*第 {row} 行"):
         rollup.collect(root)
+
+
+def test_a_figure_written_twice_is_refused(project, tmp_path):
+    root, _ = forge(project, tmp_path, "trainings.attendees", "10")
+    path = root / "outputs" / "example1" / "2023" / "figures.csv"
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    first = next(i for i, cells in enumerate(rows, start=1) if cells[0] == "trainings.attendees")
+    rows.append([*rows[first - 1][:3], "999999", *rows[first - 1][4:]])  # a second value for the same figure
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode("utf-8-sig"))
+    with pytest.raises(LedgerRefused, match=rf"E180.*第 {len(rows)} 行，列「名称」：「trainings.attendees」与第 {first} 行重复"):
+        rollup.collect(root)
+
+
+def test_a_long_number_quoted_from_the_data_is_text_not_refused(project, tmp_path):
+    """A quoted number (引文: a document number, a project code) may be long: only its length is bounded."""
+    root = tmp_path / "quoted"
+    shutil.copytree(project, root)
+    path = root / "outputs" / "example1" / "2023" / "figures.csv"
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    quoted = next(i for i, cells in enumerate(rows) if cells[1] == "引文")
+    rows[quoted][3] = "2023110100000000001"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode("utf-8-sig"))
+    entry = rollup.collect(root).included[0]
+    assert entry.values[rows[quoted][0]] == "2023110100000000001"
 
 
 def test_a_ledger_with_another_header_or_encoding_is_refused(project, tmp_path):
