@@ -1,9 +1,10 @@
 """汇总 (rollup): a prefecture's comparison across counties and years, from the annual reports.
 
 The figures are read back from each executed report's ledger (``outputs/<county>/<year>/figures.csv``,
-or the ledger tables shown in its executed notebook), never recomputed from the data: the rollup
-prints what the counties published. Every county and year that has a params file is expected; a
-report that is missing or whose last run failed is listed as such, not silently skipped.
+or the ledger recorded in its executed notebook), checked as read (E180, E181), never recomputed
+from the data: the rollup prints what the counties published. It covers the counties and years
+``params/rollup.yaml`` declares (else every params file); a report of that set that is missing or
+whose last run failed is listed as such and warned about (W280–W282), not silently skipped.
 """
 from __future__ import annotations
 
