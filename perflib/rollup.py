@@ -382,17 +382,25 @@ def collect(root: Path, counties: Sequence[str] | None = None, years: Sequence[i
     return Collection(entries, sorted({e.year for e in entries}))
 
 
-def scope_findings(collection: Collection) -> list:
+@dataclass(frozen=True)
+class ScopeWarning:
+    """A report of the rollup's set that it could not include (W280–W282, docs/errors.md); printed
+    as the data checks print a warning. Not a data finding: ``perflib check`` never gives it."""
+
+    code: str
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.code} 提示] 文件 {self.file}：{self.message}"
+
+
+def scope_findings(collection: Collection) -> list[ScopeWarning]:
     """A warning for every report the rollup covers but cannot include: W280 a county and year
     without a params file, W281 a report not generated, W282 one whose last run failed."""
-    from .findings import Finding
-
-    found = []
-    for e in collection.left_out:
-        code = "W282" if e.status == FAILED else "W280" if e.reason.startswith(NO_PARAMS) else "W281"
-        found.append(Finding(code, f"汇总范围内的{e.county_name}{e.year}年未纳入汇总：{e.reason}",
-                             file=f"params/{e.county}/{e.year}.yaml"))
-    return found
+    return [ScopeWarning("W282" if e.status == FAILED else "W280" if e.reason.startswith(NO_PARAMS) else "W281",
+                         f"params/{e.county}/{e.year}.yaml", f"汇总范围内的{e.county_name}{e.year}年未纳入汇总：{e.reason}")
+            for e in collection.left_out]
 
 
 # ---- printed forms: the county reports' (thousands separators), totals of the printed parts -----
