@@ -289,6 +289,8 @@ def _declared_years(raw) -> tuple[int, ...]:
 
 def load_rollup_params(root: Path, region_name: str = "") -> RollupParams:
     """``params/rollup.yaml`` if the project has one, checked (E182); ``region_name`` (the command line's) wins."""
+    import yaml
+
     from .errors import InputRefused
     from .params import issue_date_of
     from .safety import load_yaml
@@ -300,8 +302,12 @@ def load_rollup_params(root: Path, region_name: str = "") -> RollupParams:
             raw = load_yaml(path, f"汇总参数文件 params/{ROLLUP_PARAMS}")
         except InputRefused:
             raise
-        except Exception as exc:  # YAML syntax, not UTF-8
-            raise _rollup_error(f" 无法读取（应为 UTF-8 编码的 YAML）：{str(exc)[:200]}") from None
+        except UnicodeDecodeError:
+            raise _rollup_error(" 无法读取：不是 UTF-8 编码的文本（请另存为 UTF-8）。") from None
+        except yaml.YAMLError as exc:  # PyYAML's own words are English: the line is what the user needs
+            mark = getattr(exc, "problem_mark", None)
+            where = f"第 {mark.line + 1} 行附近" if mark is not None else ""
+            raise _rollup_error(f" 无法读取：{where}YAML 格式有误（检查冒号、缩进、括号和引号是否成对）。") from None
         raw = {} if raw is None else raw
         if not isinstance(raw, dict):
             raise _rollup_error(" 的顶层应为键值对（region_name: …）。")

@@ -3,6 +3,7 @@ rollup is the three illustrative counties and says so; a declared county or year
 listed and warned about, a wrong rollup.yaml is refused with E182 (issue 23, item 7)."""
 from __future__ import annotations
 
+import re
 import shutil
 from decimal import Decimal
 
@@ -80,7 +81,7 @@ def test_a_declared_county_and_year_without_a_report_is_listed_and_warned(tmp_pa
     ("issuer: [a, b]\n", "issuer 应为一行文字"),
     ("issue_date: 四月\n", "issue_date 应为日期（如 2024-04-15 或 2024年4月15日），现为「四月」"),
     ("- a\n- b\n", "顶层应为键值对"),
-    ("region_name: [\n", "无法读取"),
+    ("issuer: x\nregion_name: [\n", "无法读取：第 3 行附近YAML 格式有误"),
 ])
 def test_a_wrong_rollup_yaml_is_refused_with_e182(tmp_path, text, said):
     root = _project(tmp_path, text)
@@ -89,6 +90,7 @@ def test_a_wrong_rollup_yaml_is_refused_with_e182(tmp_path, text, said):
     assert refused.value.code == "E182"
     assert str(refused.value).startswith("[E182 错误] 汇总参数文件 params/rollup.yaml")
     assert said in str(refused.value)
+    assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", str(refused.value)), "no English sentence"  # PyYAML's words are not shown
 
 
 def _entry(county, year, name, illustrative=""):
