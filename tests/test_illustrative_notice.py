@@ -87,13 +87,13 @@ def test_the_manifest_says_what_is_illustrative():
 
 
 def test_every_number_of_the_notice_is_in_the_ledger(tmp_path):
-    """A note may quote a number (a date): the ledger holds it, as any printed number."""
+    """A note may quote a number: the ledger holds it, as any printed number."""
     from perflib.ledger import unsourced_numbers
 
-    params = make_params(tmp_path, illustrative={"issue_date": "2024年3月15日为示意日期。"})
+    params = make_params(tmp_path, illustrative={"issue_date": "示意日期，参照2019年的惯例。"})
     report = make_report(params)
     lines = notice_lines(report.document)
-    assert "落款的成文日期：2024年3月15日为示意日期。" in lines
+    assert "落款的成文日期：示意日期，参照2019年的惯例。" in lines
     assert unsourced_numbers(lines, report.ledger) == []
 
 
