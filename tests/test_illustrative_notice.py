@@ -76,7 +76,7 @@ def test_the_notebook_shows_the_notes_first(monkeypatch):
     monkeypatch.setattr(show, "display", lambda obj: shown.append(obj))
     show.params_summary(load_params("heshuo", 2023, ROOT))
     first = shown[0].data
-    assert "示例数据" in first and CHART_NOTE in first.replace("\\", "")
+    assert "示例数据" in first and CHART_NOTE in first.replace("\\", "") and "落款的成文日期：" + DATE_NOTE in first
 
 
 def test_the_manifest_says_what_is_illustrative():
