@@ -35,6 +35,7 @@ STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation ty
     "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
 )
 ILLUSTRATIVE_NOTICE = "本报告所用数据含示例数据，不是该地区公布的数字，仅供演示，不得作为正式报告使用。"
+ILLUSTRATIVE_PARTS_NOTICE = "本报告中下列内容为示意，不是该地区公布的情况："  # before the notes of illustrative: {…} or […]
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ class Params:
     issue_date: date | None = None  # 成文日期 (text.issue_date)
     outline: tuple | None = None  # the county's choice of parts (perflib.outline.select), or None: every part
     illustrative: str = ""  # the notice printed on every output when the data is (partly) invented
+    # illustrative as notes: (what, note), what a part key, chart:/table: name, issue_date, or "" (document.illustrative_section)
+    illustrative_notes: tuple[tuple[str, str], ...] = ()
     wording: Wording = field(default_factory=Wording)
     evaluation_types: tuple[EvaluationType, ...] = DEFAULT_EVALUATION_TYPES
     grade_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> labels, beside settings.grade_labels
@@ -327,6 +330,7 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         issue_date=issue_date_of(text.get("issue_date"), where),
         outline=_outline(raw.get("outline"), where),
         illustrative=_illustrative(raw.get("illustrative"), where),
+        illustrative_notes=_illustrative_notes(raw.get("illustrative"), where),
         wording=_wording(raw.get("wording"), where),
         evaluation_types=_evaluation_types(raw.get("evaluation_types"), where),
         grade_labels=_grades(raw.get("grades"), where),
@@ -386,13 +390,31 @@ def _timing(raw: Any, where: str) -> dict[str, str]:
 
 
 def _illustrative(raw: Any, where: str) -> str:
+    """The notice as one text (the notebook's first lines, the manifest)."""
     if raw in (None, False):
         return ""
     if raw is True:
         return ILLUSTRATIVE_NOTICE
     if isinstance(raw, str) and raw.strip():
         return _plain(raw)
-    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false，或一句说明文字。")
+    return ILLUSTRATIVE_PARTS_NOTICE + "".join(_sentence(note) for _, note in _illustrative_notes(raw, where))
+
+
+def _illustrative_notes(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """``illustrative`` as a list of notes, or a mapping from what is illustrative (a part key,
+    chart:<name>, table:<name>, issue_date) to its note; () for true/false/one sentence."""
+    if raw in (None, False, True) or (isinstance(raw, str) and raw.strip()):
+        return ()
+    if isinstance(raw, list) and raw and all(isinstance(n, str) and n.strip() for n in raw):
+        return tuple(("", _plain(n)) for n in raw)
+    if isinstance(raw, dict) and raw and all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        return tuple((k.strip(), _plain(v)) for k, v in raw.items())
+    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false、一句说明文字、说明文字的列表，"
+                      "或「部分的 key、chart:图名、table:表名、issue_date: 说明文字」的对应表（见 docs/params.md）。")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("。", "！", "？", "；")) else text + "。"
 
 
 def _wording(raw: Any, where: str) -> Wording:
