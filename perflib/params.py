@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from . import project, safety
+from . import params_schema, project, safety
+from .mapping import parse_mapping
 from .schema import GRADED_TABLES
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
 from .errors import ParamsError
@@ -195,33 +196,40 @@ def load_params(
     year = check_year(year, "参数")
     path = project.params_path(root, county, year)
     raw: dict[str, Any] = {}
+    node = None
     if path.exists():
         safety.require_inside(path, root, project.relative(path, root))  # a link out of the project (E152)
-        raw = _read_yaml(path)
+        raw, node = _read_yaml(path)
     elif not overrides:
         raise ParamsError(f"参数文件不存在：{project.relative(path, root)}。请复制已有县的参数文件并修改。")
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            raw[key] = value
+    injected = {key for key, value in (overrides or {}).items() if value is not None}
+    for key in injected:
+        raw[key] = overrides[key]
     where = project.relative(path, root)
+    source = params_schema.Source(where, node, injected)
+    params_schema.refuse_deep_value(raw, source)  # before anything recursive reads it (E125)
     if "year" in raw:
         check_year(raw["year"], f"参数文件 {where} 中")
     safety.params_text_problems(raw, f"参数文件 {where}")  # control, bidi, zero-width characters (E153, E154)
+    params_schema.validate(raw, source)  # the whole file against its description (E121–E129, E170)
     if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
         raise ParamsError(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
             f"与所选的 {county}/{year} 不一致。"
         )
-    return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None)
+    return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None, source)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
+    """The params file's values, and its YAML node tree (the line of each key, for messages)."""
     from .params_yaml import DuplicateKey, load
 
     try:
         text = safety.read_regular(path, f"参数文件 {path.name}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
         safety.refuse_yaml_aliases(text, f"参数文件 {path.name}")  # billion laughs (E156)
+        params_schema.refuse_deep_yaml(text, f"参数文件 {path.name}")  # nesting the composer would recurse on (E125)
         loaded = load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except DuplicateKey as exc:
         raise ParamsError(f"参数文件 {path.name} 第 {exc.second_line} 行：键「{exc.key}」在同一层已于第 {exc.first_line} 行出现过，"
                           "YAML 只会保留其中一个。请合并为一处（或删去多余的一处）。", code="E171") from None
@@ -233,7 +241,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ParamsError(f"参数文件 {path.name} 不是 UTF-8 编码，请另存为 UTF-8。") from None
     if not isinstance(loaded, dict):
         raise ParamsError(f"参数文件 {path.name} 的顶层应为键值对（county: …, year: …）。")
-    return loaded
+    return loaded, node
 
 
 def _need(mapping: Mapping[str, Any], key: str, where: str, kind: type = str) -> Any:
@@ -287,7 +295,7 @@ def refuse_unknown(mapping: Any, known: tuple[str, ...], level: str, where: str)
     return mapping
 
 
-def _build(raw, county, year, root, source, where, data_root) -> Params:
+def _build(raw, county, year, root, source, where, data_root, described=None) -> Params:
     refuse_unknown(raw, TOP_LEVEL_KEYS, "", where)
     data_label = _need(raw, "data", where)
     facts = refuse_unknown(raw.get("facts"), FACTS_KEYS, "facts", where)
@@ -322,7 +330,7 @@ def _build(raw, county, year, root, source, where, data_root) -> Params:
         root=root,
         source=source,
         data_root=data_root,
-        columns=_export_columns(raw.get("columns"), where),
+        columns=parse_mapping(raw.get("columns"), where, described.line if described else lambda path: None),
         issuer=str(text.get("issuer") or "").strip(),
         issue_date=issue_date_of(text.get("issue_date"), where),
         outline=_outline(raw.get("outline"), where),
@@ -474,12 +482,6 @@ def refuse_free_text(raw: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping) or not all(isinstance(v, (str, int, float)) for v in raw.values()):
         raise ParamsError(f"参数文件 {where} 中 text.custom 应为「名称: 文字」的键值对（供本县模板引用，如 {{{{ text.window }}}}）。", code="E170")
     return raw
-
-
-def _export_columns(raw: Any, where: str) -> dict[str, Any]:
-    from .mapping import parse_mapping
-
-    return parse_mapping(raw, where)
 
 
 def issue_date_of(value: Any, where: str) -> date | None:
