@@ -220,6 +220,32 @@ def load_params(
     return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None, source)
 
 
+NOTEBOOK_VARIABLES = ("county", "year", "data_root", "output_dir")  # the report notebook's parameters besides the params keys
+
+
+def notebook_overrides(namespace: Mapping[str, Any], before: Any = ()) -> dict[str, Any]:
+    """The params keys a notebook was given (its parameters cell, and what papermill injected after
+    it with ``-f``/``-p``/``-y``), for ``load_params(overrides=...)``: every params key, so that
+    ``papermill -y 'outline: [...]'`` is applied and checked like the file. A variable that appeared
+    after ``before`` (the names the notebook had before its parameters cell) and is neither a params
+    key nor a notebook parameter was injected under a wrong name: refused (E170) with the closest
+    key, never ignored. Names starting with ``_`` and modules are skipped."""
+    import types
+
+    known = (*PARAM_KEYS, *NOTEBOOK_VARIABLES)
+    unknown = sorted(name for name, value in namespace.items()
+                     if not name.startswith("_") and name not in known and name not in before
+                     and not isinstance(value, types.ModuleType))
+    if unknown:
+        named = []
+        for name in unknown:
+            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            named.append(name + (f"（是否应为 {guess[0]}？）" if guess else ""))
+        raise ParamsError(f"papermill 注入的参数中有未知的键：{'、'.join(named)}。可用的键：{'、'.join(known)}（见 docs/params.md）。",
+                          code="E170")
+    return {key: namespace.get(key) for key in PARAM_KEYS}
+
+
 def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
     """The params file's values, and its YAML node tree (the line of each key, for messages)."""
     from .params_yaml import DuplicateKey, load

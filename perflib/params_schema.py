@@ -487,13 +487,13 @@ def validate(raw: Mapping[str, Any], source: Source) -> None:
 
 def _too_deep(where: str, line: int | None) -> ParamsError:
     at = f" 第 {line} 行" if line else ""
-    return ParamsError(f"{where}{at}：键值对与列表嵌套超过 {MAX_NESTING} 层，已拒绝读取（参数文件用不到这么深的结构；"
-                       f"outline 最多 {OUTLINE_LEVELS} 层）。", code="E125")
+    return ParamsError(f"{where}{at}：键值对与列表嵌套超过 {MAX_NESTING} 层，已拒绝读取（参数文件与 outline.yaml 用不到这么深的结构；"
+                       f"报告的标题最多 {OUTLINE_LEVELS} 层）。", code="E125")
 
 
 def refuse_deep_yaml(text: str, where: str) -> None:
     """Refuse (E125) YAML nested deeper than MAX_NESTING, from its events: nothing recursive (the
-    YAML composer, the checks) ever sees it."""
+    YAML composer, the checks) ever sees it. Also for a county's outline.yaml (perflib.outline)."""
     depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):

@@ -86,7 +86,7 @@ def test_the_notebook_parameters_carry_the_mapping(tmp_path):
 
     nb = nbformat.read(ROOT / "notebooks" / "annual_report.ipynb", as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "columns = None" in code and "columns=columns" in code
+    assert "columns = None" in code and "perflib.notebook_overrides(globals()" in code
 
 
 def test_figures_name_the_county_s_own_sheet_and_columns(tmp_path):
