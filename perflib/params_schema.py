@@ -360,7 +360,7 @@ def shown(value: Any) -> str:
 def _expected(error) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     keyword = error.validator
-    if "x-expected" in schema:
+    if "x-expected" in schema and keyword != "choices":  # choices: the text's own choices, not the other types
         return schema["x-expected"]
     if keyword == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
