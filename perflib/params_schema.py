@@ -29,8 +29,11 @@ from .errors import ParamsError
 from .rules import DEFAULT_GRADE_LABELS
 from .schema import GRADED_TABLES, TABLES
 
-STANDARD_KINDS = ("部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目")
+STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation type maps to (for the rollup)
+    "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
+)
 KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价对象数", "评价资金", "评价得分", "评价等级")
+TIMING_CHOICES = {"key_evaluations": ("next", "same"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
 OUTLINE_LEVELS = 4  # 一、（一）1.（1）: the heading levels a report has (perflib.formatting.heading_number)
 MAX_NESTING = 12  # mappings and lists inside each other; the deepest real params (a 4-level outline) use 10
 FIGURE_NAME = r"^[^.\s]+(\.[^.\s]+)*\.?$"  # key_evaluations.amount, or a prefix ending in "." (not "" or ".")
@@ -212,10 +215,8 @@ SCHEMA: dict = _object({
                 "x-expected": "「数字名称: 格式」的键值对",
                 "description": "Per-figure number formats (below). `unit` only for amounts (a 亿元 unit on a count is "
                                "E194)."},
-    "timing": {"type": ["string", "object"], "choices": ["next", "same"],
-               "properties": {"key_evaluations": {"enum": ["next", "same"]},
-                              "self_evaluations": {"enum": ["previous", "same"]},
-                              "third_party": {"enum": ["previous", "same"]}},
+    "timing": {"type": ["string", "object"], "choices": list(TIMING_CHOICES["key_evaluations"]),
+               "properties": {activity: {"enum": list(choices)} for activity, choices in TIMING_CHOICES.items()},
                "additionalProperties": False, "x-expected": "next 或 same，或按工作分别设定的键值对",
                "description": "The year each activity is about, relative to the report year Y. `key_evaluations`: `next` "
                               "(default; evaluations of Y done in Y+1, the reference's 「2024年度，…对2023年度重点绩效评价」) or "
