@@ -197,6 +197,9 @@ def load_params(
     injected = {key for key, value in (overrides or {}).items() if value is not None}
     for key in injected:
         raw[key] = overrides[key]
+    if not path.exists():  # papermill gave every key but these, which the command or the notebook chose
+        raw.setdefault("county", county)
+        raw.setdefault("year", year)
     where = project.relative(path, root)
     source = params_schema.Source(where, node, injected)
     params_schema.refuse_deep_value(raw, source)  # before anything recursive reads it (E125)

@@ -313,3 +313,13 @@ def test_a_failing_params_file_is_a_user_error_for_the_command_line(tmp_path, mo
     said = capsys.readouterr().err
     assert "[E121 错误]" in said and "Traceback" not in said and "内部错误" not in said
     assert issubclass(ParamsError, PerflibError)
+
+
+def test_papermill_values_without_a_params_file_are_validated_the_same(tmp_path):
+    project(tmp_path)
+    given = {k: v for k, v in yaml.safe_load(HESHUO).items() if k not in ("county", "year")}
+    (tmp_path / "params" / "heshuo" / "2023.yaml").unlink()
+    assert load_params("heshuo", 2023, tmp_path, overrides=given).county_name == "和硕县"  # -f params.yaml, no file beside
+    with pytest.raises(ParamsError) as raised:
+        load_params("heshuo", 2023, tmp_path, overrides={**given, "outline": [{"key": "trainings", "blocks": 5}]})
+    assert str(raised.value).startswith("[E121 错误] papermill 注入的参数（参数文件 params/heshuo/2023.yaml 之外），outline[0].blocks 应为")
