@@ -182,7 +182,9 @@ def load_params(
     overrides: Mapping[str, Any] | None = None,
     data_root: Path | None = None,
 ) -> Params:
-    """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
+    """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` (papermill's values) that are not
+    None win. The whole, file and overrides, is validated against ``params_schema.SCHEMA`` before
+    anything is built from it: every fault named at once, with its code, line and key path."""
     county, year = safety.check_county(county), safety.check_year(year)  # before any path is built (E155)
     root = (root or project.find_root()).resolve()
     year = check_year(year, "参数")
