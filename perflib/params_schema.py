@@ -355,6 +355,7 @@ def shown(value: Any) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except ValueError:  # nan inside a list
             text = str(value)
+    text = text.replace("\r", "\\r").replace("\n", "\\n")  # a line break shown, not made
     return text if len(text) <= 60 else text[:57] + "…"
 
 

@@ -145,7 +145,8 @@ def test_a_county_name_that_is_not_text_is_refused_never_printed_as_a_repr(tmp_p
 
 
 def test_a_county_name_on_two_lines_is_refused(tmp_path):
-    assert refused(tmp_path, county_name="和硕\n县").code == "E129"
+    error = refused(tmp_path, county_name="和硕\n县")
+    assert error.code == "E129" and "现为「和硕\\n县」" in str(error) and len(str(error).splitlines()) == 1
 
 
 def test_two_columns_mapped_to_one_export_column_is_an_error(tmp_path):
