@@ -348,13 +348,7 @@ def shown(value: Any) -> str:
     """A value as YAML would write it, short: ``5``, ``[1, 2]``, ``true``, ``.nan``, ``abc``."""
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
-    if isinstance(value, str):
-        text = value
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except ValueError:  # nan inside a list
-            text = str(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = text.replace("\r", "\\r").replace("\n", "\\n")  # a line break shown, not made
     return text if len(text) <= 60 else text[:57] + "…"
 
