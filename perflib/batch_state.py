@@ -72,5 +72,5 @@ def _earlier_years(root: Path, county: str, year: int) -> list[Path]:
             if path.is_file():
                 files.append(path)
             elif path.is_dir():
-                files += sorted(path.glob("*.csv"))
+                files += project.csv_files(path)
     return files

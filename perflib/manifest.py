@@ -61,7 +61,7 @@ def input_files(params: Params) -> list[dict[str, Any]]:
         entries.append(_file_entry(params.source, root, "参数文件"))
     if params.data.is_dir():
         rows = sheet_rows(params)
-        for path in sorted(params.data.glob("*.csv")):
+        for path in project.csv_files(params.data):
             from .safety import require_inside
 
             require_inside(path, params.data, project.relative(path, root))  # a link out of the data folder (E152)

@@ -268,6 +268,10 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
 
 
 TOP_LEVEL_KEYS = ("county", "year", *PARAM_KEYS)
+# The keys of the levels below the top, as params_schema.SCHEMA describes them (what `perflib new` writes).
+FACTS_KEYS = tuple(params_schema.SCHEMA["properties"]["facts"]["properties"])
+INDICATOR_SYSTEM_KEYS = tuple(params_schema.SCHEMA["properties"]["facts"]["properties"]["indicator_system"]["properties"])
+TEXT_KEYS = tuple(params_schema.SCHEMA["properties"]["text"]["properties"])
 
 
 def check_year(value: Any, where: str) -> int:

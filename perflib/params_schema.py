@@ -7,7 +7,7 @@ keys in docs/params.md from the same description.
 Why JSON Schema and not pydantic: docs/dependencies.md (jsonschema).
 
 Besides the standard keywords the schema uses a few of its own, checked by ``validator()``:
-``finite`` (a number that is not nan or ±inf), ``line`` (text on one line, not blank),
+``finite`` (a number that is not nan or ±inf), ``line`` (text on one line; ``nonblank``: not blank either),
 ``nonblank`` (text that is not blank), ``choices`` (the allowed values of a text, when other types
 are allowed too); and for messages and the doc: ``x-expected`` (what is expected, in Chinese),
 ``x-code`` (the finding code of any fault at that node), ``x-default`` (the default, as the doc
@@ -46,7 +46,13 @@ def _text(meaning: str = "", **more: Any) -> dict:
 
 
 def _line(meaning: str = "", **more: Any) -> dict:
-    return {"type": "string", "line": True, "x-expected": "一行文字（不可为空、不可换行）", "description": meaning, **more}
+    """Text on one line; ``""`` is allowed and means not given (the sentence is left out)."""
+    return {"type": "string", "line": True, "x-expected": "一行文字（不可换行）", "description": meaning, **more}
+
+
+def _name(meaning: str = "", **more: Any) -> dict:
+    """Text on one line that must say something: a name, a key."""
+    return {"type": "string", "line": "nonblank", "x-expected": "一行文字（不可为空、不可换行）", "description": meaning, **more}
 
 
 def _flag(meaning: str = "", **more: Any) -> dict:
@@ -65,7 +71,7 @@ def _object(properties: dict, meaning: str = "", required: Iterable[str] = (), *
     return found
 
 
-LABELS = {"type": "array", "items": {"type": "string", "line": True, "x-expected": "一行文字（等级名称）"},
+LABELS = {"type": "array", "items": {"type": "string", "line": "nonblank", "x-expected": "一行文字（等级名称）"},
           "minItems": 4, "maxItems": 4, "x-expected": "四个等级名称（优、良、中、差的叫法，按此顺序）"}
 
 
@@ -80,17 +86,17 @@ def _outline_entry(level: int) -> dict:
                     "x-expected": "下级部分的列表（部分的 key，或含 key 的键值对）"}
     return {
         "type": ["string", "object"],
-        "line": True,  # a part key written alone
+        "line": "nonblank",  # a part key written alone
         "x-expected": "部分的 key（如 monitoring），或含 key 的键值对（可加 title、template、tables、figures、blocks、when、sections）",
         "properties": {
-            "key": _line(),
-            "title": _line(),
-            "template": _line(),
+            "key": _name(),
+            "title": _name(),
+            "template": _name(),
             "tables": {"type": "array", "items": {"enum": table_names}, "x-expected": "表名的列表（如 [trainings]）"},
-            "figures": {"type": "array", "items": {"type": "string", "line": True}, "x-expected": "数字名称前缀的列表（如 [trainings.]）"},
-            "blocks": {"type": "array", "items": {"type": "string", "line": True},
+            "figures": {"type": "array", "items": {"type": "string", "line": "nonblank"}, "x-expected": "数字名称前缀的列表（如 [trainings.]）"},
+            "blocks": {"type": "array", "items": {"type": "string", "line": "nonblank"},
                        "x-expected": "表格与图表的列表（如 [table:history, chart:history]；[] 不要图表）"},
-            "when": _line(),
+            "when": _name(),
             "sections": sections,
         },
         "required": ["key"],
@@ -99,13 +105,13 @@ def _outline_entry(level: int) -> dict:
 
 
 SCHEMA: dict = _object({
-    "county": _line("Folder name of the county (`heshuo`); must match the file's folder."),
+    "county": _name("Folder name of the county (`heshuo`); must match the file's folder."),
     "year": {"type": ["integer", "string"], "description":
              "Report year, four digits (`2023`, or `\"2023\"`); must match the file name. `2023.5`, `'2023; x'` or `true` "
              "are refused (E172), never truncated."},
-    "county_name": _line("As printed: `和硕县`. One line of text: a list, a number or `true` is refused (E121), a line "
+    "county_name": _name("As printed: `和硕县`. One line of text: a list, a number or `true` is refused (E121), a line "
                          "break or a blank (E129)."),
-    "data": _line("The workbook (or CSV folder), relative to the project: `data/heshuo/2023.xlsx`. Paths outside the "
+    "data": _name("The workbook (or CSV folder), relative to the project: `data/heshuo/2023.xlsx`. Paths outside the "
                   "project are refused."),
     "settings": _object({
         "amount_decimals": _decimals("Decimals of 万元 amounts: `24,066万元` (0), `17815.56万元` (2). 0–4.", 0),
@@ -137,7 +143,7 @@ SCHEMA: dict = _object({
     }),  # how numbers print; the defaults are the reference report's
     "facts": _object({
         "indicator_system": _object({
-            "name": _line(),
+            "name": _name(),
             "categories": {"type": "integer", "minimum": 0, "x-expected": "非负整数（类）"},
             "indicators": {"type": "integer", "minimum": 0, "x-expected": "非负整数（条）"},
         }, "`{name, categories, indicators}`: 《和硕县分行业分领域核心绩效指标》28类277条.",
@@ -193,9 +199,9 @@ SCHEMA: dict = _object({
         "type": "array", "minItems": 1, "x-default": "the seven of 和硕县",
         "x-expected": "列表，每项含 name 和 kind",
         "items": _object({
-            "name": _line(),
+            "name": _name(),
             "kind": {"enum": list(STANDARD_KINDS)},
-            "aliases": {"type": "array", "items": {"type": "string", "line": True}, "x-expected": "其他写法的列表"},
+            "aliases": {"type": "array", "items": {"type": "string", "line": "nonblank"}, "x-expected": "其他写法的列表"},
             "scope": _text(),
             "measure": _line(),
         }, required=["name", "kind"]),
@@ -258,7 +264,7 @@ def _columns_schema() -> None:
     """``columns``: one entry per perflib sheet, its own columns as keys (filled in from perflib.schema)."""
     sheets = SCHEMA["properties"]["columns"]["properties"]
     for spec in TABLES:
-        properties: dict = {"sheet": _line()}
+        properties: dict = {"sheet": _name()}
         for column in spec.columns:
             units = ["万元", "元"] if column.kind == "money" else ["万元"]
             properties[column.header] = {
@@ -283,7 +289,9 @@ def _finite(validator, wanted, instance, schema):
 
 
 def _line_keyword(validator, wanted, instance, schema):
-    if wanted and isinstance(instance, str) and (not instance.strip() or "\n" in instance.strip() or "\r" in instance):
+    """``line: true``: no line break inside; ``line: nonblank``: nor blank."""
+    if wanted and isinstance(instance, str) and ("\n" in instance.strip() or "\r" in instance.strip()
+                                                 or (wanted == "nonblank" and not instance.strip())):
         yield _error("not one line")
 
 
@@ -376,7 +384,7 @@ def _expected(error) -> str:
     if keyword == "finite":
         return "有限的数（不可为 nan 或 inf）"
     if keyword in ("line", "nonblank"):
-        return "不为空的文字" if keyword == "nonblank" else "一行文字（不可为空、不可换行）"
+        return "不为空的文字" if keyword == "nonblank" else "一行文字（不可换行）"
     return "见 docs/params.md"
 
 

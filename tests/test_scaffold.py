@@ -78,7 +78,9 @@ def test_the_blank_workbook_reads_with_calamine_and_checks_with_only_no_rows_fin
     assert calamine.get_sheet_by_name("培训").to_python()[0] == list(TABLES_BY_NAME["trainings"].headers)
     dataset, findings = load_data(load_params("shiyan", 2024, project))
     required = {t.sheet for t in TABLES if t.rows_required}
-    assert {f.code for f in findings} == {"E103"} and {f.sheet for f in findings} == required
+    data_findings = [f for f in findings if f.file != "params/shiyan/2024.yaml"]  # the params' 待填写: E160, E161
+    assert {f.code for f in data_findings} == {"E103"} and {f.sheet for f in data_findings} == required
+    assert {f.code for f in findings if f not in data_findings} == {"E160", "E161"}
     assert all(len(table) == 0 for table in dataset.tables.values())
 
 
@@ -107,7 +109,7 @@ def test_the_command_prints_what_it_wrote_and_the_next_command(project, capsys):
     assert main(["new", "--county", "shiyan", "--year", "2024", "--name", "试验县"]) == 0
     said = capsys.readouterr().out
     assert "params/shiyan/2024.yaml" in said and "data/shiyan/2024.xlsx" in said
-    assert "perflib check --county shiyan --year 2024" in said
+    assert ".venv/bin/perflib check --county shiyan --year 2024" in said  # as the README writes it (not on PATH)
 
 
 def heshuo_2023_in(project):
@@ -175,5 +177,5 @@ def test_the_jupyterlab_notebook_starts_a_county(project):
                           cwd=project, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (project / "params/shiyan/2024.yaml").is_file() and (project / "data/shiyan/2024.xlsx").is_file()
-    assert "perflib check --county shiyan --year 2024" in out.read_text(encoding="utf-8")
-    assert not errors([f for f in load_data(load_params("shiyan", 2024, project))[1] if f.code != "E103"])
+    assert ".venv/bin/perflib check --county shiyan --year 2024" in out.read_text(encoding="utf-8")
+    assert not errors([f for f in load_data(load_params("shiyan", 2024, project))[1] if f.code not in ("E103", "E160", "E161")])

@@ -57,18 +57,29 @@ Rules for every sheet:
   (Arabic-Indic `١٢٠`, Devanagari `१२०`, …), thousands separators, `万元`/`万` in an amount cell,
   amounts in `元` (converted to 万元), Excel date serial numbers in a date column. Ambiguous
   values (`约120`, `120-130`, `12,34`) are errors.
+- Spaces between digits: a thousands separator as exports write it (`1 000`, `12 345 678.5`, with
+  a space, a no-break, thin or full-width space) is read without them, never silently: warning
+  W209 names the column, the rows and the first cell as written (「1<U+00A0>000」读作「1000」).
+  Spaces that are not groups of three (`8 5`, `12 34`, `0.123 456`) may be two numbers or a typo:
+  an error (E106) naming the cell. Spaces before a unit or after a sign (`1000 万元`) are dropped.
 - A column header written twice (also `预算金额(万元)` beside `预算金额（万元）`) is an error
-  (E176): neither column is silently chosen. Two sheets (or CSV files) whose names differ only
-  by spaces or full-width forms (「培训」 and 「培训　」) are an error (E175) naming both.
+  (E176): neither column is silently chosen. A sheet (or CSV file) is read only under its
+  table's name exactly: a name that is the table's only once spaces (half- or full-width, before,
+  after or inside), invisible characters (U+200B…), full-width or other compatibility forms and
+  the case of Latin letters are set aside (「培训 」, 「培训　」, 「培<U+200B>训」), and two sheets or
+  files alike so (「培训」 and 「培训　」, `培训.csv` and `培训.CSV`), are an error (E175) naming each
+  with the expected name; none of them is read.
 - Formulas are read by the value Excel or WPS saved with them. A formula cell without a saved
   value (a workbook written by a program and never opened and saved in Excel) is an error (E174)
   naming the cell and its formula. An encrypted workbook (a password to open) is an error (E173);
-  an Excel 97-2003 `.xls` is named as such (E100): save it as `.xlsx`.
+  an Excel 97-2003 `.xls` is named as such (E100), and an OpenDocument spreadsheet `.ods` (also
+  under the name `.xlsx`) too (E107): save it as `.xlsx`.
 - A title row above the header (often merged across the columns) is skipped (W206); the header is
   the row among the first five that names most of the sheet's columns. Hidden sheets are read,
   with a warning (W207); sheets with other names are ignored, with a warning that suggests the
   closest expected name (W208).
-- CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, the default of Chinese Excel (W203).
+- CSV files (`.csv`, the extension in any case) may be UTF-8 (with or without BOM) or
+  GB18030/GBK, the default of Chinese Excel (W203).
   They are comma-separated; a file whose header line has no comma but semicolons or tabs (Excel in
   a locale that writes `;`, a tab-separated export) is read with that separator (W240).
 - Errors name the file, sheet, Excel row and column: see [errors.md](errors.md).
