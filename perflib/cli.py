@@ -132,6 +132,7 @@ def _run(args) -> int:
         from .params import load_params
 
         _say_font_fallbacks(load_params(args.county, args.year, root, data_root=args.data_root))
+    say_parts_left_out(result.output_dir)
     return 0
 
 
@@ -143,6 +144,24 @@ def _say_font_fallbacks(params) -> None:
 
     for fallback in font_fallbacks(load_layout(params)):
         print(fallback)
+
+
+LEFT_OUT = ("W250", "W251", "W252")  # a part of the report left out, and why (validation.absent_sheets)
+
+
+def say_parts_left_out(folder) -> None:
+    """The parts the report leaves out, as the run's notebook recorded them (manifest.json)."""
+    from .manifest import read_manifest
+
+    try:
+        messages = read_manifest(folder).get("findings", {}).get("messages", [])
+    except (OSError, ValueError):
+        return  # no manifest: nothing recorded to say
+    left_out = [m for m in messages if any(m.startswith(f"[{code} ") for code in LEFT_OUT)]
+    if left_out:
+        print("报告不写的部分：")
+        for message in left_out:
+            print(f"  {message}")
 
 
 def _say_if_pdf_skipped(result) -> None:

@@ -29,6 +29,7 @@ MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
 # done in Y about Y-1 (previous) or Y (same).
 DEFAULT_TIMING = {"key_evaluations": "next", "self_evaluations": "previous", "third_party": "previous"}
 ILLUSTRATIVE_NOTICE = "本报告所用数据含示例数据，不是该地区公布的数字，仅供演示，不得作为正式报告使用。"
+ILLUSTRATIVE_PARTS_NOTICE = "本报告中下列内容为示意，不是该地区公布的情况："  # before the notes of illustrative: {…} or […]
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ class Params:
     issue_date: date | None = None  # 成文日期 (text.issue_date)
     outline: tuple | None = None  # the county's choice of parts (perflib.outline.select), or None: every part
     illustrative: str = ""  # the notice printed on every output when the data is (partly) invented
+    # illustrative as notes: (what, note), what a part key, chart:/table: name, issue_date, or "" (document.illustrative_section)
+    illustrative_notes: tuple[tuple[str, str], ...] = ()
     wording: Wording = field(default_factory=Wording)
     evaluation_types: tuple[EvaluationType, ...] = DEFAULT_EVALUATION_TYPES
     grade_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> labels, beside settings.grade_labels
@@ -320,6 +323,7 @@ def _build(raw, county, year, root, source, where, data_root, described=None) ->
         issue_date=issue_date_of(text.get("issue_date"), where),
         outline=_outline(raw.get("outline")),
         illustrative=_illustrative(raw.get("illustrative"), where),
+        illustrative_notes=_illustrative_notes(raw.get("illustrative"), where),
         wording=Wording(**{k: str(v).strip() for k, v in (raw.get("wording") or {}).items() if v is not None}),
         evaluation_types=_evaluation_types(raw.get("evaluation_types"), where),
         grade_labels={table: tuple(labels) for table, labels in (raw.get("grades") or {}).items()},
@@ -354,13 +358,31 @@ def _timing(raw: Any) -> dict[str, str]:
 
 
 def _illustrative(raw: Any, where: str) -> str:
+    """The notice as one text (the notebook's first lines, the manifest)."""
     if raw in (None, False):
         return ""
     if raw is True:
         return ILLUSTRATIVE_NOTICE
     if isinstance(raw, str) and raw.strip():
         return _plain(raw)
-    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false，或一句说明文字。")
+    return ILLUSTRATIVE_PARTS_NOTICE + "".join(_sentence(note) for _, note in _illustrative_notes(raw, where))
+
+
+def _illustrative_notes(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """``illustrative`` as a list of notes, or a mapping from what is illustrative (a part key,
+    chart:<name>, table:<name>, issue_date) to its note; () for true/false/one sentence."""
+    if raw in (None, False, True) or (isinstance(raw, str) and raw.strip()):
+        return ()
+    if isinstance(raw, list) and raw and all(isinstance(n, str) and n.strip() for n in raw):
+        return tuple(("", _plain(n)) for n in raw)
+    if isinstance(raw, dict) and raw and all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        return tuple((k.strip(), _plain(v)) for k, v in raw.items())
+    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false、一句说明文字、说明文字的列表，"
+                      "或「部分的 key、chart:图名、table:表名、issue_date: 说明文字」的对应表（见 docs/params.md）。")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("。", "！", "？", "；")) else text + "。"
 
 
 def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:

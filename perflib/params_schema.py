@@ -150,7 +150,7 @@ SCHEMA: dict = _object({
             required=["name", "categories", "indicators"]),
         "pre_assessment_rule": _line("Title of the county's pre-assessment rule cited in 二（二）."),
         "third_party_quality_rating": _line("Result of the third-party practice quality check, 二（九）: `优秀`. Without "
-                                            "it the part is left out."),
+                                            "it the part is left out (warning W251)."),
     }),
     "text": _object({
         "policy_basis": _text("The opening paragraph of part 二 (policy documents the work follows)."),
@@ -166,7 +166,7 @@ SCHEMA: dict = _object({
                   "items": _object({"title": _text(nonblank=True), "text": _text(nonblank=True)}, required=["title", "text"],
                                    **{"x-expected": "含 title 和 text 的键值对"})}
            for name, meaning in (("problems", "Part 三: a list of `{title, text}`; numbered （一）（二）… by the program. "
-                                              "Absent: no heading."),
+                                              "Absent or `[]`: the part is left out, no heading, and warning W251 says so."),
                                  ("measures", "Part 四, as `problems`."))},
         "custom": {"type": "object", "propertyNames": {"type": "string", "nonblank": True},
                    "additionalProperties": {"type": ["string", "number"], "finite": True, "x-expected": "文字"},
@@ -181,12 +181,23 @@ SCHEMA: dict = _object({
                 "x-expected": "列表，每项是部分的 key（如 monitoring），或含 key 的键值对",
                 "description": "The parts the county keeps, in its order (see below). Without it, every part of the "
                                f"outline that has data. At most {OUTLINE_LEVELS} levels of `sections` (E125)."},
-    "illustrative": {"type": ["boolean", "string", "array"], "nonblank": True,
+    "illustrative": {"type": ["boolean", "string", "array", "object"], "nonblank": True,
                      "items": {"type": "string", "nonblank": True},
-                     "x-expected": "true/false、一句说明文字，或说明文字的列表", "x-default": "false",
+                     "propertyNames": {"type": "string", "nonblank": True},
+                     "additionalProperties": {"type": "string", "nonblank": True, "x-expected": "说明文字"},
+                     "minItems": 1, "minProperties": 1,
+                     "x-expected": "true/false、一句说明文字、说明文字的列表，或「部分的 key、chart:图名、table:表名、issue_date: 说明文字」的对应表",
+                     "x-default": "false",
                      "description": "`true`, or a sentence: the data is (partly) invented. Every output says so: a "
                                     "「示例数据说明」 before the first part (HTML, Word, PDF) and a notice at the top of the "
-                                    "notebook. The example counties and the development cases with invented rows set it."},
+                                    "notebook. The example counties and the development cases with invented rows set it. "
+                                    "Where only some things printed are illustrative, name them, each with a short note: a "
+                                    "mapping from a part key (`trainings`), a chart or table (`\"chart:evaluation_funds\"`, "
+                                    "`\"table:key_evaluation_reports\"`) or `issue_date` (the 落款's date) to the note, or a "
+                                    "list of notes. The 「示例数据说明」 then lists each note after the name the report prints "
+                                    "(「图1　…」：…, 「二（八）预算绩效管理培训工作」：…, 落款的成文日期：…); a note on a part the "
+                                    "report leaves out is not printed, and an unknown name is an error. 和硕县 2023 declares "
+                                    "its chart of amounts by type and its issue date so."},
     "wording": _object({
         "superior": _line("The level above as printed: 「协助自治区对4个项目真实性核查」.", **{"x-default": "上级财政部门"}),
         "we": _line("How the report names its own government: 我县, 我区.", **{"x-default": "the county's name"}),
@@ -334,7 +345,7 @@ def validator():
 
 CODES = {  # keyword → finding code (docs/errors.md)
     "type": "E121", "pattern": "E121",
-    "finite": "E122", "minimum": "E122", "maximum": "E122", "minItems": "E122", "maxItems": "E122", "uniqueItems": "E122",
+    "finite": "E122", "minimum": "E122", "maximum": "E122", "minItems": "E122", "minProperties": "E122", "maxItems": "E122", "uniqueItems": "E122",
     "enum": "E123", "choices": "E123",
     "nonblank": "E124",
     "line": "E129",

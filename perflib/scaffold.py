@@ -183,7 +183,8 @@ def blank_workbook(specs: Iterable[TableSpec], county_name: str, year: int, choi
         f"{year}年{county_name}预算绩效管理工作情况：输入工作簿（由 perflib new 生成）。",
         "每个工作表是一张表，第 1 行是列名，请勿改动；从第 2 行起每行一条记录。",
         "列名上的批注写明该列的单位和规则；有固定取值或范围的列设有下拉选项或数值校验。",
-        "金额单位为万元（最多 4 位小数）；日期写作 2023-05-31；没有的事项整张表留空即可。",
+        "金额单位为万元（最多 4 位小数）；日期写作 2023-05-31。没有做的工作，对应工作表只留表头（或删去该表）："
+        "报告不写这一部分，perflib check 给出提示（W252、W250）；参数 outline 中列出的部分则须有数据行。",
         "合计由程序计算，不要填写合计行。本“说明”工作表不会被读取，可写备注。",
         "填好后运行：.venv/bin/perflib check --county … --year …，按提示改正后运行 .venv/bin/perflib run。"
         "各列说明见 docs/data-format.md。",

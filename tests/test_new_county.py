@@ -91,7 +91,9 @@ def test_check_names_every_key_new_left_to_fill_with_its_line_once_the_workbook_
     for key, (code, starts) in PLACEHOLDER_KEYS.items():
         line = line_of(written.params, starts)
         assert f"[{code} 错误] 文件 params/shiyan/2023.yaml，第 {line} 行：键 {key}" in said, key
-    assert "检查完成：6 处错误，0 条提示。" in said  # the data itself is clean: only the placeholders
+    # the data itself is clean: only the placeholders, and the two parts whose params lists are still empty (W251)
+    assert "检查完成：6 处错误，2 条提示。" in said
+    assert said.count("[W251 提示]") == 2 and "text.problems" in said and "text.measures" in said
 
     text = written.params.read_text(encoding="utf-8")  # the analyst fills them in
     for placeholder, filled in (("name: 待填写：核心绩效指标体系的名称，如 试验县分行业分领域核心绩效指标", "name: 试验县核心绩效指标"),
@@ -103,7 +105,7 @@ def test_check_names_every_key_new_left_to_fill_with_its_line_once_the_workbook_
         text = text.replace(placeholder, filled)
     written.params.write_text(text, encoding="utf-8")
     assert main(["check", "--county", "shiyan", "--year", "2023"]) == 0
-    assert "检查完成：0 处错误，0 条提示。" in capsys.readouterr().out
+    assert "检查完成：0 处错误，2 条提示。" in capsys.readouterr().out  # still no 存在问题/下一步措施 (W251)
 
 
 def test_a_placeholder_is_found_anywhere_and_located_at_its_line():

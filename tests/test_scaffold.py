@@ -70,17 +70,18 @@ def test_the_blank_workbook_has_headers_validations_comments_and_formats_from_th
     assert "每行一个对象" in objects.comment.text
 
 
-def test_the_blank_workbook_reads_with_calamine_and_checks_with_only_no_rows_findings(project):
+def test_the_blank_workbook_reads_with_calamine_and_checks_with_only_parts_left_out(project):
     from python_calamine import CalamineWorkbook
 
     new_county(project, "shiyan", 2024, "试验县")
     calamine = CalamineWorkbook.from_path(str(project / "data/shiyan/2024.xlsx"))
     assert calamine.get_sheet_by_name("培训").to_python()[0] == list(TABLES_BY_NAME["trainings"].headers)
     dataset, findings = load_data(load_params("shiyan", 2024, project))
-    required = {t.sheet for t in TABLES if t.rows_required}
-    data_findings = [f for f in findings if f.file != "params/shiyan/2024.yaml"]  # the params' 待填写: E160, E161
-    assert {f.code for f in data_findings} == {"E103"} and {f.sheet for f in data_findings} == required
-    assert {f.code for f in findings if f not in data_findings} == {"E160", "E161"}
+    # no data yet: every part is left out, and each is said (an empty sheet W252, empty params lists W251);
+    # the params' 待填写 are errors (E160, E161)
+    assert {f.code for f in findings} == {"W251", "W252", "E160", "E161"}
+    said = " ".join(f.message for f in findings if f.code == "W252")
+    assert all(f"「{t.sheet}」" in said for t in TABLES if t.rows_required)
     assert all(len(table) == 0 for table in dataset.tables.values())
 
 

@@ -29,10 +29,12 @@ The same tables may come as a folder of UTF-8 CSV files, `data/<county>/<year>/<
 (set `data:` in the params file to the folder).
 
 **A county provides the sheets of the work it did, and no others.** A sheet absent from the
-workbook is work the report does not mention: every part of the outline that draws only on absent
-sheets is left out and the headings renumber (warning W250). A part the params keep by name
-(`outline:`, see [params.md](params.md)) needs at least one of its sheets (else E101). A sheet
-under a near name (`培训情况` for `培训`) is an error, not a part left out. The development cases
+workbook, or empty (its header row only, or nothing at all), is work not done and the report does
+not mention it: every part of the outline that draws only on such sheets is left out and the
+headings renumber, with a warning naming the part and its sheets (W250 absent, W252 empty). The
+blank workbook of `perflib new` says the same in its sheet 说明. A part the params keep by name
+(`outline:`, see [params.md](params.md)) needs its data: when none of its sheets has rows, each
+absent sheet is an error E101 and each empty one E103. A sheet under a near name (`培训情况` for `培训`) is an error, not a part left out. The development cases
 (`data/tianshui/2021.xlsx` with one sheet, `data/sichuan_county_monitoring/2023.xlsx` with four)
 are examples; [adapting.md](adapting.md) walks through one.
 
