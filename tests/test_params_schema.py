@@ -204,8 +204,9 @@ def test_there_are_fourteen_samples():
     assert len(list((ROOT / "params").glob("*/*.yaml"))) == 14
 
 
-@pytest.mark.parametrize("illustrative", [True, False, "部分数字为示例。", ["评价资金为示例。", "监控批次为示例。"]])
-def test_illustrative_may_be_a_flag_a_sentence_or_a_list_of_notes(illustrative):
+@pytest.mark.parametrize("illustrative", [True, False, "部分数字为示例。", ["评价资金为示例。", "监控批次为示例。"],
+                                          {"chart:evaluation_funds": "各类型金额为示意。", "issue_date": "成文日期为示意。"}])
+def test_illustrative_may_be_a_flag_a_sentence_or_notes(illustrative):
     from perflib.params_schema import Source, problems
 
     raw = {**yaml.safe_load(HESHUO), "illustrative": illustrative}
