@@ -28,10 +28,31 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
         findings = absent_sheets(dataset, params) + parts_left_out_by_params(params)
         if not errors(findings):  # cross-table checks need tables that typed cleanly
             findings += check_dataset(dataset, params)
-    if not errors(findings) and params.stated_totals:
-        findings += check_stated_totals(compute_figures(dataset, params), params)
+    if not errors(findings) and (params.stated_totals or any(f.unit for _, f in params.settings.figure_formats)):
+        figures = compute_figures(dataset, params)
+        findings += check_stated_totals(figures, params) if params.stated_totals else []
+        findings += units_on_amounts_only(figures, params)
     findings += placeholder_findings(params)  # what perflib new left to fill in the params (E160, E161, W261)
     return dataset, findings
+
+
+def units_on_amounts_only(figures, params: Params) -> list[Finding]:
+    """``formats`` may print an amount in 万元 or 亿元; a ``unit`` on a figure that is not an amount
+    (a count, a share) would be silently ignored: an error (E194) naming the format and the figure.
+    A prefix (``monitoring.``) that covers amounts too is fine: the unit applies to its amounts."""
+    found = []
+    for name, fmt in params.settings.figure_formats:
+        if not fmt.unit:
+            continue
+        named = [f for f in figures.items.values() if f.key == name or (name.endswith(".") and f.key.startswith(name))]
+        hit = [f for f in named if f.unit not in ("万元", "亿元")]
+        if hit and len(hit) == len(named):  # a prefix over amounts and counts applies to its amounts
+            shown = "、".join(f"{f.key}（{f.label}，单位{f.unit or '无'}）" for f in hit[:3]) + ("等" if len(hit) > 3 else "")
+            found.append(Finding("E194", f"formats.{name} 的 unit「{fmt.unit}」只能用于金额，但它所指的数字不是金额：{shown}。"
+                                         "请删去 unit，或把名称写到金额数字（如 key_evaluations.amount）。",
+                                 file=f"params/{params.county}/{params.year}.yaml", column=f"formats.{name}.unit", value=fmt.unit,
+                                 expected="只写在金额数字（万元、亿元）上"))
+    return found
 
 
 def stop_on_errors(findings: list[Finding]) -> None:
@@ -56,6 +77,10 @@ def absent_sheets(dataset: Dataset, params: Params) -> list[Finding]:
     sheet_of = {spec.name: spec.sheet for spec in by_sheet.values()}
     if not gone:
         return list(dataset.findings)
+    named = mapped_sheets_missing(missing, params, dataset)
+    if named:  # the params say the export has these sheets: an error of the params' mapping, not work left out
+        return [f for f in dataset.findings if not (f.code == "E101" and f.sheet in by_sheet and by_sheet[f.sheet].name in named)] \
+            + list(named.values())
     outline = read_outline(params)
     required: set[str] = set()
     unknown = [f.sheet for f in dataset.findings if f.code == "W208" and f.sheet]
@@ -91,6 +116,25 @@ def absent_sheets(dataset: Dataset, params: Params) -> list[Finding]:
                 findings.append(Finding("W252", f"{states}：报告不写「{_title(part.title, params)}」这一部分，其后标题顺序编号。"
                                                 "如本地区做了这项工作，请在工作表中填入数据行。", file=params.data_label, sheet=sheet))
     return findings
+
+
+def mapped_sheets_missing(missing: dict[str, Finding], params: Params, dataset: Dataset) -> dict[str, Finding]:
+    """A table whose sheet the params' ``columns`` name (``sheet: 培训情况表``) but which the workbook
+    lacks: an error (E128) naming both the export's sheet and perflib's, never a part silently left
+    out under a name the analyst never wrote."""
+    present = [f.sheet for f in dataset.findings if f.code == "W208" and f.sheet]
+    found = {}
+    for name in missing:
+        export = params.columns.get(name, {}).get("sheet")
+        if not export:
+            continue
+        own = TABLES_BY_NAME[name].sheet
+        hint = (f"工作簿中有工作表「{own}」：如果它就是这张表，请删去参数中的 columns.{own}.sheet。" if own in present
+                else f"请改正 columns.{own}.sheet，或在工作簿中建立工作表「{export}」。")
+        found[name] = Finding("E128", f"参数文件 params/{params.county}/{params.year}.yaml 中 columns.{own}.sheet 写明表「{own}」在本县导出表中的工作表是「{export}」，"
+                                      f"但工作簿中没有这个工作表。{hint}", file=params.data_label, sheet=export,
+                              expected="参数 columns 中写明的工作表")
+    return found
 
 
 def _state(finding: Finding) -> str:

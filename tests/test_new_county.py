@@ -298,7 +298,7 @@ def test_a_multi_line_name_last_year_is_refused_not_carried(project, capsys):
                     encoding="utf-8")
     assert main(["new", "--county", "heshuo", "--year", "2024", "--from", "2023"]) == 1
     err = capsys.readouterr().err
-    assert "[E162 错误]" in err and "params/heshuo/2023.yaml" in err
+    assert "[E129 错误]" in err and "params/heshuo/2023.yaml" in err  # last year's file is refused as params (params_schema)
     assert not (project / "params/heshuo/2024.yaml").exists() and not (project / "data/heshuo/2024.xlsx").exists()
 
 
