@@ -25,8 +25,10 @@ test: install
 	$(BIN)/python -m pytest
 
 ## make lab: JupyterLab on notebooks/ with the project's kernel "Python (perflib)"
+## (as root, as on many servers and containers, with --allow-root: Jupyter refuses to start otherwise)
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 ## make check: only check the 和硕县 2023 data
 check: install

@@ -15,7 +15,7 @@ _PUBLIC = {
     "Dataset": "inputs", "load_dataset": "inputs",
     "Document": "document", "build_document": "document",
     "Figure": "figures", "Figures": "figures", "compute_figures": "figures",
-    "Params": "params", "load_params": "params",
+    "Params": "params", "load_params": "params", "notebook_overrides": "params",
     "load_data": "validation", "stop_on_errors": "validation",
     "Report": "pipeline", "compute": "pipeline", "compose": "pipeline", "make_report": "pipeline",
     "export": "outputs", "output_folder": "outputs",

@@ -78,5 +78,5 @@ def _earlier_years(root: Path, county: str, year: int, data_root: str | Path | N
         if data.is_file():
             files.append(data)
         elif data.is_dir():
-            files += sorted(data.glob("*.csv"))
+            files += project.csv_files(data)
     return files

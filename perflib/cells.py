@@ -56,15 +56,31 @@ def ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.category(ch) == "Nd" else ch for ch in text)
 
 
+# Spaces between digits: a thousands separator (「1 000」, 「12 345 678」, also a no-break, thin or
+# full-width space, as exports write them) is read, with a warning naming the cells (W209); any
+# other grouping (「8 5」, 「12 34」, 「0.123 456」) may be two numbers or a typo, and is refused (E106).
+SPACED_THOUSANDS = "数字中的空格已作为千分位分隔符去掉"
+_SPACED_RUN = re.compile(r"\.?[0-9]+(?:\s+[0-9]+)+")
+_SPACE_GROUPED = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+")
+SPACES = re.compile(r"\s+")
+
+
 def _number_text(raw: str, notes: list[str]) -> str:
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if text != raw.strip():
+    stripped = raw.strip()
+    text = unicodedata.normalize("NFKC", stripped)  # a no-break, thin or full-width space becomes " "
+    if text != stripped and SPACES.sub("", text) != SPACES.sub("", stripped):
         notes.append("全角字符已转为半角")
     digits = ascii_digits(text)
     if digits != text:
         notes.append(_OTHER_DIGITS)
         text = digits
-    text = re.sub(r"\s+", "", text)
+    spaced = [m[0] for m in _SPACED_RUN.finditer(text)]
+    if spaced:
+        if any(run.startswith(".") or not _SPACE_GROUPED.fullmatch(run) for run in spaced):
+            raise CellError("E106", "数字中间有空格，且不是每三位一组的千分位分隔，无法确定是哪个数。",
+                            "数字，不含空格（或千分位每三位一组，如 1 000 或 1,000）")
+        notes.append(SPACED_THOUSANDS)
+    text = SPACES.sub("", text)  # spaces around a unit or a sign: nothing to read into
     if _THOUSANDS.fullmatch(text):
         notes.append("已去掉千分位逗号")
         text = text.replace(",", "")
@@ -127,7 +143,9 @@ def parse_count(raw: Any) -> tuple[int, list[str]]:
     expected = "不小于 0 的整数"
     try:
         number, notes = _number(raw, expected, lambda text, _: _decimal(re.sub(r"(人次|人|次|个|项)$", "", text), raw, expected))
-    except CellError:
+    except CellError as error:
+        if error.code == "E106":  # spaces between digits: said as such
+            raise
         raise CellError("E114", "不是非负整数。", expected) from None
     if number < 0 or number != number.to_integral_value():
         raise CellError("E114", "不是非负整数。", expected)

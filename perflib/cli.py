@@ -63,21 +63,27 @@ def _add_audit_commands(sub) -> None:
 
 def _add_rollup_parser(sub) -> None:
     rollup = sub.add_parser("rollup", help="汇总：各县已生成报告的对比（先运行 batch），写到 outputs/rollup/")
-    rollup.add_argument("--county", action="append", default=[], help="只汇总这个县（可重复）")
-    rollup.add_argument("--year", action="append", type=int, default=[], help="只汇总这个年度（可重复）")
+    rollup.add_argument("--county", action="append", default=[], help="只汇总这个县（可重复；默认为 params/rollup.yaml 的 counties）")
+    rollup.add_argument("--year", action="append", type=int, default=[], help="只汇总这个年度（可重复；默认为 params/rollup.yaml 的 years）")
     rollup.add_argument("--region-name", default="", help="州（地区）名称，如 巴音郭楞蒙古自治州")
     rollup.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
 
 def _rollup(args) -> int:
     from .project import find_root, relative
-    from .rollup import run_rollup
+    from .rollup import collect, run_rollup, scope_findings
 
     root = find_root()
+    # params/rollup.yaml (E182) and the ledgers (E180, E181) are checked before a kernel starts
+    left_out = scope_findings(collect(root, args.county, args.year))
     files = run_rollup(root, args.county, args.year, args.region_name, progress=not args.no_progress)
     print("汇总完成，输出：")
     for path in files:
         print(f"  {relative(path, root)}")
+    if any(path.suffix == ".pdf" for path in files):
+        _say_font_fallbacks(None)
+    for finding in left_out:  # W280–W282: a report of the rollup's set that it could not include
+        print(finding)
     return 0
 
 
@@ -124,7 +130,40 @@ def _run(args) -> int:
     for path in result.files:
         print(f"  {relative(path, root)}")
     _say_if_pdf_skipped(result)
+    if (result.output_dir / "report.pdf").exists():
+        from .params import load_params
+
+        _say_font_fallbacks(load_params(args.county, args.year, root, data_root=args.data_root))
+    say_parts_left_out(result.output_dir)
     return 0
+
+
+def _say_font_fallbacks(params) -> None:
+    """W270: a font of the layout printed in another face than the one it maps to (the notebook's
+    export cell said it too), e.g. the （一） headings in the body's face without AR PL UKai."""
+    from .layout import load_layout
+    from .libreoffice import font_fallbacks
+
+    for fallback in font_fallbacks(load_layout(params)):
+        print(fallback)
+
+
+LEFT_OUT = ("W250", "W251", "W252")  # a part of the report left out, and why (validation.absent_sheets)
+
+
+def say_parts_left_out(folder) -> None:
+    """The parts the report leaves out, as the run's notebook recorded them (manifest.json)."""
+    from .manifest import read_manifest
+
+    try:
+        messages = read_manifest(folder).get("findings", {}).get("messages", [])
+    except (OSError, ValueError):
+        return  # no manifest: nothing recorded to say
+    left_out = [m for m in messages if any(m.startswith(f"[{code} ") for code in LEFT_OUT)]
+    if left_out:
+        print("报告不写的部分：")
+        for message in left_out:
+            print(f"  {message}")
 
 
 def _say_if_pdf_skipped(result) -> None:

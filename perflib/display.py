@@ -19,6 +19,7 @@ from .manifest import summarize_findings
 from .mapping import mapped_tables
 from .narrative import load_outline
 from .outline import Part
+from .params import ILLUSTRATIVE_PARTS_NOTICE
 from .pipeline import Report
 from .render_html import render_body
 from .schema import TABLES_BY_NAME, TableSpec
@@ -55,7 +56,28 @@ def figures_table(frame: pd.DataFrame) -> HTML:
         frame["数值"] = [shown(v, u) for v, u in zip(frame["数值"], frame["单位"])]
     with pd.option_context("display.max_colwidth", None, "display.max_rows", None, "display.max_columns", None):
         table = frame.to_html(index=False, na_rep="", max_rows=None, max_cols=None, escape=True, notebook=True, border=0)
-    return HTML(table.replace("<td>nan</td>", "<td></td>").replace("<td>None</td>", "<td></td>"))
+    table = table.replace("<td>nan</td>", "<td></td>").replace("<td>None</td>", "<td></td>")
+    return HTML(_column_widths(table, list(frame.columns)))
+
+
+# The narrowest each column of a figures table may be, set on its header cell (a browser sizes a
+# column to at least its cells' min-width). Without it a browser squeezes a column of Chinese text
+# to one character a line when the table is wider than the page (「重点绩效评价」 down the cell).
+COLUMN_MIN_WIDTHS = {"含义": 8, "来源": 7, "计算": 6}  # em; the other columns hold numbers or words without spaces
+
+
+def _column_widths(table: str, columns: list[str]) -> str:
+    """The header cells with their column's min-width inline (a notebook keeps inline styles where
+    it may drop a <style> element) and no wrapping inside a header; the n-th header is the n-th column."""
+    widths = iter(COLUMN_MIN_WIDTHS.get(str(c)) for c in columns)
+
+    def header(match: re.Match) -> str:
+        width = next(widths, None)
+        style = f"min-width:{width}em;white-space:nowrap" if width else "white-space:nowrap"
+        return f'<th style="{style}">'
+
+    head_end = table.index("</thead>") if "</thead>" in table else 0
+    return re.sub(r"<th>", header, table[:head_end]) + table[head_end:]
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
@@ -119,7 +141,13 @@ def _sections_with_parents(document: Document):
 
 def params_summary(params) -> None:
     s = params.settings
-    if params.illustrative:  # invented data: the notebook says so first, as the HTML and Word do
+    if params.illustrative_notes:  # some things printed are illustrative: each named, as in 「示例数据说明」
+        titles = {p.key: p.title for p in load_outline(params).walk()}
+        names = {"issue_date": "落款的成文日期", **{k: f"「{md(t)}」" for k, t in titles.items()}}
+        lines = [f"- {names.get(what, '图表 ' + md(what))}：{md(note)}" if what else f"- {md(note)}"
+                 for what, note in params.illustrative_notes]  # a chart's number: the report's 「示例数据说明」
+        display(Markdown(f"**⚠ 示例数据：{md(ILLUSTRATIVE_PARTS_NOTICE)}**\n\n" + "\n".join(lines)))
+    elif params.illustrative:  # invented data: the notebook says so first, as the HTML and Word do
         display(Markdown(f"**⚠ 示例数据：{md(params.illustrative)}**"))
     display(Markdown(
         f"**{md(params.title)}**  \n"

@@ -12,12 +12,12 @@ from typing import Any, Callable, Mapping, Union
 
 from . import formatting as fmt
 from .figures import Figure, FigureRef, Figures
-from .errors import TemplateProblem
+from .errors import ParamsError, TemplateProblem
 from .findings import Finding
 from .layout import Layout, load_layout
 from .narrative import context, environment, load_outline, render_paragraphs, render_text
 from .outline import Part
-from .params import Params
+from .params import ILLUSTRATIVE_PARTS_NOTICE, Params
 
 Run = Union[str, FigureRef]  # a run of text, or a figure printed in its place
 Cell = Union[str, FigureRef]
@@ -284,12 +284,48 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             sections.append(Section(level, number, render_text(env, part.title, values), tuple(blocks), children, part.key))
         return tuple(sections)
 
-    sections = build(outline.parts, 1)
-    if params.illustrative:  # data partly invented: every output says so, before the first part
-        sections = (Section(1, "", "示例数据说明", (Paragraph.of(params.illustrative),), key="illustrative"),) + sections
-    return Document(render_text(env, outline.title, values), number_tables(sections), tuple(notes),
+    sections = number_tables(build(outline.parts, 1))
+    signature = signature_of(params)
+    known = {p.key for p in outline.walk()} | set(blocks_by_name) | set(empty) | {"issue_date"}
+    names = {block.caption: name for name, block in blocks_by_name.items()}  # a table or chart's name, by its caption
+    notice = illustrative_section(params, sections, signature, known, names)
+    if notice is not None:  # data partly invented: every output says so, before the first part
+        sections = (notice,) + sections
+    return Document(render_text(env, outline.title, values), sections, tuple(notes),
                     period_end=date(params.year, 12, 31), layout=load_layout(params),
-                    figures=dict(figures.items), printer=fmt.Printer(params.settings), signature=signature_of(params))
+                    figures=dict(figures.items), printer=fmt.Printer(params.settings), signature=signature)
+
+
+def illustrative_section(params: Params, sections: tuple[Section, ...], signature: Signature | None,
+                         known: set[str], names: Mapping[str, str]) -> Section | None:
+    """「示例数据说明」: the params' ``illustrative`` notice, or its notes, each after the printed
+    name of what it is about (a part's heading, 「图1　…」, 「表1　…」, the 落款's date). A note on
+    something the report does not print (a part left out) is not printed; one on a name the report
+    does not know is a params error. None when there is nothing to declare."""
+    if not params.illustrative:
+        return None
+    if not params.illustrative_notes:
+        return Section(1, "", "示例数据说明", (Paragraph.of(params.illustrative),), key="illustrative")
+    labels: dict[str, str] = {"": ""}
+    if signature is not None and signature.date:
+        labels["issue_date"] = "落款的成文日期"
+    for top in sections:
+        for section in (top, *top.children):
+            if section.key:  # params items (存在问题 …) have no key
+                labels[section.key] = f"「{top.heading if section is top else top.number.rstrip('、') + section.heading}」"
+            for block in section.blocks:
+                if isinstance(block, (Table, Chart)) and block.caption in names:
+                    labels[names[block.caption]] = f"「{block.title}」"
+    paragraphs = []
+    for what, note in params.illustrative_notes:
+        if what and what not in known:
+            raise ParamsError(f"参数文件 params/{params.county}/{params.year}.yaml 中 illustrative 的「{what}」不是本报告的部分"
+                              f"（key）、图表（chart:…、table:…）或 issue_date（可用：{'、'.join(sorted(known))}）。")
+        if what in labels:
+            paragraphs.append(Paragraph.of(f"{labels[what]}：{note}" if labels[what] else note))
+    if not paragraphs:
+        return None
+    return Section(1, "", "示例数据说明", (Paragraph.of(ILLUSTRATIVE_PARTS_NOTICE), *paragraphs), key="illustrative")
 
 
 def signature_of(params: Params) -> Signature | None:

@@ -106,6 +106,17 @@ class InputRefused(PerflibError):
         self.finding = finding
 
 
+class LedgerRefused(PerflibError, ValueError):
+    """A report's ledger (figures.csv, or the one in its executed notebook) that the rollup will not
+    read back: not a ledger, or a cell too long (E180); text where a number is expected (E181).
+    The message (Chinese) names the file, row and column."""
+
+    code = "E180"
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"[{code} 错误] {message}", code)
+
+
 class DataError(PerflibError):
     """The data or params have errors: the report is not made. Carries the findings
     (perflib.findings); its code is the first error's."""

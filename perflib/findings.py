@@ -5,6 +5,7 @@ and never printed in the public text. Every code is documented in docs/errors.md
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Iterable
 from .errors import DataError  # noqa: F401  (raised with findings; defined with the other user errors)
@@ -18,6 +19,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E101": (ERROR, "缺少工作表"),
     "E102": (ERROR, "缺少列"),
     "E103": (ERROR, "表中没有数据行"),
+    "E106": (ERROR, "数字中间有空格，且不是千分位分组"),
+    "E107": (ERROR, "文件是 OpenDocument 格式（.ods），不是 .xlsx"),
     "E110": (ERROR, "必填单元格为空"),
     "E111": (ERROR, "不是数字"),
     "E112": (ERROR, "金额为负数"),
@@ -28,6 +31,15 @@ CODES: dict[str, tuple[str, str]] = {
     "E117": (ERROR, "取值不在允许范围内"),
     "E118": (ERROR, "百分比超过100%"),
     "E120": (ERROR, "重复的行"),
+    "E121": (ERROR, "参数的类型不对"),
+    "E122": (ERROR, "参数的数值超出范围（含 nan、inf）"),
+    "E123": (ERROR, "参数的取值不在可选值之中"),
+    "E124": (ERROR, "参数中的名称或文字为空或写法不对"),
+    "E125": (ERROR, "参数文件或 outline 嵌套过深"),
+    "E126": (ERROR, "两列对应到导出表的同一列"),
+    "E127": (ERROR, "一张表对应到另一张表的工作表"),
+    "E128": (ERROR, "参数 columns 中写明的工作表在工作簿中不存在"),
+    "E129": (ERROR, "应为一行的参数文字为空或含换行"),
     "E130": (ERROR, "评价等级与得分不符"),
     "E131": (ERROR, "执行金额大于预算金额"),
     "E132": (ERROR, "同一监控批次的截止日期不一致"),
@@ -44,7 +56,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E172": (ERROR, "参数文件中的年度不是四位数字"),
     "E173": (ERROR, "工作簿已加密"),
     "E174": (ERROR, "公式单元格没有保存计算结果"),
-    "E175": (ERROR, "工作表名称只差空格或全角/半角字符"),
+    "E175": (ERROR, "工作表名称只差空格、全角/半角、大小写或不可见字符"),
     "E176": (ERROR, "同一列名在表头中出现两次"),
     "E150": (ERROR, "文件解压后过大（疑似压缩炸弹）"),
     "E151": (ERROR, "不是普通文件（管道、设备等）"),
@@ -53,10 +65,13 @@ CODES: dict[str, tuple[str, str]] = {
     "E154": (ERROR, "含有双向文字控制字符或零宽字符（参数文件）"),
     "E155": (ERROR, "县目录名或年度不合法"),
     "E156": (ERROR, "参数文件使用了 YAML 锚点或别名"),
+    "E160": (ERROR, "参数文件中仍有「待填写」的内容"),
+    "E161": (ERROR, "参数文件中的数目仍是 perflib new 写入的 0"),
     "E190": (ERROR, "评价类型不是参数中声明的类型"),
     "E191": (ERROR, "已完成的评价缺少报告名称或公开情况"),
     "E192": (ERROR, "进行中的评价已填写得分或等级"),
     "E193": (ERROR, "同一评价报告各行的公开情况不一致"),
+    "E194": (ERROR, "参数 formats 的 unit 用在了不是金额的数字上"),
     "W201": (WARNING, "多余的列（已忽略）"),
     "W202": (WARNING, "已跳过合计行"),
     "W203": (WARNING, "CSV 文件按 GB18030/GBK 编码读取"),
@@ -64,12 +79,37 @@ CODES: dict[str, tuple[str, str]] = {
     "W206": (WARNING, "已跳过表头上方的标题行"),
     "W207": (WARNING, "隐藏的工作表已读取"),
     "W208": (WARNING, "未识别的工作表（已忽略）"),
+    "W209": (WARNING, "数字中的空格已作为千分位分隔符去掉"),
     "W220": (WARNING, "以前年度的参数或数据有错误，未作与上年对比"),
     "W240": (WARNING, "CSV 文件以分号或制表符分隔"),
     "W230": (WARNING, "已删除零宽字符"),
     "W250": (WARNING, "没有某部分的工作表，报告不写该部分"),
+    "W251": (WARNING, "参数中某部分的内容为空，报告不写该部分"),
+    "W252": (WARNING, "某部分的工作表没有数据行，报告不写该部分"),
     "W260": (WARNING, "评价资金为空的行未计入评价资金合计"),
+    "W261": (WARNING, "参数文件中有标为「请复核」的上年文字"),
+    "W270": (WARNING, "PDF 所用字体未安装，已用替代字体"),
 }
+
+# Codes said by the export step, not by the data checks: `perflib check` can never give them, so the
+# bad-input corpus (tests/test_bad_inputs.py) does not cover them; their own tests do (tests/test_pdf_fonts.py).
+NOT_FROM_DATA = frozenset({"W270"})
+
+
+# Printable to Python but drawn as nothing (Unicode Default_Ignorable_Code_Point that are not
+# "Other" or "Separator"): the combining grapheme joiner, Hangul fillers, variation selectors;
+# and the Braille blank, which looks like a space.
+_INVISIBLE_PRINTABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+
+
+def visible(text: str) -> str:
+    """``text`` as a message quotes it: every character that shows as nothing or as a mere gap
+    (control, format such as U+200B and the bidi controls, private use, unassigned, separators but
+    the ASCII space: U+3000, U+00A0, line breaks; see ``_INVISIBLE_PRINTABLE``) as ``<U+XXXX>``,
+    so that 「100<U+200B>」 is not read as 「100」. Used for every finding (``Finding``)."""
+    if text.isprintable() and not _INVISIBLE_PRINTABLE.search(text):
+        return text
+    return "".join(c if c.isprintable() and not _INVISIBLE_PRINTABLE.match(c) else f"<U+{ord(c):04X}>" for c in text)
 
 
 @dataclass(frozen=True)
@@ -85,6 +125,14 @@ class Finding:
     value: str | None = None
     expected: str | None = None
 
+    def __post_init__(self) -> None:
+        # what a message quotes from the data is shown with its invisible characters visible; the
+        # sheet and column stay as written (they are looked up) and are made visible in ``location``
+        for name in ("message", "value", "expected"):
+            text = getattr(self, name)
+            if isinstance(text, str) and (not text.isprintable() or _INVISIBLE_PRINTABLE.search(text)):
+                object.__setattr__(self, name, visible(text))
+
     @property
     def level(self) -> str:
         return CODES[self.code][0]
@@ -98,13 +146,13 @@ class Finding:
         """``文件 data/x.xlsx，工作表「培训」，第 3 行，列「参训人次」``, as far as known."""
         parts = []
         if self.file:
-            parts.append(f"文件 {self.file}")
+            parts.append(f"文件 {visible(self.file)}")
         if self.sheet:
-            parts.append(f"工作表「{self.sheet}」")
+            parts.append(f"工作表「{visible(self.sheet)}」")
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
         if self.column:
-            parts.append(f"列「{self.column}」")
+            parts.append(f"列「{visible(self.column)}」")
         return "，".join(parts)
 
     def __str__(self) -> str:

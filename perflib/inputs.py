@@ -27,20 +27,23 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from . import arrow_csv, cells, distinct, safety
+from . import arrow_csv, cells, distinct, project, safety
 from .amounts import AmountArray, money_column
 from .arrow_csv import ArrowText
 from .coded import CodedCells, RowsOf, spread_values
-from .findings import Finding
+from .findings import Finding, visible
 from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
-from .workbook_checks import EncryptedWorkbook, LegacyWorkbook, check_not_a_zip, column_letter, formulas_without_values
+from .workbook_checks import (EncryptedWorkbook, LegacyWorkbook, OpenDocumentFile, check_not_a_zip, check_zip_kind, column_letter,
+                             formulas_without_values)
 from .xlsx import check_reader, read_workbook
 
 TOTAL_MARKERS = ("合计", "总计", "小计")
 HEADER_SEARCH_ROWS = 5  # a title may sit above the header (often merged across the columns)
 TEXT_KINDS = ("text", "choice")  # the kinds whose parsed cells are text
 CSV_ENCODINGS = (("utf-8-sig", None), ("gb18030", "GB18030/GBK"))
+_OPENDOCUMENT_NAMES = {"ods": "OpenDocument 电子表格", "ots": "OpenDocument 电子表格模板", "odt": "OpenDocument 文本文档",
+                       "ott": "OpenDocument 文本模板", "odp": "OpenDocument 演示文稿", "odg": "OpenDocument 绘图"}
 
 
 @dataclass
@@ -55,7 +58,6 @@ class Sheet:
     encoding_note: str | None = None
     delimiter_note: str | None = None  # a CSV separated by ";" or tabs (W240)
     uncached: tuple[tuple[int, int, str], ...] = ()  # formula cells without a value: (Excel row, column index, formula) (E174)
-    title: str = ""  # the name as written, when it differs from ``name`` (two sheets alike once trimmed)
     loader: Callable[[TableSpec | None], list[Any]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
 
     def load(self, spec: TableSpec | None = None) -> "Sheet":
@@ -128,6 +130,12 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
     except LegacyWorkbook:
         return Dataset({}, [Finding("E100", "这是旧版 Excel 97-2003 工作簿（.xls），不是 .xlsx。", file=label,
                                     expected="在 Excel 或 WPS 中另存为 Excel 工作簿（.xlsx）")], label)
+    except OpenDocumentFile as exc:
+        kind = _OPENDOCUMENT_NAMES.get(exc.kind, "OpenDocument 文件")
+        return Dataset({}, [Finding("E107", f"这是 {kind}（.{exc.kind}），不是 Excel 工作簿（.xlsx），"
+                                            + ("请另存为 .xlsx。" if exc.kind == "ods" else "其中没有数据表。"), file=label,
+                                    expected="在 WPS、LibreOffice 或 Excel 中打开，另存为 Excel 工作簿（.xlsx）" if exc.kind == "ods"
+                                    else "预算绩效数据工作簿（.xlsx）")], label)
     except UnicodeDecodeError as exc:
         return Dataset({}, [Finding("E100", "CSV 文件的编码无法识别。", file=getattr(exc, "file", label), expected="UTF-8 或 GB18030/GBK 编码的 CSV")], label)
     except Exception as exc:  # any unreadable file is a finding, not a traceback
@@ -138,14 +146,14 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     known = {s.sheet for s in specs} | {NOTES_SHEET, INFO_SHEET}
-    alike = _sheets_alike(sheets, known, label)
+    alike = _sheets_alike(sheets, known - {NOTES_SHEET}, label)
     findings += alike.findings
-    for sheet in sheets.values():
+    for key, sheet in sheets.items():
         if sheet.encoding_note:
             findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
         if sheet.delimiter_note:
             findings.append(Finding("W240", f"CSV 文件以{sheet.delimiter_note}分隔，已按{sheet.delimiter_note}读取。", file=sheet.file, sheet=sheet.name))
-        if sheet.name in alike.names:
+        if key in alike.keys:
             continue  # named in E175 with the sheet it is confused with
         if sheet.name not in known:
             guess = difflib.get_close_matches(sheet.name, sorted(known - set(sheets)), n=1, cutoff=0.5)
@@ -154,6 +162,10 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
         elif sheet.hidden and sheet.name != NOTES_SHEET:
             findings.append(Finding("W207", "该工作表是隐藏的，仍已读取；请确认它是本年度要用的数据。", file=sheet.file, sheet=sheet.name))
     for spec in specs:
+        if spec.sheet in alike.tables:  # which sheet holds the table cannot be told (E175): none is read
+            tables[spec.name] = empty_table(spec)
+            files[spec.name] = label
+            continue
         sheet = sheets.get(spec.sheet)
         if sheet is None:
             findings.append(Finding("E101", f"缺少工作表「{spec.sheet}」（{spec.purpose}）。", file=label, sheet=spec.sheet,
@@ -177,12 +189,14 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
         tables[spec.name] = table
         files[spec.name] = sheet.file
         findings.extend(table_findings)
-    info = _info(sheets[INFO_SHEET].load() if INFO_SHEET in sheets else None)
+    info = _info(sheets[INFO_SHEET].load() if INFO_SHEET in sheets and INFO_SHEET not in alike.tables else None)
     return Dataset(tables, findings, label, info, files)
 
 
 def read_sheets(path: Path, label: str, reader: str = "calamine", lazy: bool = False) -> dict[str, Sheet]:
-    """Every sheet of a workbook, or every ``*.csv`` of a folder (its stem names the sheet).
+    """Every sheet of a workbook, or every ``*.csv`` (``.CSV``, any case) of a folder (its stem
+    names the sheet), by its name exactly as written (two sheets of one name, as 培训.csv and
+    培训.CSV, are both kept, the second under a key of its own: ``Sheet.name`` is the name).
 
     ``reader`` reads .xlsx: "calamine" (fast, the default) or "openpyxl" (the reference); both
     give the same cells (see ``xlsx``). ``lazy``: a CSV file's cells are parsed when its sheet
@@ -190,12 +204,12 @@ def read_sheets(path: Path, label: str, reader: str = "calamine", lazy: bool = F
     encoding and separator are known at once).
     """
     check_reader(reader)
+    sheets: dict[str, Sheet] = {}
     if path.is_dir():
-        sheets = {}
-        for p in sorted(path.glob("*.csv")):
+        for p in project.csv_files(path):
             file_label = f"{label.rstrip('/')}/{p.name}"
             safety.require_inside(p, path, file_label, {})  # a link to a file outside the data folder (E152)
-            sheets[p.stem] = _csv_sheet(p, file_label, lazy)
+            sheets[_unique_key(sheets, p.stem)] = _csv_sheet(p, file_label, lazy)
         return sheets
     if not path.exists():
         raise FileNotFoundError(path)
@@ -206,45 +220,61 @@ def read_sheets(path: Path, label: str, reader: str = "calamine", lazy: bool = F
     if not zipfile.is_zipfile(path):
         check_not_a_zip(path)  # an encrypted workbook or an .xls is named as such
         raise ValueError("not an xlsx (zip) file")
+    check_zip_kind(path)  # an OpenDocument spreadsheet (.ods) named .xlsx is named as such
     uncached = formulas_without_values(path)
-    sheets = {}
     for ws in read_workbook(path, reader):
-        name = ws.title.strip()
-        if name in sheets:  # two names alike once trimmed: both kept, under the name as written (E175)
-            name = next(n for n in (ws.title, *(f"{ws.title}#{i}" for i in range(2, 10_000))) if n not in sheets)
-        sheets[name] = Sheet(name, label, ws.columns, hidden=ws.hidden, uncached=tuple(uncached.get(ws.title, ())), title=ws.title)
+        sheets[_unique_key(sheets, ws.title)] = Sheet(ws.title, label, ws.columns, hidden=ws.hidden,
+                                                      uncached=tuple(uncached.get(ws.title, ())))
     return sheets
+
+
+def _unique_key(sheets: dict[str, Sheet], name: str) -> str:
+    """``name``, or ``name#2``, ``name#3``…: a second sheet of one name (E175) is kept, not lost."""
+    return next(n for n in (name, *(f"{name}#{i}" for i in range(2, 10_000))) if n not in sheets)
 
 
 @dataclass
 class _Alike:
     findings: list[Finding]
-    names: set[str]  # the sheets named in those findings
+    keys: set[str]  # the sheets named in those findings (keys of ``read_sheets``)
+    tables: set[str]  # the expected sheet names that none of them is read for
+
+
+def sheet_name_form(name: str) -> str:
+    """A sheet's (or CSV file's) name as compared for look-alikes: NFKC (full-width and other
+    compatibility forms), case folded (Latin names), without spaces or invisible characters."""
+    return "".join(ch for ch in normalize_header(name).casefold() if visible(ch) == ch)
 
 
 def _sheets_alike(sheets: dict[str, Sheet], known: set[str], label: str) -> _Alike:
-    """Sheets (or CSV files) whose names differ only by spaces, full-width or other compatibility
-    forms or invisible characters (「培训」 and 「培训\u3000」) and one of which is a table's name: which to read cannot be
-    guessed, so both are named (E175) and none is silently preferred."""
-    def form(name: str) -> str:  # as compared: NFKC, no spaces, no invisible format characters (U+200B)
-        return "".join(ch for ch in normalize_header(name) if unicodedata.category(ch) != "Cf")
-
-    groups: dict[str, list[Sheet]] = defaultdict(list)
-    for sheet in sheets.values():
-        groups[form(sheet.name)].append(sheet)
-    known_by_form = {form(k): k for k in known}
-    findings, names = [], set()
+    """Sheets (or CSV files) whose names, compared as ``sheet_name_form``, are a table's name
+    without being it exactly (「培训 」, 「培训\u3000」, 「培\u200b训」, 「ＰＸ」 for 「px」), or two
+    sheets of one name so compared (培训.csv and 培训.CSV): which to read cannot be guessed, so
+    each is named with the expected name (E175) and none is read, never one silently preferred."""
+    groups: dict[str, list[tuple[str, Sheet]]] = defaultdict(list)
+    for key, sheet in sheets.items():
+        groups[sheet_name_form(sheet.name)].append((key, sheet))
+    known_by_form = {sheet_name_form(k): k for k in known}
+    findings, keys, tables = [], set(), set()
     for shape, group in groups.items():
-        if len(group) < 2 or shape not in known_by_form:
+        expected = known_by_form.get(shape)
+        if expected is None or (len(group) == 1 and group[0][1].name == expected):
             continue
-        shown = "、".join(f"「{s.title or s.name}」" for s in group)
-        odd = "；".join(filter(None, (_odd_characters(s.title or s.name) for s in group)))
-        findings.append(Finding("E175", f"有 {len(group)} 个工作表的名称只差空格、全角/半角或不可见字符：{shown}，无法确定该读哪一个"
-                                        + (f"（{odd}）" if odd else "") + "。",
-                                file=group[0].file if len({s.file for s in group}) == 1 else label, sheet=known_by_form[shape],
-                                expected=f"只保留一个名为「{known_by_form[shape]}」的工作表，删除或改名其余的"))
-        names.update(s.name for s in group)
-    return _Alike(findings, names)
+        files = [s for _, s in group if s.file.lower().endswith(".csv")]
+        what, wanted = (" CSV 文件", f"{expected}.csv") if files else ("工作表", expected)
+        shown = [f"「{s.file.rsplit('/', 1)[-1]}」" if files else f"「{s.name}」" for _, s in group]
+        odd = "；".join(filter(None, (_odd_characters(s.name) for _, s in group)))
+        if len(group) > 1:
+            message = f"有 {len(group)} 个{what}的名称只差空格、全角/半角、大小写或不可见字符：{'、'.join(shown)}，无法确定该读哪一个"
+            fix = f"只保留一个名为「{wanted}」的{what.strip()}，删除或改名其余的"
+        else:
+            message = f"{what.strip()}{shown[0]}的名称与数据格式中的「{wanted}」只差空格、全角/半角、大小写或不可见字符，未读取"
+            fix = f"把{what.strip()}改名为「{wanted}」"
+        findings.append(Finding("E175", message + (f"（{odd}）" if odd else "") + "。",
+                                file=group[0][1].file if len({s.file for _, s in group}) == 1 else label, sheet=expected, expected=fix))
+        keys.update(key for key, _ in group)
+        tables.add(expected)
+    return _Alike(findings, keys, tables)
 
 
 _CHARACTER_NAMES = {"\u3000": "全角空格", " ": "空格", "\u00a0": "不换行空格", "\t": "制表符", "\u200b": "零宽空格",
@@ -433,6 +463,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     if any(c.name not in index and c.required for c in spec.columns):
         return empty_table(spec), findings
     notes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    examples: dict[str, str] = {}  # a column's first cell read with spaces between digits (W209)
     keep = _data_rows(sheet, header_row, findings, where)
     formulas = {(row, column): formula for row, column, formula in sheet.uncached}
     for (row, position), formula in sorted(formulas.items()):  # read as blank by both readers; the value is unknown
@@ -450,7 +481,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
         parsed, errors, applied, refused, cleaned, blanks = _typed_cells(column, raws)
         at = dict(column=column.header, **where)
         for i, code, message in refused:
-            findings.append(Finding(code, message, row=excel_rows[i], value=safety.visible(parsed[i]), expected="不含不可见控制字符的文字", **at))
+            findings.append(Finding(code, message, row=excel_rows[i], value=parsed[i], expected="不含不可见控制字符的文字", **at))
         if cleaned:
             findings.append(Finding("W230", f"已删除零宽字符（U+200B 等，不可见）：第 {_rows_text([excel_rows[i] for i in cleaned])} 行。",
                                     row=excel_rows[cleaned[0]], **at))
@@ -467,10 +498,18 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
                     findings.append(Finding(code, message, row=excel_rows[i], expected=expected_for(column), **at))
         for i, note in applied:
             notes[(column.header, note)].append(excel_rows[i])
+            if note == cells.SPACED_THOUSANDS:
+                examples.setdefault(column.header, cells.text_of(raws[i]))
         # each column's list goes as soon as it is a column
         columns[column.name] = money_column(parsed) if column.kind == "money" else _object_column(parsed)
         del raws, parsed
     for (header_text, note), note_rows in notes.items():
+        if note == cells.SPACED_THOUSANDS:  # the value shown: which space it was (<U+00A0>…) is seen
+            example = examples[header_text]
+            read = cells.SPACES.sub("", unicodedata.normalize("NFKC", example))
+            findings.append(Finding("W209", f"{note}（第 {note_rows[0]} 行「{example}」读作「{read}」）：第 {_rows_text(note_rows)} 行。",
+                                    row=note_rows[0], column=header_text, **where))
+            continue
         findings.append(Finding("W204", f"{note}：第 {_rows_text(note_rows)} 行。", row=note_rows[0], column=header_text, **where))
     if not excel_rows and spec.rows_required:
         findings.append(Finding("E103", f"工作表「{spec.sheet}」没有数据行（{spec.purpose}）。", row=header_row + 1, **where))

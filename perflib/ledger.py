@@ -175,6 +175,9 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
         for i, item in enumerate(items, start=1):
             yield f"text.{name}.{i}.title", item.title
             yield f"text.{name}.{i}.text", item.text
+    yield "illustrative", params.illustrative  # 示例数据说明 (document.illustrative_section)
+    for i, (_, note) in enumerate(params.illustrative_notes, start=1):
+        yield f"illustrative.{i}", note
     if params.issue_date:  # 落款的成文日期, as printed
         from .document import chinese_date
 

@@ -63,7 +63,7 @@ def input_paths(params: Params) -> list[tuple[Path, str]]:
     if params.source and params.source.exists():
         paths.append((params.source, "参数文件"))
     if params.data.is_dir():
-        for path in sorted(params.data.glob("*.csv")):
+        for path in project.csv_files(params.data):
             require_inside(path, params.data, project.relative(path, root))  # a link out of the data folder (E152)
             paths.append((path, "数据"))
     elif params.data.exists():

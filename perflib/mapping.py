@@ -18,7 +18,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from typing import Any, Iterable, Mapping
+import unicodedata
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ParamsError
 from .findings import Finding
@@ -27,51 +28,77 @@ from .schema import TABLES, TABLES_BY_NAME, TABLES_BY_SHEET, Column, TableSpec
 UNITS = {"万元": 1, "元": 10000}  # an amount's unit in the export → what it is divided by to give 万元
 
 
-def parse_mapping(raw: Any, where: str) -> dict[str, dict[str, Any]]:
-    """The params' ``columns`` block, checked: perflib sheet → {"sheet": export sheet, header: (export header, unit)}."""
-    if raw is None:
+def parse_mapping(raw: Any, where: str, line: Callable[[list], int | None] = lambda path: None) -> dict[str, dict[str, Any]]:
+    """The params' ``columns`` block (its shape already checked against perflib.params_schema):
+    perflib sheet → {"sheet": export sheet, "columns": {header: (export header, unit)}}. What a
+    schema cannot see is refused here: two columns of a sheet read from one export column (E126),
+    a sheet mapped onto another table's sheet (E127). ``line`` gives the line of a key path."""
+    if not raw:
         return {}
-    if not isinstance(raw, Mapping):
-        raise ParamsError(f"参数文件 {where} 中 columns 应为「perflib 工作表名: 对应关系」的键值对（见 docs/params.md）。")
     mapping: dict[str, dict[str, Any]] = {}
     for sheet, entry in raw.items():
-        spec = TABLES_BY_SHEET.get(str(sheet))
-        if spec is None:
-            guess = difflib.get_close_matches(str(sheet), list(TABLES_BY_SHEET), n=1, cutoff=0.3)
-            hint = f"是否是「{guess[0]}」？" if guess else "可用的工作表见 docs/data-format.md。"
-            raise ParamsError(f"参数文件 {where} 中 columns 的「{sheet}」不是 perflib 的工作表名：{hint}")
-        if not isinstance(entry, Mapping):
-            raise ParamsError(f"参数文件 {where} 中 columns.{sheet} 应为键值对（sheet: 导出的工作表名；列名: 导出的列名）。")
+        spec = TABLES_BY_SHEET[str(sheet)]
         table: dict[str, Any] = {"columns": {}}
-        for key, value in entry.items():
+        for key, value in (entry or {}).items():
             key = str(key)
             if key == "sheet":
-                table["sheet"] = _text(value, f"{where} columns.{sheet}.sheet")
-                continue
-            column = next((c for c in spec.columns if c.header == key), None)
-            if column is None:
-                guess = difflib.get_close_matches(key, list(spec.headers), n=1, cutoff=0.3)
-                hint = f"是否是「{guess[0]}」？" if guess else "该表的列：" + "、".join(spec.headers) + "。"
-                raise ParamsError(f"参数文件 {where} 中 columns.{sheet} 的「{key}」不是工作表「{sheet}」的列名：{hint}")
-            if isinstance(value, Mapping):
-                unknown = set(value) - {"header", "unit"}
-                if unknown:
-                    raise ParamsError(f"参数文件 {where} 中 columns.{sheet}.{key} 有未知的键：{'、'.join(sorted(map(str, unknown)))}（可用：header、unit）。")
-                header = _text(value.get("header", key), f"{where} columns.{sheet}.{key}.header")
-                unit = str(value.get("unit", "万元"))
+                table["sheet"] = str(value).strip()
+            elif isinstance(value, Mapping):
+                table["columns"][key] = (str(value.get("header", key)).strip(), str(value.get("unit", "万元")))
             else:
-                header, unit = _text(value, f"{where} columns.{sheet}.{key}"), "万元"
-            if unit not in UNITS or (unit != "万元" and column.kind != "money"):
-                raise ParamsError(f"参数文件 {where} 中 columns.{sheet}.{key}.unit 为「{unit}」：只有金额列可写 unit，取值为 万元 或 元。")
-            table["columns"][key] = (header, unit)
+                table["columns"][key] = (str(value).strip(), "万元")
         mapping[spec.name] = table
+    _refuse_one_export_column_twice(mapping, where, line)
+    _refuse_shared_sheets(mapping, where, line)
     return mapping
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, (str, int)) or not str(value).strip():
-        raise ParamsError(f"参数文件 {where} 应为导出表中的名称（文字）。")
-    return str(value).strip()
+def _compared(name: str) -> str:
+    """A sheet or header as the loader compares it (perflib.inputs): NFKC, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def _at(where: str, line: int | None) -> str:
+    return f"参数文件 {where}" + (f" 第 {line} 行" if line else "")
+
+
+def _refuse_one_export_column_twice(mapping: Mapping[str, Mapping[str, Any]], where: str, line) -> None:
+    """Two perflib columns read from one export column (预算金额 and 执行金额 both from 年初预算数)
+    would give both the same values: refused (E126), naming both."""
+    for name, table in mapping.items():
+        spec = TABLES_BY_NAME[name]
+        readers: dict[str, list[str]] = {}
+        for column in spec.columns:
+            export = table["columns"].get(column.header, (column.header, "万元"))[0]
+            readers.setdefault(_compared(export), []).append(column.header)
+        for export, headers in readers.items():
+            if len(headers) > 1:
+                mapped = next(h for h in headers if h in table["columns"])
+                shown = table["columns"][mapped][0]
+                named = "、".join(f"「{h}」" for h in headers)
+                raise ParamsError(
+                    f"{_at(where, line(['columns', spec.sheet, mapped]))}，columns.{spec.sheet}：列{named}都对应导出表的同一列"
+                    f"「{shown}」，读出的值会完全相同。请为每个列写导出表中各自的列名（未写的列按其本名「{headers[0]}」等读取）。",
+                    code="E126")
+
+
+def _refuse_shared_sheets(mapping: Mapping[str, Mapping[str, Any]], where: str, line) -> None:
+    """A table mapped onto the sheet another table reads (培训 → 项目目标审核, while 项目目标审核 is
+    read as itself): one sheet cannot hold two tables; refused (E127), naming both."""
+    readers: dict[str, list[TableSpec]] = {}
+    for spec in TABLES:
+        sheet = mapping.get(spec.name, {}).get("sheet", spec.sheet)
+        readers.setdefault(_compared(sheet), []).append(spec)
+    for sheet, specs in readers.items():
+        if len(specs) > 1:
+            mapped = [s for s in specs if "sheet" in mapping.get(s.name, {})]
+            first = mapped[0]
+            named = "、".join(f"「{s.sheet}」" for s in specs)
+            export = mapping[first.name]["sheet"]
+            raise ParamsError(
+                f"{_at(where, line(['columns', first.sheet, 'sheet']))}，columns.{first.sheet}.sheet：工作表{named}都会从导出表的"
+                f"工作表「{export}」读取，一个工作表不能同时是两张表。请改正 sheet（写本县导出表中该表自己的工作表名）。",
+                code="E127")
 
 
 def mapped_specs(mapping: Mapping[str, Mapping[str, Any]], specs: Iterable[TableSpec] = TABLES) -> list[TableSpec]:

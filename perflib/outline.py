@@ -65,6 +65,12 @@ class Outline:
 def parse_outline(source: str, name: str = "outline.yaml") -> Outline:
     """The outline from the text of ``outline.yaml``; a malformed entry is a ``TemplateProblem``
     naming the entry."""
+    from .params_schema import OUTLINE_LEVELS, refuse_deep_yaml
+
+    try:
+        refuse_deep_yaml(source, f"模板 {name}")  # before the YAML composer recurses into it (E125)
+    except ParamsError as exc:
+        raise TemplateProblem(exc.message, code="E125") from None
     try:
         raw = yaml.safe_load(source)
     except yaml.YAMLError as exc:
@@ -73,9 +79,12 @@ def parse_outline(source: str, name: str = "outline.yaml") -> Outline:
         raise TemplateProblem(f"模板 {name} 应含 title（报告标题）和 sections（各部分的列表）。")
     seen: set[str] = set()
 
-    def part(entry: Any, where: str) -> Part:
+    def part(entry: Any, where: str, level: int = 1) -> Part:
         if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
             raise TemplateProblem(f"模板 {name} 中 {where} 应含 title（标题）。")
+        if level > OUTLINE_LEVELS:
+            raise TemplateProblem(f"[E125 错误] 模板 {name} 中「{entry['title']}」是第 {level} 层：报告的标题最多 {OUTLINE_LEVELS} 层"
+                                  "（一、（一）1.（1）），请减少 sections 的嵌套。", code="E125")
         unknown = sorted(set(entry) - ENTRY_KEYS)
         if unknown:
             raise TemplateProblem(f"模板 {name} 中「{entry['title']}」有未知的键：{'、'.join(unknown)}（可用的键见 docs/templates.md）。")
@@ -92,7 +101,8 @@ def parse_outline(source: str, name: str = "outline.yaml") -> Outline:
             tables=tuple(entry.get("tables") or ()), figures=tuple(entry.get("figures") or ()),
             blocks=tuple(entry.get("blocks") or ()), items=entry.get("items"), when=entry.get("when"),
             appendix=bool(entry.get("appendix")),
-            parts=tuple(part(child, f"「{entry['title']}」的第 {i} 个下级部分") for i, child in enumerate(entry.get("sections") or [], start=1)),
+            parts=tuple(part(child, f"「{entry['title']}」的第 {i} 个下级部分", level + 1)
+                        for i, child in enumerate(entry.get("sections") or [], start=1)),
         )
 
     return Outline(raw["title"], tuple(part(e, f"第 {i} 个部分") for i, e in enumerate(raw["sections"], start=1)))

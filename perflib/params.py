@@ -17,24 +17,19 @@ from typing import Any, Mapping
 
 import yaml
 
-from . import project, safety
-from .schema import GRADED_TABLES
+from . import params_schema, project, safety
+from .mapping import parse_mapping
+from .params_schema import KEY_EVALUATION_COLUMNS, STANDARD_KINDS, TIMING_CHOICES  # noqa: F401  (STANDARD_KINDS: figures, rollup)
 from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
 from .errors import ParamsError
 
 MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
-ZERO_STYLES = ("zero", "none")  # zero: 「政府采购项目0个」; none: 「无政府采购项目」
-FIGURE_UNITS = ("万元", "亿元")
-TIMINGS = ("next", "same")  # evaluations of year Y done in Y+1 (the reference), or in Y
-# Which year each activity's data is about, relative to the report year Y: key evaluations of Y
-# done in Y+1 (next) or Y (same); self-evaluations and third-party evaluations done in Y about
-# Y-1 (previous) or Y (same).
-TIMING_CHOICES = {"key_evaluations": ("next", "same"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
+# Which year each activity's data is about, relative to the report year Y (params_schema.TIMING_CHOICES):
+# key evaluations of Y done in Y+1 (next) or Y (same); self-evaluations and third-party evaluations
+# done in Y about Y-1 (previous) or Y (same).
 DEFAULT_TIMING = {"key_evaluations": "next", "self_evaluations": "previous", "third_party": "previous"}
-STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation type maps to (for the rollup)
-    "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
-)
 ILLUSTRATIVE_NOTICE = "本报告所用数据含示例数据，不是该地区公布的数字，仅供演示，不得作为正式报告使用。"
+ILLUSTRATIVE_PARTS_NOTICE = "本报告中下列内容为示意，不是该地区公布的情况："  # before the notes of illustrative: {…} or […]
 
 
 @dataclass(frozen=True)
@@ -154,6 +149,8 @@ class Params:
     issue_date: date | None = None  # 成文日期 (text.issue_date)
     outline: tuple | None = None  # the county's choice of parts (perflib.outline.select), or None: every part
     illustrative: str = ""  # the notice printed on every output when the data is (partly) invented
+    # illustrative as notes: (what, note), what a part key, chart:/table: name, issue_date, or "" (document.illustrative_section)
+    illustrative_notes: tuple[tuple[str, str], ...] = ()
     wording: Wording = field(default_factory=Wording)
     evaluation_types: tuple[EvaluationType, ...] = DEFAULT_EVALUATION_TYPES
     grade_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> labels, beside settings.grade_labels
@@ -179,7 +176,6 @@ class Params:
 
 PARAM_KEYS = ("county_name", "data", "settings", "facts", "text", "templates", "stated_totals", "columns", "outline",
               "illustrative", "wording", "evaluation_types", "grades", "formats", "timing", "key_evaluation_table")
-KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价对象数", "评价资金", "评价得分", "评价等级")
 
 
 def load_params(
@@ -189,39 +185,77 @@ def load_params(
     overrides: Mapping[str, Any] | None = None,
     data_root: Path | None = None,
 ) -> Params:
-    """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` that are not None win."""
+    """Read ``params/<county>/<year>.yaml``; keys in ``overrides`` (papermill's values) that are not
+    None win. The whole, file and overrides, is validated against ``params_schema.SCHEMA`` before
+    anything is built from it: every fault named at once, with its code, line and key path."""
     county, year = safety.check_county(county), safety.check_year(year)  # before any path is built (E155)
     root = (root or project.find_root()).resolve()
     year = check_year(year, "参数")
     path = project.params_path(root, county, year)
     raw: dict[str, Any] = {}
+    node = None
     if path.exists():
         safety.require_inside(path, root, project.relative(path, root))  # a link out of the project (E152)
-        raw = _read_yaml(path)
+        raw, node = _read_yaml(path)
     elif not overrides:
         raise ParamsError(f"参数文件不存在：{project.relative(path, root)}。请复制已有县的参数文件并修改。")
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            raw[key] = value
+    injected = {key for key, value in (overrides or {}).items() if value is not None}
+    for key in injected:
+        raw[key] = overrides[key]
+    if not path.exists():  # papermill gave every key but these, which the command or the notebook chose
+        raw.setdefault("county", county)
+        raw.setdefault("year", year)
     where = project.relative(path, root)
+    source = params_schema.Source(where, node, injected)
+    params_schema.refuse_deep_value(raw, source)  # before anything recursive reads it (E125)
     if "year" in raw:
         check_year(raw["year"], f"参数文件 {where} 中")
     safety.params_text_problems(raw, f"参数文件 {where}")  # control, bidi, zero-width characters (E153, E154)
+    params_schema.validate(raw, source)  # the whole file against its description (E121–E129, E170)
     if str(raw.get("county", county)) != county or int(raw.get("year", year)) != int(year):
         raise ParamsError(
             f"参数文件 {where} 中的 county/year（{raw.get('county')}/{raw.get('year')}）"
             f"与所选的 {county}/{year} 不一致。"
         )
-    return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None)
+    return _build(raw, county, int(year), root, path if path.exists() else None, where, Path(data_root).resolve() if data_root else None, source)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+NOTEBOOK_VARIABLES = ("county", "year", "data_root", "output_dir")  # the report notebook's parameters besides the params keys
+
+
+def notebook_overrides(namespace: Mapping[str, Any], before: Any = ()) -> dict[str, Any]:
+    """The params keys a notebook was given (its parameters cell, and what papermill injected after
+    it with ``-f``/``-p``/``-y``), for ``load_params(overrides=...)``: every params key, so that
+    ``papermill -y 'outline: [...]'`` is applied and checked like the file. A variable that appeared
+    after ``before`` (the names the notebook had before its parameters cell) and is neither a params
+    key nor a notebook parameter was injected under a wrong name: refused (E170) with the closest
+    key, never ignored. Names starting with ``_`` and modules are skipped."""
+    import types
+
+    known = (*PARAM_KEYS, *NOTEBOOK_VARIABLES)
+    unknown = sorted(name for name, value in namespace.items()
+                     if not name.startswith("_") and name not in known and name not in before
+                     and not isinstance(value, types.ModuleType))
+    if unknown:
+        named = []
+        for name in unknown:
+            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            named.append(name + (f"（是否应为 {guess[0]}？）" if guess else ""))
+        raise ParamsError(f"papermill 注入的参数中有未知的键：{'、'.join(named)}。可用的键：{'、'.join(known)}（见 docs/params.md）。",
+                          code="E170")
+    return {key: namespace.get(key) for key in PARAM_KEYS}
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
+    """The params file's values, and its YAML node tree (the line of each key, for messages)."""
     from .params_yaml import DuplicateKey, load
 
     try:
         text = safety.read_regular(path, f"参数文件 {path.name}", MAX_PARAMS_BYTES, "E156").decode("utf-8")
         safety.refuse_yaml_aliases(text, f"参数文件 {path.name}")  # billion laughs (E156)
+        params_schema.refuse_deep_yaml(text, f"参数文件 {path.name}")  # nesting the composer would recurse on (E125)
         loaded = load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except DuplicateKey as exc:
         raise ParamsError(f"参数文件 {path.name} 第 {exc.second_line} 行：键「{exc.key}」在同一层已于第 {exc.first_line} 行出现过，"
                           "YAML 只会保留其中一个。请合并为一处（或删去多余的一处）。", code="E171") from None
@@ -233,29 +267,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ParamsError(f"参数文件 {path.name} 不是 UTF-8 编码，请另存为 UTF-8。") from None
     if not isinstance(loaded, dict):
         raise ParamsError(f"参数文件 {path.name} 的顶层应为键值对（county: …, year: …）。")
-    return loaded
-
-
-def _need(mapping: Mapping[str, Any], key: str, where: str, kind: type = str) -> Any:
-    value = mapping.get(key)
-    if value is None or (kind is str and not str(value).strip()):
-        raise ParamsError(f"参数文件 {where} 缺少 {key}。")
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamsError(f"参数文件 {where} 中 {key} 应为整数，现为「{value}」。")
-        return value
-    if kind is str:
-        return str(value).strip()
-    return value
+    return loaded, node
 
 
 TOP_LEVEL_KEYS = ("county", "year", *PARAM_KEYS)
-# The keys of each level below the top (docs/params.md); any other key is refused (E170).
-FACTS_KEYS = ("indicator_system", "pre_assessment_rule", "third_party_quality_rating")
-INDICATOR_SYSTEM_KEYS = ("name", "categories", "indicators")
-TEXT_KEYS = ("policy_basis", "third_party_scope", "evaluation_remarks", "problems", "measures", "issuer", "issue_date", "custom")
-ITEM_KEYS = ("title", "text")
-PHRASE_KEYS = ("phrase", "below")
+# The keys of the levels below the top, as params_schema.SCHEMA describes them (what `perflib new` writes).
+FACTS_KEYS = tuple(params_schema.SCHEMA["properties"]["facts"]["properties"])
+INDICATOR_SYSTEM_KEYS = tuple(params_schema.SCHEMA["properties"]["facts"]["properties"]["indicator_system"]["properties"])
+TEXT_KEYS = tuple(params_schema.SCHEMA["properties"]["text"]["properties"])
 
 
 def check_year(value: Any, where: str) -> int:
@@ -268,152 +287,110 @@ def check_year(value: Any, where: str) -> int:
     raise ParamsError(f"{where} year 应为四位数字的年度（如 2023），现为「{value}」。", code="E172")
 
 
-def refuse_unknown(mapping: Any, known: tuple[str, ...], level: str, where: str) -> Mapping[str, Any]:
-    """``mapping`` (a params level, e.g. ``text``) if it is a mapping of known keys; an unknown key
-    is refused (E170) with the closest known one suggested."""
-    if mapping is None:
-        return {}
-    prefix = f"{level}." if level else ""
-    if not isinstance(mapping, dict):
-        raise ParamsError(f"参数文件 {where} 中 {level or '顶层'} 应为键值对（{'、'.join(known)}），现为「{mapping}」。")
-    unknown = sorted((str(k) for k in mapping if k not in known), key=str)
-    if unknown:
-        named = []
-        for key in unknown:
-            guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            named.append(f"{prefix}{key}" + (f"（是否应为 {prefix}{guess[0]}？）" if guess else ""))
-        raise ParamsError(f"参数文件 {where} 中有未知的键：{'、'.join(named)}。{level or '顶层'}可用的键：{'、'.join(known)}"
-                          "（见 docs/params.md）。", code="E170")
-    return mapping
-
-
-def _build(raw, county, year, root, source, where, data_root) -> Params:
-    refuse_unknown(raw, TOP_LEVEL_KEYS, "", where)
-    data_label = _need(raw, "data", where)
-    facts = refuse_unknown(raw.get("facts"), FACTS_KEYS, "facts", where)
-    text = refuse_unknown(raw.get("text"), TEXT_KEYS, "text", where)
-    system = refuse_unknown(facts.get("indicator_system"), INDICATOR_SYSTEM_KEYS, "facts.indicator_system", where)
+def _build(raw, county, year, root, source, where, data_root, described=None) -> Params:
+    """The Params of a params file already validated against params_schema.SCHEMA: conversions, and
+    the checks a schema cannot make (paths, the order of schedule bands, names written twice)."""
+    facts, text = raw.get("facts") or {}, raw.get("text") or {}
+    system = facts.get("indicator_system")
+    data_label = str(raw["data"]).strip()
     templates = raw.get("templates")
-    settings = _settings(_mapping(raw.get("settings"), where, "settings"), where)
-    formats = _formats(raw.get("formats"), where)
+    settings = _settings(raw.get("settings") or {}, where)
+    formats = _formats(raw.get("formats"))
     if formats:
         settings = FormatSettings(**{**settings.__dict__, "figure_formats": formats})
     return Params(
         county=county,
         year=year,
-        county_name=_need(raw, "county_name", where),
+        county_name=str(raw["county_name"]).strip(),
         data=confine(data_label, data_root or root, where, "data"),
-        data_label=str(data_label),
+        data_label=data_label,
         settings=settings,
-        indicator_system=IndicatorSystem(
-            name=_need(system, "name", f"{where} facts.indicator_system"),
-            categories=_need(system, "categories", f"{where} facts.indicator_system", int),
-            indicators=_need(system, "indicators", f"{where} facts.indicator_system", int),
-        ) if system else None,
+        indicator_system=IndicatorSystem(str(system["name"]).strip(), system["categories"], system["indicators"]) if system else None,
         pre_assessment_rule=str(facts.get("pre_assessment_rule") or "").strip(),
         third_party_quality_rating=str(facts.get("third_party_quality_rating") or "").strip(),
         policy_basis=_plain(text.get("policy_basis") or ""),
         third_party_scope=str(text.get("third_party_scope") or "").strip(),
         evaluation_remarks=str(text.get("evaluation_remarks") or "").strip(),
-        problems=_items(text.get("problems"), f"{where} text.problems"),
-        measures=_items(text.get("measures"), f"{where} text.measures"),
+        problems=_items(text.get("problems")),
+        measures=_items(text.get("measures")),
         templates=confine(templates, root, where, "templates") if templates else None,
-        stated_totals=_stated_totals(raw.get("stated_totals"), where),
+        stated_totals=_stated_totals(raw.get("stated_totals")),
         root=root,
         source=source,
         data_root=data_root,
-        columns=_export_columns(raw.get("columns"), where),
+        columns=parse_mapping(raw.get("columns"), where, described.line if described else lambda path: None),
         issuer=str(text.get("issuer") or "").strip(),
         issue_date=issue_date_of(text.get("issue_date"), where),
-        outline=_outline(raw.get("outline"), where),
+        outline=_outline(raw.get("outline")),
         illustrative=_illustrative(raw.get("illustrative"), where),
-        wording=_wording(raw.get("wording"), where),
+        illustrative_notes=_illustrative_notes(raw.get("illustrative"), where),
+        wording=Wording(**{k: str(v).strip() for k, v in (raw.get("wording") or {}).items() if v is not None}),
         evaluation_types=_evaluation_types(raw.get("evaluation_types"), where),
-        grade_labels=_grades(raw.get("grades"), where),
-        timing=_timing(raw.get("timing"), where),
-        key_evaluation_columns=_columns(raw.get("key_evaluation_table"), where),
-        text={str(k): _plain(v) for k, v in refuse_free_text(text.get("custom"), where).items()},
+        grade_labels={table: tuple(labels) for table, labels in (raw.get("grades") or {}).items()},
+        timing=_timing(raw.get("timing")),
+        key_evaluation_columns=tuple(raw.get("key_evaluation_table") or ("序号", "评价报告")),
+        text={str(k): _plain(v) for k, v in (text.get("custom") or {}).items()},
     )
 
 
-def _mapping(raw: Any, where: str, key: str) -> Mapping[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ParamsError(f"参数文件 {where} 中 {key} 应为键值对。")
-    return raw
-
-
-def _choice(raw: Any, choices: tuple[str, ...], where: str, key: str) -> str:
-    if raw not in choices:
-        raise ParamsError(f"参数文件 {where} 中 {key} 应为 {' 或 '.join(choices)}，现为「{raw}」。")
-    return raw
-
-
-def _outline(raw: Any, where: str) -> tuple | None:
+def _outline(raw: Any) -> tuple | None:
     """``outline:``: the parts the county keeps, in its order: a part key, or {key, title, template,
     tables, sections}; checked against the outline file when the report is built (perflib.outline)."""
     if raw is None:
         return None
-    problem = f"参数文件 {where} 中 outline 应为列表，每项是部分的 key（如 monitoring），或含 key 的键值对（可加 title、template、tables、sections）。"
-    if not isinstance(raw, list) or not raw:
-        raise ParamsError(problem)
 
     def entry(item: Any) -> Any:
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, str):
             return item.strip()
-        if isinstance(item, dict) and isinstance(item.get("key"), str) and set(item) <= {"key", "title", "template", "tables", "figures", "sections", "blocks", "when"}:
-            sections = item.get("sections")
-            if sections is not None and not isinstance(sections, list):
-                raise ParamsError(problem)
-            return {**item, "sections": tuple(entry(x) for x in sections) if sections is not None else None}
-        raise ParamsError(problem)
+        sections = item.get("sections")
+        return {**item, "sections": tuple(entry(x) for x in sections) if sections is not None else None}
 
     return tuple(entry(x) for x in raw)
 
 
-def _timing(raw: Any, where: str) -> dict[str, str]:
+def _timing(raw: Any) -> dict[str, str]:
     """``timing: same`` (key evaluations done in the report year), or a mapping per activity."""
     if raw is None:
         return dict(DEFAULT_TIMING)
     if isinstance(raw, str):
-        return {**DEFAULT_TIMING, "key_evaluations": _choice(raw, TIMINGS, where, "timing")}
-    raw = _mapping(raw, where, "timing")
-    unknown = sorted(set(raw) - set(TIMING_CHOICES))
-    if unknown:
-        raise ParamsError(f"参数文件 {where} 中 timing 的「{'、'.join(unknown)}」不是可设定年度关系的工作（可用：{'、'.join(TIMING_CHOICES)}）。")
-    return {**DEFAULT_TIMING, **{k: _choice(v, TIMING_CHOICES[k], where, f"timing.{k}") for k, v in raw.items()}}
+        return {**DEFAULT_TIMING, "key_evaluations": raw}
+    return {**DEFAULT_TIMING, **{k: v for k, v in raw.items() if v is not None}}
 
 
 def _illustrative(raw: Any, where: str) -> str:
+    """The notice as one text (the notebook's first lines, the manifest)."""
     if raw in (None, False):
         return ""
     if raw is True:
         return ILLUSTRATIVE_NOTICE
     if isinstance(raw, str) and raw.strip():
         return _plain(raw)
-    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false，或一句说明文字。")
+    return ILLUSTRATIVE_PARTS_NOTICE + "".join(_sentence(note) for _, note in _illustrative_notes(raw, where))
 
 
-def _wording(raw: Any, where: str) -> Wording:
-    raw = _mapping(raw, where, "wording")
-    unknown = set(raw) - set(Wording.__dataclass_fields__)
-    if unknown:
-        raise ParamsError(f"参数文件 {where} 的 wording 中有未知的键：{', '.join(sorted(unknown))}（可用：superior、level、we、party、bureau、staff）。")
-    return Wording(**{k: str(v).strip() for k, v in raw.items() if v is not None})
+def _illustrative_notes(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """``illustrative`` as a list of notes, or a mapping from what is illustrative (a part key,
+    chart:<name>, table:<name>, issue_date) to its note; () for true/false/one sentence."""
+    if raw in (None, False, True) or (isinstance(raw, str) and raw.strip()):
+        return ()
+    if isinstance(raw, list) and raw and all(isinstance(n, str) and n.strip() for n in raw):
+        return tuple(("", _plain(n)) for n in raw)
+    if isinstance(raw, dict) and raw and all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        return tuple((k.strip(), _plain(v)) for k, v in raw.items())
+    raise ParamsError(f"参数文件 {where} 中 illustrative 应为 true/false、一句说明文字、说明文字的列表，"
+                      "或「部分的 key、chart:图名、table:表名、issue_date: 说明文字」的对应表（见 docs/params.md）。")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("。", "！", "？", "；")) else text + "。"
 
 
 def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:
+    """The county's evaluation types; a name (or alias) given to two types is refused."""
     if raw is None:
         return DEFAULT_EVALUATION_TYPES
-    problem = (f"参数文件 {where} 中 evaluation_types 应为列表，每项含 name（名称）和 kind（对应中发〔2018〕34号的类别："
-               f"{'、'.join(STANDARD_KINDS)}），可加 aliases（数据中的其他写法）和 scope（「评价类型覆盖…」中的叫法）。")
-    if not isinstance(raw, list) or not raw:
-        raise ParamsError(problem)
     types, names = [], set()
     for item in raw:
-        if not isinstance(item, dict) or not item.get("name") or item.get("kind") not in STANDARD_KINDS or set(item) - {"name", "kind", "aliases", "scope", "measure"}:
-            raise ParamsError(problem + f"有误的一项：{item}")
         aliases = tuple(str(a) for a in item.get("aliases") or ())
         for name in (str(item["name"]), *aliases):
             if name in names:
@@ -423,63 +400,10 @@ def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:
     return tuple(types)
 
 
-def _labels(labels: Any, where: str, key: str) -> tuple[str, ...]:
-    if not (isinstance(labels, list) and len(labels) == 4 and all(isinstance(x, str) and x for x in labels)):
-        raise ParamsError(f"参数文件 {where} 中 {key} 应为四个等级名称（优、良、中、差的叫法，按此顺序）。")
-    return tuple(labels)
-
-
-def _grades(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
-    """``grades: {table: [优秀, 良好, 中, 差]}``: grade labels per graded table."""
-    raw = _mapping(raw, where, "grades")
-    unknown = sorted(set(raw) - set(GRADED_TABLES))
-    if unknown:
-        raise ParamsError(f"参数文件 {where} 中 grades 的表名「{'、'.join(unknown)}」不是有等级的表（可用：{'、'.join(GRADED_TABLES)}）。")
-    return {table: _labels(labels, where, f"grades.{table}") for table, labels in raw.items()}
-
-
-def _formats(raw: Any, where: str) -> tuple[tuple[str, FigureFormat], ...]:
+def _formats(raw: Any) -> tuple[tuple[str, FigureFormat], ...]:
     """``formats: {figure name or prefix.: {decimals: 2|data, unit: 亿元, thousands: false}}``."""
-    raw = _mapping(raw, where, "formats")
-    formats = []
-    for name, spec in raw.items():
-        at = f"参数文件 {where} 中 formats.{name}"
-        if not isinstance(spec, dict) or set(spec) - {"decimals", "unit", "thousands"}:
-            raise ParamsError(f"{at} 应为键值对，可含 decimals（0–4 或 data）、unit（万元 或 亿元）、thousands（true/false）。")
-        decimals = spec.get("decimals")
-        if decimals is not None and decimals != "data" and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 4):
-            raise ParamsError(f"{at}.decimals 应为 0 到 4 的整数或 data（按数据本身的小数位），现为「{decimals}」。")
-        unit = spec.get("unit")
-        if unit is not None and unit not in FIGURE_UNITS:
-            raise ParamsError(f"{at}.unit 应为 万元 或 亿元，现为「{unit}」。")
-        thousands = spec.get("thousands")
-        if thousands is not None and not isinstance(thousands, bool):
-            raise ParamsError(f"{at}.thousands 应为 true 或 false。")
-        formats.append((str(name), FigureFormat(decimals, unit, thousands)))
-    return tuple(formats)
-
-
-def _columns(raw: Any, where: str) -> tuple[str, ...]:
-    if raw is None:
-        return ("序号", "评价报告")
-    if not isinstance(raw, list) or not raw or any(c not in KEY_EVALUATION_COLUMNS for c in raw):
-        raise ParamsError(f"参数文件 {where} 中 key_evaluation_table 应为列名的列表，可用：{'、'.join(KEY_EVALUATION_COLUMNS)}。")
-    return tuple(raw)
-
-
-def refuse_free_text(raw: Any, where: str) -> Mapping[str, Any]:
-    """``text.custom``: free text by name for a county's own templates (``{{ text.window }}``)."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping) or not all(isinstance(v, (str, int, float)) for v in raw.values()):
-        raise ParamsError(f"参数文件 {where} 中 text.custom 应为「名称: 文字」的键值对（供本县模板引用，如 {{{{ text.window }}}}）。", code="E170")
-    return raw
-
-
-def _export_columns(raw: Any, where: str) -> dict[str, Any]:
-    from .mapping import parse_mapping
-
-    return parse_mapping(raw, where)
+    return tuple((str(name), FigureFormat(spec.get("decimals"), spec.get("unit"), spec.get("thousands")))
+                 for name, spec in (raw or {}).items())
 
 
 def issue_date_of(value: Any, where: str) -> date | None:
@@ -515,70 +439,30 @@ def confine(value: Any, root: Path, where: str, key: str) -> Path:
 
 
 def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
-    defaults = FormatSettings()
-    raw = refuse_unknown(raw, tuple(k for k in FormatSettings.__dataclass_fields__ if k != "figure_formats"), "settings", where)
-    values: dict[str, Any] = {}
-    for key in ("amount_decimals", "yi_decimals", "percent_decimals"):
-        if key in raw:
-            value = raw[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
-                raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 0 到 4 的整数，现为「{value}」。")
-            values[key] = value
-    for key in ("thousands_separator", "print_grades"):
-        if key in raw:
-            if not isinstance(raw[key], bool):
-                raise ParamsError(f"参数文件 {where} 中 settings.{key} 应为 true 或 false。")
-            values[key] = raw[key]
-    if "zero_count_style" in raw:
-        if raw["zero_count_style"] not in ZERO_STYLES:
-            raise ParamsError(f"参数文件 {where} 中 settings.zero_count_style 应为 zero 或 none，现为「{raw['zero_count_style']}」。")
-        values["zero_count_style"] = raw["zero_count_style"]
-    if "grade_labels" in raw:
-        values["grade_labels"] = _labels(raw["grade_labels"], where, "settings.grade_labels")
-    if "schedule_phrases" in raw:
-        values["schedule_phrases"] = _phrases(raw["schedule_phrases"], where)
-    return FormatSettings(**{**defaults.__dict__, **values})
+    values: dict[str, Any] = {k: v for k, v in raw.items() if v is not None}
+    if "grade_labels" in values:
+        values["grade_labels"] = tuple(values["grade_labels"])
+    if "schedule_phrases" in values:
+        values["schedule_phrases"] = _phrases(values["schedule_phrases"], where)
+    return FormatSettings(**{**FormatSettings().__dict__, **values})
 
 
 def _phrases(raw: Any, where: str) -> tuple[SchedulePhrase, ...]:
-    problem = f"参数文件 {where} 中 settings.schedule_phrases 应为列表，每项含 phrase 和 below（百分点，最后一项不写 below），below 递增。"
-    if not isinstance(raw, list) or not raw:
-        raise ParamsError(problem)
-    bands = []
-    for i, entry in enumerate(raw, start=1):
-        if not isinstance(entry, dict) or not entry.get("phrase"):
-            raise ParamsError(problem)
-        refuse_unknown(entry, PHRASE_KEYS, f"settings.schedule_phrases 第 {i} 项", where)
-        below = entry.get("below")
-        bands.append(SchedulePhrase(str(entry["phrase"]), None if below is None else Decimal(str(below))))
+    """The bands of 序时进度 comparison; their order is what a schema cannot check."""
+    bands = tuple(SchedulePhrase(str(entry["phrase"]), None if entry.get("below") is None else Decimal(str(entry["below"])))
+                  for entry in raw)
     bounds = [b.below for b in bands[:-1]]
     if bands[-1].below is not None or None in bounds or bounds != sorted(bounds):
-        raise ParamsError(problem)
-    return tuple(bands)
+        raise ParamsError(f"参数文件 {where} 中 settings.schedule_phrases 应为列表，每项含 phrase 和 below（百分点，最后一项不写 below），below 递增。")
+    return bands
 
 
-def _stated_totals(raw: Any, where: str) -> dict[str, Decimal]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ParamsError(f"参数文件 {where} 中 stated_totals 应为「数字名称: 数值」的键值对。")
-    totals = {}
-    for key, value in raw.items():
-        try:
-            totals[str(key)] = Decimal(str(value).replace(",", "").strip())
-        except Exception:
-            raise ParamsError(f"参数文件 {where} 中 stated_totals.{key} 应为数字，现为「{value}」。") from None
-    return totals
+def _stated_totals(raw: Any) -> dict[str, Decimal]:
+    return {str(key): Decimal(str(value).replace(",", "").strip()) for key, value in (raw or {}).items()}
 
 
-def _items(raw: Any, where: str) -> tuple[Item, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(x, dict) and x.get("title") and x.get("text") for x in raw):
-        raise ParamsError(f"参数文件 {where} 应为列表，每项含 title（小标题）和 text（正文）。")
-    for i, entry in enumerate(raw, start=1):
-        refuse_unknown(entry, ITEM_KEYS, f"{where.rsplit(' ', 1)[-1]} 第 {i} 项", where.rsplit(" ", 1)[0])
-    return tuple(Item(_plain(x["title"]), _plain(x["text"])) for x in raw)
+def _items(raw: Any) -> tuple[Item, ...]:
+    return tuple(Item(_plain(x["title"]), _plain(x["text"])) for x in raw or ())
 
 
 def _plain(value: Any) -> str:

@@ -36,6 +36,12 @@ def notebook_path(root: Path, name: str = "annual_report") -> Path:
     return root / "notebooks" / f"{name}.ipynb"
 
 
+def csv_files(folder: Path) -> list[Path]:
+    """The CSV files of a data folder, in name order: ``*.csv`` with the extension in any case
+    (``培训.CSV`` as an export may write it), so that reading, hashing and staleness see the same files."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+
+
 def relative(path: Path, root: Path) -> str:
     """``path`` as written relative to the project (for messages and manifests)."""
     try:

@@ -303,6 +303,7 @@ def _styles(word, layout: Layout) -> None:
     r_pr.append(_element("w:sz", val=str(round(body["size_pt"] * 2))))
     r_pr.append(_element("w:szCs", val=str(round(body["size_pt"] * 2))))
     r_pr.append(_element("w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA"))
+    _line_end_punctuation(defaults)
 
     normal = styles["Normal"]
     _character(normal, body["font"], latin, body["size_pt"], spacing_pt=spacing)
@@ -346,6 +347,42 @@ def _styles(word, layout: Layout) -> None:
     number = _style(styles, STYLE_PAGE_NUMBER, WD_STYLE_TYPE.PARAGRAPH)
     _character(number, number_rules["font"], number_rules["font"], number_rules["size_pt"])
     _paragraph_format(number, layout, indent=False, line_pt=number_rules["size_pt"] * 1.25, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _line_end_punctuation(defaults) -> None:
+    """Every paragraph's 「，」「。」 at the end of a full line prints (docs/publication.md, PDF).
+
+    ``w:overflowPunct`` on is Word's and WPS's own default (a line-final 「，」 may hang past the
+    text edge, as it always did in Word), so Word and WPS lay out as before. LibreOffice reads the
+    element the other way round (``overflowPunct`` 1 sets its "hanging punctuation" off, omitted
+    leaves it on) and, with it on, a 「，」/「。」 after the 28th character of a justified line hung
+    in the margin and was never drawn: the PDF lost it. Off, LibreOffice wraps as Chinese
+    typesetting does (避头尾: the line's last character goes down with the punctuation) and the
+    28-character grid stays. ``tests/test_pdf_punctuation.py`` compares the PDF's punctuation
+    with the DOCX's, and so catches a LibreOffice that reads it otherwise."""
+    p_pr_default = defaults.find(qn("w:pPrDefault"))
+    if p_pr_default is None:
+        p_pr_default = OxmlElement("w:pPrDefault")
+        defaults.append(p_pr_default)
+    p_pr = p_pr_default.find(qn("w:pPr"))
+    if p_pr is None:
+        p_pr = OxmlElement("w:pPr")
+        p_pr_default.append(p_pr)
+    for old in p_pr.findall(qn("w:overflowPunct")):
+        p_pr.remove(old)
+    # CT_PPrBase order: overflowPunct comes before topLinePunct … spacing, ind, jc
+    later = next((child for child in p_pr if child.tag in _AFTER_OVERFLOW_PUNCT), None)
+    element = _element("w:overflowPunct", val="1")
+    if later is None:
+        p_pr.append(element)
+    else:
+        later.addprevious(element)
+
+
+_AFTER_OVERFLOW_PUNCT = {qn(f"w:{tag}") for tag in (
+    "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+    "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
+    "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")}
 
 
 def _style(styles, name: str, kind):

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from .layout import Layout
-from .libreoffice import filter_options, fontconfig_file, installed_families, soffice, unavailable_reason  # noqa: F401  (reached as render_pdf.*)
+from .libreoffice import filter_options, font_fallbacks, fontconfig_file, installed_families, soffice, unavailable_reason  # noqa: F401  (reached as render_pdf.*)
 
 TIMEOUT_SECONDS = 300
 
@@ -32,10 +32,14 @@ class PdfSkipped(Exception):
 
 
 def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
-    """Convert ``docx`` to ``pdf`` with LibreOffice; raise ``PdfSkipped`` with the reason if not possible."""
+    """Convert ``docx`` to ``pdf`` with LibreOffice; raise ``PdfSkipped`` with the reason if not possible.
+    A font of the layout whose face is not installed is said (W270) where the export is seen:
+    the notebook's export cell, the rollup's."""
     reason = unavailable_reason()
     if reason:
         raise PdfSkipped(reason)
+    for fallback in font_fallbacks(layout):
+        print(fallback)
     from . import pdf_converter  # the long-lived LibreOffice of `perflib run` and batch workers, if there is one
 
     try:

@@ -5,6 +5,7 @@ Same style, font and deterministic output as the annual report's charts (``perfl
 from __future__ import annotations
 
 import matplotlib
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .charts import STYLE, TEXT_PT, WIDTH_IN, plt, save_chart, use_cjk_font
@@ -20,7 +21,9 @@ def _bars(names: list[str], values: list[float], title: str, unit: str, key: str
     """Horizontal bars at print size; the caption (below the chart in the document) says what it
     shows, so the chart has no title of its own; ticks in the labels' precision and separators."""
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.45 * max(3, len(names))))
-    ax.barh(names[::-1], values[::-1], color=RED, height=0.6)
+    positions = range(len(names))  # the first county at the top; names as tick labels, never as categories
+    ax.barh(positions, values[::-1], color=RED, height=0.6)
+    ax.set_yticks(positions, names[::-1])
     for i, (value, label) in enumerate(zip(values[::-1], labels[::-1])):
         ax.annotate(label, (value, i), va="center", ha="left", fontsize=TEXT_PT, xytext=(3, 0), textcoords="offset points")
     ax.set_xlim(0, max(values + [1.0]) * 1.45)
@@ -37,8 +40,10 @@ def monitoring_chart(collection: Collection, year: int) -> Chart:
     names = [n for n, _ in rows][::-1]
     progress = [float(b["progress"] * 100) for _, b in rows][::-1]
     schedule = [float(b["schedule"] * 100) for _, b in rows][::-1]
-    ax.barh(names, progress, color=RED, label="预算执行进度")
-    ax.scatter(schedule, names, marker="|", s=300, color="black", label="序时进度", zorder=3)
+    positions = range(len(names))
+    ax.barh(positions, progress, color=RED, label="预算执行进度")
+    ax.scatter(schedule, positions, marker="|", s=300, color="black", label="序时进度", zorder=3)
+    ax.set_yticks(positions, names)
     for i, (value, mark) in enumerate(zip(progress, schedule)):  # the label clear of the schedule's tick
         ax.annotate(f"{value:.0f}%", (max(value, mark), i), va="center", ha="left", fontsize=TEXT_PT, xytext=(6, 0),
                     textcoords="offset points")
@@ -49,26 +54,54 @@ def monitoring_chart(collection: Collection, year: int) -> Chart:
     return save_chart(fig, "monitoring", f"{year}年各县项目绩效监控执行进度与序时进度")
 
 
+# One colour per county, the same in every panel and in the legend (matplotlib's colour cycle
+# restarts in each panel and skips nothing, so a county absent from one panel would shift the
+# colours of the others). Counties beyond the palette take a second marker.
+COUNTY_COLOURS = ("#b22222", "#1f4e79", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#616161")
+COUNTY_MARKERS = ("o", "s", "^", "D")
+
+
+def county_styles(collection: Collection) -> dict[str, tuple[str, str]]:
+    """Each county's (colour, marker), in the order the trend table lists the counties."""
+    return {county: (COUNTY_COLOURS[i % len(COUNTY_COLOURS)], COUNTY_MARKERS[i // len(COUNTY_COLOURS) % len(COUNTY_MARKERS)])
+            for i, (county, _) in enumerate(collection.counties())}
+
+
 def trends_chart(collection: Collection) -> Chart:
-    """One panel per main figure, one line per county, over the years."""
+    """One panel per main figure, one line per county, over the years: the trend table drawn.
+
+    Years are numbers on the x axis, in ascending order whichever county comes first; each county
+    keeps its colour in every panel, and the legend is made from those colours (not from the
+    first panel's lines, which lack a county that does not report that figure)."""
     years = collection.years
-    fig, axes = plt.subplots(3, 2, figsize=(WIDTH_IN, 6.4))
-    for ax, indicator in zip(axes.flat, headline_indicators()):
+    styles = county_styles(collection)
+    indicators = headline_indicators()
+    fig, axes = plt.subplots((len(indicators) + 1) // 2, 2, figsize=(WIDTH_IN, 6.4), squeeze=False)
+    for ax in list(axes.flat)[len(indicators):]:
+        fig.delaxes(ax)
+    drawn: set[str] = set()
+    for ax, indicator in zip(axes.flat, indicators):
         key, label = indicator.key, indicator.title
         for county, name in collection.counties():
             by_year = {e.year: e for e in collection.included if e.county == county}
-            points = [(str(y), float(by_year[y].value(key))) for y in years if y in by_year and by_year[y].reports(key)]
-            if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
+            points = [(y, float(by_year[y].value(key))) for y in years if y in by_year and by_year[y].reports(key)]
+            if points:  # a county that does not report the figure has no line (not a line at 0)
+                colour, marker = styles[county]
+                ax.plot([x for x, _ in points], [v for _, v in points], color=colour, marker=marker, label=name)
+                drawn.add(county)
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
         ax.set_title(label, fontsize=TEXT_PT)
         ax.tick_params(labelsize=TEXT_PT)
         ax.set_ylim(bottom=0)
         decimals = YI_DECIMALS if indicator.unit == "亿元" else 0
         ax.yaxis.set_major_locator(MaxNLocator(3, integer=decimals == 0))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, d=decimals: f"{v:,.{d}f}"))
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), frameon=False, fontsize=TEXT_PT)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    handles = [Line2D([], [], color=styles[county][0], marker=styles[county][1], label=name)
+               for county, name in collection.counties() if county in drawn]
+    fig.legend(handles=handles, loc="lower center", ncols=min(4, max(1, len(handles))), frameon=False, fontsize=TEXT_PT)
+    legend_rows = -(-len(handles) // 4)  # four counties a row: room below the panels for every row
+    fig.tight_layout(rect=(0, max(0.1, (0.1 + 0.2 * legend_rows) / fig.get_figheight()), 1, 1))
     return save_chart(fig, "trends", f"各县{years[0]}—{years[-1]}年主要指标趋势")
 
 

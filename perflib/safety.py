@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import InputRefused  # noqa: F401  (raised here; defined with the other user errors)
+from .findings import visible  # noqa: F401  (invisible characters as <U+XXXX> in every message)
 
 
 
@@ -42,7 +43,7 @@ def check_year(year: Any) -> int:
 
 def _shown(value: Any) -> str:
     """A value for a message, with invisible characters made visible and cut to 80 characters."""
-    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(value))
+    text = visible(str(value))
     return text if len(text) <= 80 else text[:79] + "…"
 
 
@@ -153,11 +154,6 @@ def has_suspect(text: str) -> bool:
 def describe(chars: Iterable[str]) -> str:
     """「U+0007」, 「U+202E」: the characters found, each once, in order of code point."""
     return "、".join(f"U+{ord(c):04X}" for c in sorted(set(chars)))
-
-
-def visible(text: str) -> str:
-    """``text`` with every suspect character shown as ⟨U+XXXX⟩ (for messages)."""
-    return _SUSPECT.sub(lambda m: f"⟨U+{ord(m[0]):04X}⟩", text)
 
 
 def params_text_problems(raw: Any, where: str) -> None:

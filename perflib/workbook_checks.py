@@ -4,6 +4,8 @@ would silently read as blank.
 - A file that is not a zip: an encrypted workbook (an OLE compound file holding the streams
   ``EncryptionInfo`` and ``EncryptedPackage``, MS-OFFCRYPTO: Excel's and WPS's "password to
   open"), or an Excel 97-2003 ``.xls`` (an OLE compound file without them).
+- A zip that is not an Office Open XML workbook: an OpenDocument file (LibreOffice, WPS "另存为
+  .ods"), whose first entry ``mimetype`` says what it is, renamed to ``.xlsx``.
 - A formula cell without a cached value (``<c><f>SUM(…)</f></c>`` with no ``<v>``): written by a
   program, never calculated by Excel. Both readers give it as blank; the value is unknown.
 """
@@ -31,6 +33,19 @@ class LegacyWorkbook(Exception):
     """The file is an Excel 97-2003 workbook (.xls), not an .xlsx."""
 
 
+class OpenDocumentFile(Exception):
+    """The file is an OpenDocument file (``kind``: "ods" a spreadsheet, "odt" a text, …), not an .xlsx."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+_OPENDOCUMENT = "application/vnd.oasis.opendocument."
+_OPENDOCUMENT_KINDS = {"spreadsheet": "ods", "text": "odt", "presentation": "odp", "graphics": "odg",
+                       "spreadsheet-template": "ots", "text-template": "ott"}
+
+
 def check_not_a_zip(path: Path) -> None:
     """For a data file that is not a zip: raise ``EncryptedWorkbook`` or ``LegacyWorkbook`` when
     it is one of those; return otherwise (the caller names it as unreadable)."""
@@ -44,6 +59,21 @@ def check_not_a_zip(path: Path) -> None:
                 raise EncryptedWorkbook(str(path))
             tail = data[-64:]
     raise LegacyWorkbook(str(path))
+
+
+def check_zip_kind(path: Path) -> None:
+    """For a data file that is a zip: raise ``OpenDocumentFile`` when its ``mimetype`` entry (the
+    first of every OpenDocument package) names an OpenDocument type; return otherwise."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "xl/workbook.xml" in archive.namelist() or "mimetype" not in archive.namelist():
+                return
+            with archive.open("mimetype") as entry:
+                mimetype = entry.read(200).decode("ascii", "replace").strip()
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return  # a package the readers refuse is reported by them
+    if mimetype.startswith(_OPENDOCUMENT):
+        raise OpenDocumentFile(_OPENDOCUMENT_KINDS.get(mimetype[len(_OPENDOCUMENT):], "odf"))
 
 
 def formulas_without_values(path: Path) -> dict[str, list[tuple[int, int, str]]]:

@@ -129,7 +129,7 @@ def test_notebook_shows_the_provenance_near_the_top(project):
 
     nb = nbformat.read(project / OUT / "annual_report.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    shown = json.dumps([o.get("data", {}) for o in code[3].outputs], ensure_ascii=False)  # parameters, injected, params, provenance
+    shown = json.dumps([o.get("data", {}) for o in code[4].outputs], ensure_ascii=False)  # names before, parameters, injected, params, provenance
     data_hash = sha256(project / "data/heshuo/2023.xlsx")
     assert data_hash in shown and "data/heshuo/2023.xlsx" in shown and platform.python_version() in shown
 

@@ -67,10 +67,10 @@ def test_without_the_mapping_check_names_the_closest_columns_and_prints_the_bloc
 
 
 @pytest.mark.parametrize("mapping, message", [
-    ({"项目审核": {"主管部门": "单位名称"}}, "不是 perflib 的工作表名：是否是「项目目标审核」"),
-    ({"项目目标审核": {"预算金额": "年初预算数"}}, "不是工作表「项目目标审核」的列名：是否是「预算金额(万元)」"),
+    ({"项目审核": {"主管部门": "单位名称"}}, "columns.项目审核（是否应为 columns.项目目标审核？）"),
+    ({"项目目标审核": {"预算金额": "年初预算数"}}, "columns.项目目标审核.预算金额（是否应为 columns.项目目标审核.预算金额(万元)？）"),
     ({"项目目标审核": {"主管部门": {"header": "单位名称", "unit": "元"}}}, "只有金额列可写 unit"),
-    ({"项目目标审核": {"预算金额(万元)": {"header": "年初预算数", "unit": "千元"}}}, "取值为 万元 或 元"),
+    ({"项目目标审核": {"预算金额(万元)": {"header": "年初预算数", "unit": "千元"}}}, "unit 应为万元 或 元"),
     ({"项目目标审核": "单位名称"}, "应为键值对"),
 ])
 def test_a_wrong_mapping_is_a_clear_params_error(tmp_path, mapping, message):
@@ -86,7 +86,7 @@ def test_the_notebook_parameters_carry_the_mapping(tmp_path):
 
     nb = nbformat.read(ROOT / "notebooks" / "annual_report.ipynb", as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "columns = None" in code and "columns=columns" in code
+    assert "columns = None" in code and "perflib.notebook_overrides(globals()" in code
 
 
 def test_figures_name_the_county_s_own_sheet_and_columns(tmp_path):

@@ -95,7 +95,7 @@ def test_level2_headings_run_in_at_the_start_of_their_paragraph(word):
     assert [p.runs[0].text for p in run_ins[:2]] == ["（一）制度建设方面。", "（二）事前绩效评估情况。"]
     assert run_ins[0].runs[1].text.startswith("按照中央关于全面实施预算绩效管理")
     level1 = [p.text[:2] for p in word.paragraphs if p.style.name == "Heading 1"]
-    assert level1 == ["一、", "二、", "三、", "四、"], "no appendix: 和硕县 has no earlier year (issue 12)"
+    assert level1 == ["示例", "一、", "二、", "三、", "四、"], "示例数据说明 (issue 23); no appendix: 和硕县 has no earlier year (issue 12)"
 
 
 def test_tables_have_borders_and_repeat_their_header_row(word):

@@ -43,6 +43,8 @@ def generated(tmp_path_factory):
     for case in ("tianshui", "wuhai_haibowan", "donghai", "shunqing", "daying", "sichuan_county_monitoring", "qilihe"):
         shutil.rmtree(root / "params" / case)  # development cases of other regions: not this prefecture's rollup
     add_broken_county(root)
+    declared = (root / "params" / "rollup.yaml").read_text(encoding="utf-8")  # every params file, not the sample's declared set
+    (root / "params" / "rollup.yaml").write_text(re.sub(r"^(counties|years):.*\n", "", declared, flags=re.M), encoding="utf-8")
     jobs = [Job("example1", 2022), Job("example1", 2023), Job("example3", 2023), Job("broken", 2023)]
     run_batch(root, jobs, n_jobs=2, progress=False, out=io.StringIO())
     return root
@@ -119,7 +121,7 @@ def test_perflib_rollup_writes_html_docx_and_pdf_listing_missing_reports_in_its_
     assert {p.name for p in files} >= expected
     soup = BeautifulSoup((generated / "outputs/rollup/rollup.html").read_text(encoding="utf-8"), "html.parser")
     text = re.sub(r"\s+", "", soup.get_text())
-    assert soup.find("h1").get_text() == "2022—2023年各县（市）预算绩效管理工作情况汇总"
+    assert soup.find("h1").get_text() == "2022—2023年示例州预算绩效管理工作情况汇总"
     tables = _tables(soup)
     # the report-status table is the appendix, after the 落款
     status = tables["各县年度报告生成情况"][1:]

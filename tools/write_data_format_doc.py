@@ -29,10 +29,12 @@ The same tables may come as a folder of UTF-8 CSV files, `data/<county>/<year>/<
 (set `data:` in the params file to the folder).
 
 **A county provides the sheets of the work it did, and no others.** A sheet absent from the
-workbook is work the report does not mention: every part of the outline that draws only on absent
-sheets is left out and the headings renumber (warning W250). A part the params keep by name
-(`outline:`, see [params.md](params.md)) needs at least one of its sheets (else E101). A sheet
-under a near name (`培训情况` for `培训`) is an error, not a part left out. The development cases
+workbook, or empty (its header row only, or nothing at all), is work not done and the report does
+not mention it: every part of the outline that draws only on such sheets is left out and the
+headings renumber, with a warning naming the part and its sheets (W250 absent, W252 empty). The
+blank workbook of `perflib new` says the same in its sheet 说明. A part the params keep by name
+(`outline:`, see [params.md](params.md)) needs its data: when none of its sheets has rows, each
+absent sheet is an error E101 and each empty one E103. A sheet under a near name (`培训情况` for `培训`) is an error, not a part left out. The development cases
 (`data/tianshui/2021.xlsx` with one sheet, `data/sichuan_county_monitoring/2023.xlsx` with four)
 are examples; [adapting.md](adapting.md) walks through one.
 
@@ -57,18 +59,29 @@ Rules for every sheet:
   (Arabic-Indic `١٢٠`, Devanagari `१२०`, …), thousands separators, `万元`/`万` in an amount cell,
   amounts in `元` (converted to 万元), Excel date serial numbers in a date column. Ambiguous
   values (`约120`, `120-130`, `12,34`) are errors.
+- Spaces between digits: a thousands separator as exports write it (`1 000`, `12 345 678.5`, with
+  a space, a no-break, thin or full-width space) is read without them, never silently: warning
+  W209 names the column, the rows and the first cell as written (「1<U+00A0>000」读作「1000」).
+  Spaces that are not groups of three (`8 5`, `12 34`, `0.123 456`) may be two numbers or a typo:
+  an error (E106) naming the cell. Spaces before a unit or after a sign (`1000 万元`) are dropped.
 - A column header written twice (also `预算金额(万元)` beside `预算金额（万元）`) is an error
-  (E176): neither column is silently chosen. Two sheets (or CSV files) whose names differ only
-  by spaces or full-width forms (「培训」 and 「培训　」) are an error (E175) naming both.
+  (E176): neither column is silently chosen. A sheet (or CSV file) is read only under its
+  table's name exactly: a name that is the table's only once spaces (half- or full-width, before,
+  after or inside), invisible characters (U+200B…), full-width or other compatibility forms and
+  the case of Latin letters are set aside (「培训 」, 「培训　」, 「培<U+200B>训」), and two sheets or
+  files alike so (「培训」 and 「培训　」, `培训.csv` and `培训.CSV`), are an error (E175) naming each
+  with the expected name; none of them is read.
 - Formulas are read by the value Excel or WPS saved with them. A formula cell without a saved
   value (a workbook written by a program and never opened and saved in Excel) is an error (E174)
   naming the cell and its formula. An encrypted workbook (a password to open) is an error (E173);
-  an Excel 97-2003 `.xls` is named as such (E100): save it as `.xlsx`.
+  an Excel 97-2003 `.xls` is named as such (E100), and an OpenDocument spreadsheet `.ods` (also
+  under the name `.xlsx`) too (E107): save it as `.xlsx`.
 - A title row above the header (often merged across the columns) is skipped (W206); the header is
   the row among the first five that names most of the sheet's columns. Hidden sheets are read,
   with a warning (W207); sheets with other names are ignored, with a warning that suggests the
   closest expected name (W208).
-- CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, the default of Chinese Excel (W203).
+- CSV files (`.csv`, the extension in any case) may be UTF-8 (with or without BOM) or
+  GB18030/GBK, the default of Chinese Excel (W203).
   They are comma-separated; a file whose header line has no comma but semicolons or tabs (Excel in
   a locale that writes `;`, a tab-separated export) is read with that separator (W240).
 - Errors name the file, sheet, Excel row and column: see [errors.md](errors.md).
