@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import socket
 import sys
 import threading
@@ -248,31 +249,54 @@ def _crashed(job: Job, exc: BaseException) -> Outcome:
                    f"工作进程异常退出：{type(exc).__name__}: {exc}")
 
 
-def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[Outcome], None], **options) -> list[Outcome]:
-    """Run ``jobs`` in ``n_jobs`` worker processes (spawned: nothing inherited but the environment)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def worker_died_message(died) -> str:
+    """Why a report failed whose worker process ended while running it (E184)."""
+    how = f"被信号 {died.signal_name} 结束" if died.signal_name else f"退出码 {died.exitcode}"
+    return (f"[E184 错误] 运行这份报告的工作进程意外退出（{how}；常见原因是内存不足被系统结束，或被他人结束）。"
+            "这份报告没有发布，原有输出未改动；其余报告照常运行。可单独重新运行这份报告。")
+
+
+def run_local(jobs: Sequence[Job], root: Path, n_jobs: int, on_done: Callable[[Outcome], None], work=None, **options) -> list[Outcome]:
+    """Run ``jobs`` in ``n_jobs`` worker processes (spawned: nothing inherited but the environment).
+    A worker that dies (SIGKILL, out of memory) fails only the report it was running (E184); a new
+    worker takes its place for the others (perflib.worker_pool). ``work``: the function each
+    worker calls per report (``run_one``)."""
+    from .worker_pool import CallFailed, WorkerDied, run_calls
 
     outcomes = []
     before = _descendants()
-    executor = ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started)
-    interrupted = False
+
+    def answered(job: Job, answer) -> None:
+        if isinstance(answer, WorkerDied):
+            outcome = Outcome(job.county, job.year, job.county, FAILED, 0.0, None, None, 1, "", worker_died_message(answer))
+        elif isinstance(answer, CallFailed):  # run_one never raises for a report: a bug in perflib
+            outcome = Outcome(job.county, job.year, job.county, FAILED, 0.0, None, None, 1, "",
+                              f"内部错误：{answer.kind}: {answer.text}")
+        else:
+            outcome = answer
+        outcomes.append(outcome)
+        on_done(outcome)
+
+    calls = [(job, work or run_one, (job.county, job.year, str(root)), options) for job in jobs]
     try:
-        futures = {executor.submit(run_one, job.county, job.year, str(root), **options): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker died (killed, out of memory): this report failed
-                outcome = _crashed(futures[future], exc)
-            outcomes.append(outcome)
-            on_done(outcome)
+        run_calls(calls, max(1, n_jobs), answered, initializer=_worker_started)
     except KeyboardInterrupt:  # stop now: the workers and all they started, without waiting for their reports
-        interrupted = True
         end_processes_since(before)
         raise
-    finally:
-        executor.shutdown(wait=not interrupted, cancel_futures=True)
     return outcomes
+
+
+SCHEDULER_CONNECT_SECONDS = 20
+_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):([0-9]{1,5})")
+
+
+def check_scheduler_address(address: str) -> None:
+    """A dask scheduler's address as ``tcp://HOST:PORT`` (or ``tls://``), the port from 1 to
+    65535; anything else is refused before any connection is tried (E186)."""
+    match = _SCHEDULER_ADDRESS.fullmatch(address or "")
+    if match is None or not 1 <= int(match[3]) <= 65535:
+        raise BatchError(f"[E186 错误] 调度器地址「{address}」的格式不对：应为 tcp://主机:端口，如 tcp://10.0.0.5:8786"
+                         "（端口为 1 到 65535 之间的整数）。", code="E186")
 
 
 def run_distributed(jobs: Sequence[Job], root: Path, scheduler: str, on_done: Callable[[Outcome], None], **options) -> list[Outcome]:
@@ -285,10 +309,13 @@ def run_distributed(jobs: Sequence[Job], root: Path, scheduler: str, on_done: Ca
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise BatchError("未安装 dask.distributed（pip install distributed），无法使用 --scheduler。") from None
+    check_scheduler_address(scheduler)
     try:
-        client = Client(scheduler, timeout="20s")
-    except Exception as exc:
-        raise BatchError(f"无法连接调度器 {scheduler}：{type(exc).__name__}: {exc}。请确认已启动 dask scheduler 和 dask worker（见 docs/batch.md）。") from None
+        client = Client(scheduler, timeout=f"{SCHEDULER_CONNECT_SECONDS}s")
+    except Exception:  # unreachable, refused, or not a dask scheduler there (dask's own words are English)
+        raise BatchError(f"[E186 错误] 无法连接调度器 {scheduler}：{SCHEDULER_CONNECT_SECONDS} 秒内未能与 dask 调度器建立连接"
+                         "（地址不可达、端口上没有运行 dask scheduler，或对方不是 dask 调度器）。"
+                         "请确认已启动 dask scheduler 和 dask worker，地址和端口无误（见 docs/batch.md）。", code="E186") from None
     outcomes = []
     try:
         futures = {client.submit(run_one, job.county, job.year, str(root), pure=False, key=f"perflib-{job.county}-{job.year}-{time.time_ns()}", **options): job
@@ -357,6 +384,15 @@ def write_summary(outcomes: Sequence[Outcome], path: Path) -> Path:
     return path
 
 
+def refuse_unwritable_summary(path: Path, root: Path) -> None:
+    """The summary's place holds something that is not a regular file (a folder, a pipe): the
+    batch stops before it starts (E185), rather than failing after its first report."""
+    if path.exists() and not path.is_file():
+        what = "文件夹" if path.is_dir() else "特殊文件"
+        raise BatchError(f"[E185 错误] 无法写入批量汇总 {project.relative(path, root)}：该位置是一个{what}，不是普通文件。"
+                         "请移走或改名后重新运行（perflib 不会删除它）。", code="E185")
+
+
 def previous_outcomes(path: Path) -> dict:
     """The rows of an earlier summary by (county, year), or {} without one."""
     if not path.is_file():
@@ -417,18 +453,21 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
         raise BatchError("没有符合条件的参数文件（params/<县>/<年度>.yaml）。")
     out = out or sys.stdout
     root = Path(root).resolve()
-    options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout)
-    if time_limit is not None:
-        from .limits import run_time_limit
+    from .limits import MAX_JOBS, batch_jobs, run_time_limit
 
-        options["time_limit"] = run_time_limit(time_limit)  # a wrong value stops the batch before it starts
+    n_jobs = batch_jobs(n_jobs) or min(os.cpu_count() or 1, MAX_JOBS)  # a wrong value stops the batch before it starts (E183)
+    options = dict(data_root=str(Path(data_root).resolve()) if data_root else None, start_timeout=start_timeout,
+                   time_limit=run_time_limit(time_limit))  # so does a wrong time limit, given or from the environment
+    if scheduler is not None:
+        check_scheduler_address(scheduler)  # a wrong address stops the batch before it starts (E186)
     summary_path = root / "outputs" / SUMMARY_CSV
+    refuse_unwritable_summary(summary_path, root)
     kept: list[Outcome] = []
     if resume:
         previous = previous_outcomes(summary_path)
         todo = []
         for job in jobs:
-            reason = done_reason(root, job.county, job.year)
+            reason = done_reason(root, job.county, job.year, options["data_root"])
             if reason is None:
                 todo.append(job)
             else:
@@ -467,7 +506,7 @@ def run_batch(root: Path, jobs: Sequence[Job], n_jobs: int | None = None, schedu
             elif scheduler:
                 outcomes = run_distributed(jobs, root, scheduler, on_done, **options)
             else:
-                outcomes = run_local(jobs, root, n_jobs or os.cpu_count() or 1, on_done, **options)
+                outcomes = run_local(jobs, root, n_jobs, on_done, **options)
     except KeyboardInterrupt:
         bar.close()
         end_processes_since(before)
@@ -498,8 +537,10 @@ def _sigterm_interrupts():
         yield
         return
 
+    from .stop_signals import Stopped
+
     def on_term(signum, frame):
-        raise KeyboardInterrupt
+        raise Stopped(signum)
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
         yield

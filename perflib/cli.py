@@ -112,8 +112,10 @@ def _batch(args) -> int:
         outcomes = run_batch(root, jobs, n_jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
                              data_root=args.data_root, start_timeout=args.start_timeout, time_limit=args.time_limit,
                              resume=args.resume)
-    except KeyboardInterrupt:  # run_batch said what finished and how to go on
-        return 130
+    except KeyboardInterrupt as exc:  # run_batch said what finished and how to go on
+        from .stop_signals import signal_of
+
+        return 128 + signal_of(exc)
     return 0 if all(o.ok for o in outcomes) else 1
 
 
@@ -221,18 +223,21 @@ def _audit_text(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 success, 1 the data or params have errors or the run failed, 2 an internal
-    error (a bug: rerun with --debug and report it), 130 interrupted."""
+    error (a bug: rerun with --debug and report it), 128 + the signal when stopped by one (130
+    Ctrl-C, 143 SIGTERM)."""
     args = _parser().parse_args(argv)
     from .run import skip_unused_imports
 
     skip_unused_imports()
     from .errors import PerflibError
+    from .stop_signals import signal_of, stopped_message, stopping
 
     try:
-        return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        print("已中断：未生成新的输出，原有输出未改动。", file=sys.stderr)
-        return 130
+        with stopping():  # SIGTERM or Ctrl-C at any moment: said, never a silent death (E187)
+            return COMMANDS[args.command](args)
+    except KeyboardInterrupt as exc:
+        print(stopped_message(exc, _root_or_none()), file=sys.stderr)
+        return 128 + signal_of(exc)
     except (PerflibError, FileNotFoundError) as exc:
         if args.debug:
             traceback.print_exc()
@@ -251,6 +256,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"内部错误：{type(exc).__name__}: {exc}。这是 perflib 的问题而不是数据的问题；"
               "请加 --debug 重新运行，并把输出发给维护者。", file=sys.stderr)
         return 2
+
+
+def _root_or_none():
+    from .project import find_root
+
+    try:
+        return find_root()
+    except Exception:  # outside a project: paths are said in full
+        return None
 
 
 def _refused_by_the_machine(exc: BaseException) -> str | None:

@@ -148,6 +148,13 @@ class KernelDied(RunFailed):
     code = "E179"
 
 
+class ConverterOutputInvalid(PerflibError):
+    """The PDF converter gave back something that is not a PDF with pages: nothing is written as
+    report.pdf and the run fails (its previous outputs stay as they were)."""
+
+    code = "E188"
+
+
 class NothingToCheck(PerflibError, ValueError):
     """``audit-text`` was given a text with nothing to check (empty, or no figure and no heading
     number): said as such, never as 「未发现问题」."""

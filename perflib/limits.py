@@ -7,13 +7,15 @@
   them).
 - ``audit-text``: the text at most ``MAX_AUDIT_TEXT_BYTES`` (1 MB), a .docx at most 20 MB, inflating to
   at most 100 MB (E158, E150).
-- A report run: ``run_time_limit`` seconds (E157), after which its kernel is ended.
+- A report run: ``run_time_limit`` seconds (E157), after which its kernel is ended; the limit
+  itself a finite number above 0, and a batch's ``--jobs`` from 1 to 64 (E183).
 
 Each limit has a default that a county's real data stays far below, and an environment variable
 to change it (docs/errors.md, docs/params.md).
 """
 from __future__ import annotations
 
+import math
 import os
 import struct
 import zipfile
@@ -56,22 +58,39 @@ def max_total_bytes() -> int:
     return int(_env_number("PERFLIB_MAX_INFLATED_MB", DEFAULT_MAX_TOTAL_MB) * MB)
 
 
+MAX_JOBS = 64  # parallel reports of one batch: each is a kernel of some 150 MB and a LibreOffice
+
+
 def run_time_limit(seconds: float | None = None) -> float:
-    """The time limit of one report run: ``seconds`` if given, else ``$PERFLIB_RUN_TIMEOUT``, else 600."""
+    """The time limit of one report run: ``seconds`` if given, else ``$PERFLIB_RUN_TIMEOUT``, else 600.
+    A limit is a finite number of seconds above 0 (E183): ``nan`` or ``inf`` would disable it."""
     if seconds is not None:
-        if seconds <= 0:
-            raise InputRefused("E157", f"运行时限应为正数（秒），现为「{seconds}」。")
-        return float(seconds)
+        return _finite_seconds(seconds, "运行时限（--time-limit）")
     value = os.environ.get("PERFLIB_RUN_TIMEOUT", "").strip()
     if not value:
         return float(DEFAULT_RUN_SECONDS)
+    return _finite_seconds(value, "环境变量 PERFLIB_RUN_TIMEOUT")
+
+
+def _finite_seconds(value, what: str) -> float:
     try:
         number = float(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise InputRefused("E157", f"环境变量 PERFLIB_RUN_TIMEOUT 应为正数（秒），现为「{value}」。")
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InputRefused("E183", f"{what}应为大于 0 的有限秒数（如 600），现为「{value}」；"
+                                   "nan、inf 或负数会使时限失效，已拒绝。")
     return number
+
+
+def batch_jobs(n_jobs: int | None) -> int | None:
+    """The number of parallel reports of a batch: None (the machine's cores, at most ``MAX_JOBS``)
+    or a whole number from 1 to ``MAX_JOBS`` (E183)."""
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not 1 <= n_jobs <= MAX_JOBS:
+        raise InputRefused("E183", f"并行进程数（--jobs）应为 1 到 {MAX_JOBS} 之间的整数，现为「{n_jobs}」。")
+    return n_jobs
 
 
 def check_zip(path: Path, label: str, finding_where: dict | None = None, limit: int | None = None) -> None:

@@ -53,35 +53,46 @@ def sheet_rows(params: Params) -> dict[str, int]:
     return {TABLES_BY_NAME[name].sheet: int(len(table)) for name, table in dataset.tables.items() if TABLES_BY_NAME[name].sheet not in absent}
 
 
-def input_files(params: Params) -> list[dict[str, Any]]:
-    """Every file a run reads: params file, data (workbook or each CSV), the notebook, county templates."""
-    root = params.root
-    entries = []
-    if params.source and params.source.exists():
-        entries.append(_file_entry(params.source, root, "参数文件"))
-    if params.data.is_dir():
-        rows = sheet_rows(params)
-        for path in project.csv_files(params.data):
-            from .safety import require_inside
+def input_paths(params: Params) -> list[tuple[Path, str]]:
+    """Every file a run reads, with its role: params file, data (workbook or each CSV), the
+    notebook, county templates. Links out of the data or templates folder are refused (E152)."""
+    from .safety import require_inside
 
+    root = params.root
+    paths = []
+    if params.source and params.source.exists():
+        paths.append((params.source, "参数文件"))
+    if params.data.is_dir():
+        for path in project.csv_files(params.data):
             require_inside(path, params.data, project.relative(path, root))  # a link out of the data folder (E152)
-            entry = _file_entry(path, root, "数据")
-            if path.stem in rows:
-                entry["sheets"] = {path.stem: rows[path.stem]}
-            entries.append(entry)
+            paths.append((path, "数据"))
     elif params.data.exists():
-        entry = _file_entry(params.data, root, "数据")
-        entry["sheets"] = sheet_rows(params)
-        entries.append(entry)
+        paths.append((params.data, "数据"))
     notebook = project.notebook_path(root)
     if notebook.exists():
-        entries.append(_file_entry(notebook, root, "笔记本"))
+        paths.append((notebook, "笔记本"))
     if params.templates and params.templates.is_dir():
-        from .safety import require_inside
-
         for path in sorted(p for p in params.templates.rglob("*") if p.is_file()):
             require_inside(path, params.templates, f"模板 {path.name}")  # a link out of the folder (E152)
-            entries.append(_file_entry(path, root, "模板"))
+            paths.append((path, "模板"))
+    return paths
+
+
+def input_files(params: Params) -> list[dict[str, Any]]:
+    """``input_paths`` with each file's path relative to the project, SHA-256, size and, for the
+    data, the rows read per sheet."""
+    root = params.root
+    rows = sheet_rows(params) if params.data.exists() else {}
+    entries = []
+    for path, role in input_paths(params):
+        entry = _file_entry(path, root, role)
+        if role == "数据":
+            if params.data.is_dir():
+                if path.stem in rows:
+                    entry["sheets"] = {path.stem: rows[path.stem]}
+            else:
+                entry["sheets"] = rows
+        entries.append(entry)
     return entries
 
 

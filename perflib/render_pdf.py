@@ -53,6 +53,7 @@ def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
     if data is not None:
         from .files import write_atomic
 
+        check_pdf(data, docx)
         write_atomic(pdf, fix_pdf_metadata(data))
         return pdf
     with tempfile.TemporaryDirectory(prefix="perflib-soffice-") as work:
@@ -73,11 +74,56 @@ def convert_docx_to_pdf(docx: Path, pdf: Path, layout: Layout) -> Path:
         if result.returncode != 0 or not made.is_file():
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["无输出"]
             raise PdfSkipped(f"LibreOffice 转换 PDF 失败（返回码 {result.returncode}：{detail[0]}）；其余文件已生成。")
-        data = fix_pdf_metadata(made.read_bytes())
+        data = made.read_bytes()
+        check_pdf(data, docx)
+        data = fix_pdf_metadata(data)
     from .files import write_atomic
 
     write_atomic(pdf, data)
     return pdf
+
+
+def check_pdf(data: bytes, docx: Path) -> None:
+    """What the converter gave back is a PDF with pages, or ``ConverterOutputInvalid`` (E188) is
+    raised and nothing is written: a converter that exits 0 having written something else (an
+    error page, an empty file) must not be published and hashed as report.pdf. A PDF starts with
+    ``%PDF-``, ends with ``%%EOF`` and, read by poppler's ``pdfinfo`` where it is installed, has
+    at least one page (without it: at least one page object)."""
+    from .errors import ConverterOutputInvalid
+
+    def refuse(why: str) -> None:
+        head = data[:16].decode("latin-1").encode("unicode_escape").decode("ascii")
+        raise ConverterOutputInvalid(
+            f"[E188 错误] PDF 转换程序（{soffice() or 'LibreOffice'}）把 {docx.name} 转换后返回的不是有效的 PDF：{why}"
+            f"（共 {len(data)} 字节，开头为「{head}」）。未生成 report.pdf，本次运行失败，原有输出未改动。"
+            "请检查 LibreOffice 的安装（或环境变量 PERFLIB_SOFFICE 所指的程序）后重新运行。")
+
+    if not data.startswith(b"%PDF-"):
+        refuse("不以 %PDF- 开头")
+    if b"%%EOF" not in data[-1024:]:
+        refuse("结尾没有 %%EOF（文件不完整）")
+    if not _page_count(data):
+        refuse("读不出任何一页")
+
+
+def _page_count(data: bytes) -> int:
+    """The PDF's pages as ``pdfinfo`` reads them (0: it cannot read the file); without pdfinfo,
+    the number of page objects."""
+    import shutil
+
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            result = subprocess.run([pdfinfo, handle.name], capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, "LC_ALL": "C"})
+        except (OSError, subprocess.TimeoutExpired):
+            return 0
+    match = re.search(rb"^Pages:\s*(\d+)", result.stdout, re.MULTILINE)
+    return int(match[1]) if result.returncode == 0 and match else 0
 
 
 _DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:[^)]*\)")

@@ -25,6 +25,7 @@ from .errors import RunFailed, RunTimedOut  # noqa: F401  (RunFailed: rollup imp
 from .faults import engine_keeping_unfinished, forget_engine, kernel_death, notebook_bytes, refused_writes_named, run_failed, tell
 from .files import publish, recover, remove_staging, write_atomic
 from .params import load_params
+from .stop_signals import Stopped, deferred, note_published, signal_of
 
 KERNEL_NAME = "perflib"
 KERNEL_DISPLAY_NAME = "Python (perflib)"
@@ -77,20 +78,38 @@ def _being_imported(module: str) -> bool:
     return False
 
 
+KERNEL_LAUNCHER = "perflib.kernel_launcher"  # dies with the process that started it (PR_SET_PDEATHSIG)
+
+
 def ensure_kernel() -> str:
-    """The project's named kernel (this interpreter), registered in this environment if missing."""
+    """The project's named kernel (this interpreter, started through ``perflib.kernel_launcher``
+    so that no kernel outlives its run), registered in this environment if missing or older."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
         spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).exists():
+        if Path(spec.argv[0]).exists() and KERNEL_LAUNCHER in spec.argv:
             return KERNEL_NAME
     except NoSuchKernel:
         pass
-    from ipykernel.kernelspec import install
-
-    install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+    install_kernel()
     return KERNEL_NAME
+
+
+def install_kernel() -> str:
+    """Install the project's kernel spec in this environment (``sys.prefix``): ipykernel's own,
+    with ``perflib.kernel_launcher`` in place of ``ipykernel_launcher``. Its folder."""
+    import shutil
+
+    from ipykernel.kernelspec import make_ipkernel_cmd, write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = make_ipkernel_cmd(mod=KERNEL_LAUNCHER, python_arguments=["-Xfrozen_modules=off"])  # as ipykernel's install
+    folder = write_kernel_spec(overrides={"argv": argv, "display_name": KERNEL_DISPLAY_NAME})
+    try:
+        return KernelSpecManager().install_kernel_spec(folder, kernel_name=KERNEL_NAME, prefix=sys.prefix)
+    finally:
+        shutil.rmtree(Path(folder).parent, ignore_errors=True)
 
 
 # papermill and nbclient metadata that changes from run to run (times, paths, random ids).
@@ -118,8 +137,8 @@ def _deterministic(nb) -> None:
                 papermill.pop(key, None)
 
 
-class Interrupted(KeyboardInterrupt):
-    """The run was stopped by Ctrl-C or SIGTERM; its kernel is gone and nothing was published."""
+class Interrupted(Stopped):
+    """The run was stopped by Ctrl-C or SIGTERM (``signum``); its kernel is gone and nothing was published."""
 
 
 def _kill_children() -> None:
@@ -168,7 +187,7 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     restore = None
     if threading.current_thread() is threading.main_thread():
         def on_term(signum, frame):
-            raise KeyboardInterrupt
+            raise Stopped(signum)
         restore = signal.signal(signal.SIGTERM, on_term)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     timed_out = False
@@ -181,10 +200,10 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
                 _kill_children()  # the kernel: nbclient sees it die and papermill returns
                 worker.join(timeout=60)
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _kill_children()
         worker.join(timeout=30)
-        raise Interrupted() from None
+        raise Interrupted(signal_of(exc)) from None
     finally:
         if restore is not None:
             signal.signal(signal.SIGTERM, restore)
@@ -311,10 +330,12 @@ def execute_and_publish(source: Path, notebook_name: str, final: Path, root: Pat
             make_deterministic(notebook)
             if before_publish is not None:
                 before_publish(staging, notebook)  # provenance and output hashes, before the outputs go public
-        except OSError:  # a full disk: nothing half-written stays
+        except (OSError, KeyboardInterrupt):  # a full disk, a late signal: nothing half-written stays
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        notes += tell(publish(staging, final))
+        with deferred():  # a signal now takes effect once the outputs are in place (two renames)
+            notes += tell(publish(staging, final))
+            note_published(final)
     return sorted(p for p in final.rglob("*") if p.is_file()), notes
 
 

@@ -20,6 +20,7 @@ does not list (a user's notes, ``kept/``, ``failed/``) is named as not perflib's
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,10 +80,32 @@ def check_inputs(manifest: dict, root: Path) -> list[str]:
     return problems
 
 
+def check_folder_is_the_reports(manifest: dict, folder: Path, root: Path) -> list[str]:
+    """The folder is ``outputs/<county>/<year>`` of the manifest's own county and year (E189):
+    ``outputs/a/2023`` holding county b's report is not a's report, however well it verifies."""
+    try:
+        relative = folder.relative_to(root / "outputs").parts
+    except ValueError:
+        return []  # a folder elsewhere (a copy for an auditor): named by its manifest
+    if len(relative) != 2:
+        return []
+    county, year = relative
+    if (county, year) != (manifest["county"], str(manifest["year"])):
+        return [f"[E189 错误] 文件夹 outputs/{county}/{year} 中的清单属于 {manifest['county']} {manifest['year']} 年的报告，"
+                f"与文件夹所示的县和年度不符：这不是 {county} {year} 年的报告。"]
+    return []
+
+
 def check_stored_outputs(manifest: dict, folder: Path) -> list[str]:
+    """Each output the manifest lists is a regular file inside the folder (not a link, E189) with
+    the recorded SHA-256."""
     problems = []
     for entry in manifest.get("outputs", []):
         file = folder / entry["path"]
+        outside = _not_inside(file, folder)
+        if outside:
+            problems.append(f"[E189 错误] 输出文件 {entry['path']} {outside}：核验只认可文件夹内的普通文件。")
+            continue
         if not file.is_file():
             problems.append(f"输出文件缺失：{entry['path']}")
         elif sha256_of(file) != entry["sha256"]:
@@ -106,6 +129,22 @@ def check_folder_files(manifest: dict, folder: Path) -> tuple[list[str], list[st
         else:
             others.append(rel)
     return problems, others
+
+
+def _not_inside(file: Path, folder: Path) -> str | None:
+    """Why ``file`` is not a regular file of its own inside ``folder`` (Chinese), or None."""
+    path = folder
+    for part in file.relative_to(folder).parts:
+        path = path / part
+        if path.is_symlink():
+            return f"是指向 {os.readlink(path)} 的符号链接（或位于符号链接的文件夹中），不是文件夹内的文件"
+    if file.exists() and not file.is_file():
+        return "不是普通文件"
+    try:
+        file.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return "位于输出文件夹之外"
+    return None
 
 
 # Fields of the manifest that describe the machine, not the report: compared as notes.
@@ -229,6 +268,10 @@ def verify(folder: Path, root: Path | None = None, progress: bool = False) -> Ve
     _check_shape(manifest, folder)
     root = (root or project.find_root(folder)).resolve()
     result = Verification(folder)
+    result.problems += check_folder_is_the_reports(manifest, folder, root)
+    linked = _not_inside(folder / MANIFEST, folder)
+    if linked:
+        result.problems.append(f"[E189 错误] 清单 {MANIFEST} {linked}：核验只认可文件夹内的普通文件。")
     result.problems += check_inputs(manifest, root)
     result.problems += check_stored_outputs(manifest, folder)
     extra, result.not_perflibs = check_folder_files(manifest, folder)

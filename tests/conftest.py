@@ -126,7 +126,7 @@ def kernels_of(pid: int) -> list[psutil.Process]:
     kernels = []
     for child in children:
         try:  # a child that just ended (a zombie until reaped, e.g. LibreOffice restarting itself) is no kernel
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
+            if any(launcher in " ".join(child.cmdline()) for launcher in ("ipykernel_launcher", "perflib.kernel_launcher")):
                 kernels.append(child)
         except psutil.Error:
             pass

@@ -248,7 +248,7 @@ def test_the_time_limit_is_settable_and_checked(monkeypatch):
     monkeypatch.setenv("PERFLIB_RUN_TIMEOUT", "soon")
     with pytest.raises(safety.InputRefused) as refused:
         run_time_limit()
-    assert refused.value.code == "E157"
+    assert refused.value.code == "E183"
 
 
 # -- contained ------------------------------------------------------------------------------------
