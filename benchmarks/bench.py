@@ -203,62 +203,42 @@ def bench_one_report(repeat: int) -> tuple[list[list[str]], dict]:
 
 # 1b. Charts ---------------------------------------------------------------------------------
 CHARTS_CODE = """
-import io, json, pathlib, statistics, sys, time
+import json, pathlib, statistics, sys, time
 import matplotlib
-import matplotlib.pyplot as plt
 import perflib
 from perflib import charts
-
-def main_save(fig, key, caption):  # perflib's save_chart before issue 15: savefig per format, bbox_inches="tight"
-    png, svg = io.BytesIO(), io.StringIO()
-    fig.savefig(png, format="png", dpi=charts.PRINT_DPI, metadata={"Software": None}, bbox_inches="tight")
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    plt.close(fig)
-    return perflib.document.Chart(key, caption, png.getvalue(), svg.getvalue())
 
 params = perflib.load_params("heshuo", 2023, pathlib.Path(sys.argv[1]))
 dataset, findings = perflib.load_data(params)
 figures, history = perflib.compute(params, dataset)
 printer = perflib.Printer(params.settings)
 charts.use_cjk_font()
-new_save, new_style = charts.save_chart, dict(charts.STYLE)
-old_style = {k: v for k, v in new_style.items() if k != "figure.dpi"}
 
-def draw(save, style):
-    charts.save_chart = save
-    with matplotlib.rc_context(style):
+def draw():  # each chart drawn anew (draw_charts would give a chart it drew before in this process)
+    with matplotlib.rc_context(charts.STYLE):
         return {key: f(figures, printer) for key, f in charts.DRAW.items() if key != "history" or figures.lists.get("yoy.years")}
 
-times = {"new": [], "main": []}
-draw(new_save, new_style), draw(main_save, old_style)  # warm: fonts, glyph caches
+first = draw()  # warm: fonts, glyph caches
+times = []
 for _ in range(int(sys.argv[2])):
-    for name, save, style in (("new", new_save, new_style), ("main", main_save, old_style)):
-        start = time.perf_counter()
-        drawn = draw(save, style)
-        times[name].append(time.perf_counter() - start)
-        if name == "new":
-            ours = drawn
-again = draw(new_save, new_style)
-same = all(again[k].png == ours[k].png and again[k].svg == ours[k].svg for k in ours)
-print(json.dumps({k: statistics.median(v) for k, v in times.items()} | {"same": same, "charts": len(ours)}))
+    start = time.perf_counter()
+    drawn = draw()
+    times.append(time.perf_counter() - start)
+same = all(drawn[k].png == first[k].png and drawn[k].svg == first[k].svg for k in first)
+print(json.dumps({"time": statistics.median(times), "same": same, "charts": len(first)}))
 """
 
 
 def bench_charts(repeat: int) -> tuple[list[list[str]], str]:
-    """The charts of 和硕县 2023 as perflib draws them, against the way it drew them before
-    issue 15 (savefig per format with bbox_inches="tight"), alternately in one process."""
+    """The charts of 和硕县 2023 as perflib draws them: savefig per format, bbox_inches="tight"."""
     runs = [json.loads(subprocess.run([sys.executable, "-c", CHARTS_CODE, str(ROOT), str(max(3, repeat))], check=True,
                                       capture_output=True, text=True).stdout) for _ in range(2)]
-    new, old = statistics.median(r["new"] for r in runs), statistics.median(r["main"] for r in runs)
-    same = all(r["same"] for r in runs)
-    ratio = new / old
-    charts = runs[0]["charts"]
-    rows = [[f"the {charts} charts of 和硕县 2023, PNG at 300 dpi and SVG, drawn as before (savefig per format, bbox_inches=\"tight\")", f"{old:.2f} s", "1.00", ""],
-            [f"the same {charts} charts drawn once at print resolution, each line of text shaped once per drawing, PNG cut from that drawing (and written on a second thread while the SVG is drawn), SVG drawn once in the same box",
-             f"{new:.2f} s", f"{ratio:.2f}", f"≤ 0.5: {'met' if ratio <= 0.5 else 'NOT met'}; same bytes run to run: {'yes' if same else 'no'}"]]
-    return rows, ("Both ways measured alternately in the same processes, after one warm-up drawing each (fonts and glyph "
-                  "caches loaded). The PNG keeps 300 dpi and is lossless (RGB, zlib level 1); it differs from before by at "
-                  "most a pixel of margin; the SVG keeps glyphs as paths.")
+    seconds, same, charts = statistics.median(r["time"] for r in runs), all(r["same"] for r in runs), runs[0]["charts"]
+    rows = [[f"the {charts} charts of 和硕县 2023, PNG at 300 dpi and SVG, each by savefig(bbox_inches=\"tight\")",
+             f"{seconds:.2f} s", "", f"none (retired, issue 25); same bytes run to run: {'yes' if same else 'no'}"]]
+    return rows, ("Measured in a fresh process after one warm-up drawing (fonts and glyph caches loaded); the median "
+                  "of the repetitions, two processes. matplotlib draws each figure twice per format (the tight box, "
+                  "then the file).")
 
 
 # 2. The analyst's loop ----------------------------------------------------------------------
@@ -784,7 +764,7 @@ NOTES = """## Notes
   baseline pays the same. Cut so far: the command line no longer reads the data or imports pandas
   (the manifest and the batch summary come from the records the notebook keeps), jsonschema's IRI
   parsers are not built (0.7 s), the notebook is saved once, the kernel is ended at once after the
-  last cell, xlsx files are read by calamine, each chart is drawn once per format (1b).
+  last cell, xlsx files are read by calamine.
   `report.pdf`: `perflib run` starts one LibreOffice (perflib/pdf_converter.py) as the run begins,
   beside the kernel, and the notebook's export cell has it convert report.docx through UNO; the
   PDF then costs the conversion (layout and export with the CJK fonts subset), not a LibreOffice
@@ -795,24 +775,16 @@ NOTES = """## Notes
   its embedded fonts on from the last document; putting the numbers back to a fresh LibreOffice's
   (so the bytes do not depend on what was converted before) costs about 45 ms a report, the
   Type 1 decryption done as a prefix scan in numpy.
-- **Charts** (section 1b). Before, each chart was saved twice with `bbox_inches="tight"`: for each
-  format a layout pass and a full drawing (four passes over every text). Now the figure is made
-  at 300 dpi and drawn once; the PNG is that drawing cut to its extent plus matplotlib's padding
-  (RGB, zlib level 1, lossless), and the SVG is drawn once in the same box. The drawing has half an
-  inch of margin all round, so labels reaching past the figure's edge (the evaluation types) are
-  in it; only a chart drawn past that margin is drawn again, with two inches, and then in
-  matplotlib's own tight box (none of the sample's charts is). The PNG is cut (by Pillow, in C)
-  and written (each row filtered by the row above, in numpy, then zlib) on a second thread while
-  the SVG is drawn; Pillow's PNG writer, which tries every filter on every row, took longer than
-  the SVG. What is left is matplotlib laying out and drawing text (tick labels, titles,
-  annotations; the SVG with glyphs as paths): in matplotlib 3.11 laying out one CJK label with
-  Noto Sans CJK costs about 1.6 ms (0.55 ms in matplotlib 3.9, measured on this machine), and a
-  chart has some twenty texts. Most of it is shaping (libraqm and HarfBuzz, set up anew for every
-  call, slow with the large CJK font), which matplotlib does twice per line and format: to measure
-  the line and to draw it. perflib's renderers shape each line once and read its size from the
-  layout they draw (the same numbers, so the same bytes: tests/test_charts.py compares them with
-  matplotlib's own renderers), load a glyph's metrics and outline once per process, and read the
-  font's ascent and descent once per drawing rather than for every text.
+- **Charts** (section 1b). Each chart is saved by matplotlib's own `savefig(bbox_inches="tight")`,
+  once as PNG (300 dpi) and once as SVG: public API only (issue 25). Until issue 25 perflib drew
+  each figure once with renderers of its own (text shaped once per line, through matplotlib
+  internals) and wrote the PNG itself on a second thread. Measured just before its removal, on
+  this machine shared with other runs, 和硕县's two charts took 0.20 s of CPU that way and take
+  0.43 s with savefig (section 1b then: 0.45 s against 0.89 s wall time; 0.10 s against 0.25 s in
+  the last full run): about 0.15–0.25 s a report, for some 350 lines on private matplotlib API that tied perflib to one
+  matplotlib release. The chart-time target is retired (issue 25, item 5), so the public path is
+  kept. Most of a chart's time is matplotlib laying out text: shaping each CJK label with Noto
+  Sans CJK (libraqm and HarfBuzz) twice per format, to measure it and to draw it.
 - **Batch** (section 3). Each worker process runs one report at a time in a fresh kernel, with the
   numeric libraries single-threaded, and keeps one LibreOffice for its reports' PDFs. (Until this
   run the worker's clean-up after each report ended that LibreOffice as a leftover of the report,
