@@ -77,3 +77,31 @@ def _heshuo_text() -> dict:
     import yaml
 
     return yaml.safe_load((ROOT / "params" / "heshuo" / "2023.yaml").read_text(encoding="utf-8"))["text"]
+
+
+def _findings(tmp_path, **extra):
+    from perflib.validation import load_data
+
+    return load_data(make_params(tmp_path, **{**NEUTRAL, **extra}))[1]
+
+
+def test_a_notice_dated_before_the_key_evaluations_were_done_is_refused(tmp_path):
+    """timing next (the default) says the key evaluations of 2023 were done in 2024: a date in 2023 contradicts it."""
+    text = {**_heshuo_text(), "issue_date": "2023-11-20"}
+    found = [f for f in _findings(tmp_path, text=text) if f.code == "E138"]
+    assert len(found) == 1
+    shown = str(found[0])
+    assert found[0].value == "2023-11-20" and found[0].column == "text.issue_date"
+    assert "2024" in found[0].message and "previous" in found[0].expected
+    assert not [f for f in _findings(tmp_path / "notice", text=text, timing={"key_evaluations": "previous"}) if f.code == "E138"]
+    assert shown.startswith("[E138 错误]") and "params/demo/2023.yaml" in shown and "2023-11-20" in shown
+
+
+def test_a_date_before_the_report_year_is_refused_whatever_the_timing(tmp_path):
+    text = {**_heshuo_text(), "issue_date": "2022-12-31"}
+    found = [f for f in _findings(tmp_path, text=text, timing="same") if f.code == "E138"]
+    assert len(found) == 1 and "报告年度为 2023 年" in found[0].message
+
+
+def test_the_references_date_agrees_with_its_timing(tmp_path):
+    assert not [f for f in _findings(tmp_path) if f.code == "E138"]  # 和硕县's 2024-03-15, timing next
