@@ -164,7 +164,9 @@ SCHEMA: dict = _object({
         "issue_date": {"type": ["string", "date"], "x-expected": "日期（如 2024-03-15 或 2024年3月15日）", "description":
                        "成文日期 under the issuer: `2024-03-15` (or `2024年3月15日`); printed `2024年3月15日` (GB/T 9704: "
                        "no leading zeros), placed after GB/T 9704-2012 7.3.5.2 (unsealed: the office 2 characters from "
-                       "the right, the date 2 characters right of the office's first character)."},
+                       "the right, the date 2 characters right of the office's first character). The publication date: "
+                       "not before the year the reported work was done (the report year, or Y+1 for key evaluations done "
+                       "the year after, `timing`), else E138."},
         **{name: {"type": "array", "description": meaning, "x-expected": "列表，每项含 title（小标题）和 text（正文）",
                   "items": _object({"title": _text(nonblank=True), "text": _text(nonblank=True)}, required=["title", "text"],
                                    **{"x-expected": "含 title 和 text 的键值对"})}
