@@ -245,6 +245,10 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
     empty = {"chart:evaluation_funds": not any(a.value for _, a in figures.lists.get("key_evaluations.funds_by_type", [])),
              "chart:monitoring_progress": not figures.lists.get("monitoring.batches"),
              "chart:history": "history" not in charts}  # no main indicator over two years: no chart
+    # the tables and charts this report prints (a text says 「见附表」 only of a table it prints)
+    values["printed"] = {name for part in outline.walk() for name in part.blocks
+                         if name in blocks_by_name and not empty.get(name)
+                         and not (isinstance(blocks_by_name[name], Table) and not blocks_by_name[name].rows)}
 
     def build(parts: tuple[Part, ...], level: int) -> tuple[Section, ...]:
         sections = []

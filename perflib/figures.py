@@ -173,6 +173,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
         same = params.timing[name] == "same"
         calc.scalar(f"report.{name}_year", f"{label}所评价的支出年度（{'报告年度' if same else '上年度'}）", params.year if same else params.year - 1, "年")
     figures.lists["key_evaluations.published"] = []
+    figures.lists["key_evaluations.public"] = []
     figures.lists["key_evaluations.types"] = []
     figures.lists["key_evaluations.funds_by_type"] = []
     figures.lists["key_evaluations.scopes"] = []
@@ -369,6 +370,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
     reports("key_evaluations.reports", "形成评价报告数", titled)
     not_public = titled["publication"].isin(PUBLICATION_STATES[1:])
+    # the reports the data says were published (公开情况 公开): the text says reports were published only then
+    calc.figures.lists["key_evaluations.public"] = list(dict.fromkeys(titled["title"][titled["publication"] == PUBLICATION_STATES[0]]))
     withheld = _subset(titled, not_public)
     reports("key_evaluations.withheld", "涉及涉密及敏感信息不予公开的报告数", withheld)
     _grades(calc, "key_evaluations.grades", "重点绩效评价", table, done, params)

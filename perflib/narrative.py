@@ -132,7 +132,13 @@ def context(figures: Figures, params: Params) -> dict[str, Any]:
         # words that differ by place (params wording); neutral by default
         "wording": w,
         "we": w.we or params.county_name,
-        "bureau": w.bureau or f"{params.county_name}财政局",
+        "bureau": w.publisher(params.county_name),
+        "offices": w.offices_phrase(),  # 「组织局相关业务处室、被评价单位」 (params wording.organ, wording.offices)
+        "portal": w.portal,  # 「已在人民政府门户网站…公开」; "" leaves the place out
+        "timing": dict(params.timing),  # the year relation of each activity (params timing)
+        # 公开情况 says at least one report was published: only then does the text say reports were published
+        "reports_published": bool(figures.lists.get("key_evaluations.public")),
+        "printed": set(),  # the tables and charts the report prints, by block name (set by document.build_document)
         "zeros": params.settings.zero_count_style == "zero",  # print 「0个」 (the reference) rather than leave zeros out
         "scopes": figures.lists.get("key_evaluations.scopes", []),
         "types": cited(figures.lists.get("key_evaluations.types", [])),  # (name, count) in the county's order

@@ -75,8 +75,21 @@ class Wording:
     level: str = ""  # 本级: 县, 区, 市, 旗 (「本县」); "" says the county's name
     we: str = ""  # how the report names its own government: 我县; "" says the county's name
     party: str = ""  # 县委、县政府 (「围绕县委、县政府重大决策部署」); "" leaves the phrase out
-    bureau: str = ""  # 和硕县财政局; "" says <county_name>财政局
+    bureau: str = ""  # 和硕县财政局; "" says <county_name><organ>
     staff: str = ""  # who did the checks: 今年各股室; "" leaves the subject out
+    organ: str = "财政局"  # the publisher's kind of office, without the place: 财政局, 财政金融部, 财政所
+    offices: str = ""  # who in the organ acted with the evaluated units: "" says 局相关业务处室 for a 局, else 相关业务处室
+    portal: str = "人民政府门户网站"  # where reports are published (「已在…公开」); "" leaves the place out
+
+    def publisher(self, county_name: str) -> str:
+        """The publishing office as printed: ``bureau``, or the place's name and ``organ``."""
+        return self.bureau or f"{county_name}{self.organ}"
+
+    def offices_phrase(self) -> str:
+        """「局相关业务处室」 for a 局 (the reference), 「相关业务处室」 for an office that is not one."""
+        if self.offices:
+            return self.offices
+        return ("局" if self.organ.endswith("局") else "") + "相关业务处室"
 
 
 @dataclass(frozen=True)
@@ -349,7 +362,7 @@ def _outline(raw: Any) -> tuple | None:
 
 
 def _timing(raw: Any) -> dict[str, str]:
-    """``timing: same`` (key evaluations done in the report year), or a mapping per activity."""
+    """``timing: same`` (key evaluations only: ``next``, ``same`` or ``previous``), or a mapping per activity."""
     if raw is None:
         return dict(DEFAULT_TIMING)
     if isinstance(raw, str):

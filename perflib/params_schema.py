@@ -33,7 +33,7 @@ STANDARD_KINDS = (  # the object kinds of 中发〔2018〕34号 an evaluation ty
     "部门整体", "下级政府财政运行", "财政政策", "政府采购", "政府购买服务", "政府债务项目", "项目",
 )
 KEY_EVALUATION_COLUMNS = ("序号", "评价报告", "主管部门", "评价类型", "评价对象数", "评价资金", "评价得分", "评价等级")
-TIMING_CHOICES = {"key_evaluations": ("next", "same"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
+TIMING_CHOICES = {"key_evaluations": ("next", "same", "previous"), "self_evaluations": ("previous", "same"), "third_party": ("previous", "same")}
 OUTLINE_LEVELS = 4  # 一、（一）1.（1）: the heading levels a report has (perflib.formatting.heading_number)
 MAX_NESTING = 12  # mappings and lists inside each other; the deepest real params (a 4-level outline) use 10
 FIGURE_NAME = r"^[^.\s]+(\.[^.\s]+)*\.?$"  # key_evaluations.amount, or a prefix ending in "." (not "" or ".")
@@ -107,7 +107,10 @@ def _outline_entry(level: int) -> dict:
 SCHEMA: dict = _object({
     "county": _name("Folder name of the county (`heshuo`); must match the file's folder."),
     "year": {"type": ["integer", "string"], "description":
-             "Report year, four digits (`2023`, or `\"2023\"`); must match the file name. `2023.5`, `'2023; x'` or `true` "
+             "Report year Y, four digits (`2023`, or `\"2023\"`): the year in the report's title (《2023年和硕县预算绩效管理"
+             "工作情况》) and in the file name, which it must match. Every other year is stated relative to it by `timing` "
+             "(by default the key evaluations evaluate Y's spending, done in Y+1; self-evaluations are done in Y about "
+             "Y−1); the publication date is `text.issue_date`. `2023.5`, `'2023; x'` or `true` "
              "are refused (E172), never truncated."},
     "county_name": _name("As printed: `和硕县`. One line of text: a list, a number or `true` is refused (E121), a line "
                          "break or a blank (E129)."),
@@ -161,7 +164,9 @@ SCHEMA: dict = _object({
         "issue_date": {"type": ["string", "date"], "x-expected": "日期（如 2024-03-15 或 2024年3月15日）", "description":
                        "成文日期 under the issuer: `2024-03-15` (or `2024年3月15日`); printed `2024年3月15日` (GB/T 9704: "
                        "no leading zeros), placed after GB/T 9704-2012 7.3.5.2 (unsealed: the office 2 characters from "
-                       "the right, the date 2 characters right of the office's first character)."},
+                       "the right, the date 2 characters right of the office's first character). The publication date: "
+                       "not before the year the reported work was done (the report year, or Y+1 for key evaluations done "
+                       "the year after, `timing`), else E138."},
         **{name: {"type": "array", "description": meaning, "x-expected": "列表，每项含 title（小标题）和 text（正文）",
                   "items": _object({"title": _text(nonblank=True), "text": _text(nonblank=True)}, required=["title", "text"],
                                    **{"x-expected": "含 title 和 text 的键值对"})}
@@ -202,7 +207,15 @@ SCHEMA: dict = _object({
         "superior": _line("The level above as printed: 「协助自治区对4个项目真实性核查」.", **{"x-default": "上级财政部门"}),
         "we": _line("How the report names its own government: 我县, 我区.", **{"x-default": "the county's name"}),
         "party": _line("「积极围绕县委、县政府重大决策部署」: without it the phrase reads 「积极围绕重大决策部署」."),
-        "bureau": _line("The bureau's name.", **{"x-default": "`<county_name>财政局`"}),
+        "bureau": _line("The publishing office's full name: 和硕县财政局, 某开发区财政金融部.",
+                        **{"x-default": "`<county_name><organ>`"}),
+        "organ": _line("The publishing office's kind, without the place: 财政局, 财政金融部, 财政所. It makes the default "
+                       "`bureau` and `offices`.", **{"x-default": "财政局"}),
+        "offices": _line("Who in the office published the reports with the evaluated units: 「组织局相关业务处室、被评价单位」.",
+                         **{"x-default": "局相关业务处室 when `organ` ends in 局, else 相关业务处室"}),
+        "portal": _line("Where the reports were published: 「已在人民政府门户网站…公开」, 「相关报告公开情况可在…查阅」; `\"\"` "
+                        "leaves the place out (「已对…进行了公开」). A development zone writes its own (管委会门户网站). The "
+                        "sentence itself prints only when a report's 公开情况 is 公开.", **{"x-default": "人民政府门户网站"}),
         "staff": _line("Who did the checks: 今年各股室."),
         "level": _line("县, 区, 市, 旗, for county templates (`wording.level`)."),
     }),  # words that differ by place; the defaults name no region, party committee or office
@@ -234,13 +247,17 @@ SCHEMA: dict = _object({
                                "E194)."},
     "timing": {"type": ["string", "object"], "choices": list(TIMING_CHOICES["key_evaluations"]),
                "properties": {activity: {"enum": list(choices)} for activity, choices in TIMING_CHOICES.items()},
-               "additionalProperties": False, "x-expected": "next 或 same，或按工作分别设定的键值对",
-               "description": "The year each activity is about, relative to the report year Y. `key_evaluations`: `next` "
-                              "(default; evaluations of Y done in Y+1, the reference's 「2024年度，…对2023年度重点绩效评价」) or "
-                              "`same`; `self_evaluations` and `third_party`: `previous` (default; done in Y about Y−1, "
-                              "「对2022年部门整体绩效…开展自评」) or `same`. Written `timing: same` (key evaluations only) or "
-                              "`timing: {key_evaluations: same, self_evaluations: same}`. Figures `report.evaluation_year`, "
-                              "`report.self_evaluations_year`, `report.third_party_year`."},
+               "additionalProperties": False, "x-expected": "next、same 或 previous，或按工作分别设定的键值对",
+               "description": "The year each activity's data is about, relative to `year` (Y, the report year: the "
+                              "year in the title and the file name). `key_evaluations`: `next` (default; the spending of Y "
+                              "evaluated in Y+1, the reference's 「2024年度，…对2023年度重点绩效评价」), `same` (Y's spending "
+                              "evaluated in Y: 「2023年度，…对当年度重点绩效评价」) or `previous` (Y−1's spending evaluated in "
+                              "Y, a 通报 published in Y: 「2023年度，…对2022年度重点绩效评价」); `self_evaluations` and "
+                              "`third_party`: `previous` (default; done in Y about Y−1, 「对2022年部门整体绩效…开展自评」) or "
+                              "`same`. Written `timing: same` (key evaluations only) or `timing: {key_evaluations: previous, "
+                              "self_evaluations: previous}`. Figures `report.evaluation_year` (the year the key evaluations "
+                              "were done), `report.self_evaluations_year`, `report.third_party_year`; the publication date is "
+                              "`text.issue_date`."},
     "key_evaluation_table": {
         "type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(KEY_EVALUATION_COLUMNS)},
         "x-default": "`[序号, 评价报告]`", "x-expected": "列名的列表",

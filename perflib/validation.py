@@ -19,6 +19,7 @@ from .outline import Part, read_outline
 from .params import Params
 from .placeholders import placeholder_findings
 from .schema import TABLES_BY_NAME
+from .year_relations import year_findings
 
 
 def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
@@ -28,6 +29,7 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
         findings = absent_sheets(dataset, params) + parts_left_out_by_params(params)
         if not errors(findings):  # cross-table checks need tables that typed cleanly
             findings += check_dataset(dataset, params)
+            findings += year_findings(dataset, params)  # the publication date after the work (E138)
     if not errors(findings) and (params.stated_totals or any(f.unit for _, f in params.settings.figure_formats)):
         figures = compute_figures(dataset, params)
         findings += check_stated_totals(figures, params) if params.stated_totals else []

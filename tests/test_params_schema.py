@@ -185,7 +185,7 @@ def test_every_fault_is_named_at_once_with_its_code_and_line(tmp_path):
         load_params("heshuo", 2023, tmp_path)
     lines = str(raised.value).splitlines()
     assert [line[:7] for line in lines] == ["[E121 错", "[E123 错", "[E170 错"]
-    assert f"第 {line_of_appended(2)} 行，timing 应为以下之一：next、same，现为「later」" in lines[1]
+    assert f"第 {line_of_appended(2)} 行，timing 应为以下之一：next、same、previous，现为「later」" in lines[1]
     assert f"第 {line_of_appended(3)} 行：有未知的键：stated_total（是否应为 stated_totals？）" in lines[2]
     assert all("参数文件 params/heshuo/2023.yaml" in line for line in lines)
 
