@@ -153,3 +153,13 @@ def test_objects_without_a_grade_are_counted_not_hidden(tmp_path):
     assert "评价结论为“优”的1个，无等级" not in text and "第三方评价结果“良”的1个，无等级" not in text
     assert "部门整体自评结果“优”的1个，“中”的1个，无等级为“良”和“差”的部门单位" in text  # every row graded: 「无…」 holds
     assert "department_grades.ungraded" not in " ".join(report.figures.items)
+
+
+def test_the_notebook_summary_states_the_countys_bands(tmp_path, monkeypatch):
+    from perflib import display as shown
+
+    said = []
+    monkeypatch.setattr(shown, "display", lambda item: said.append(item.data))
+    params = make_params(tmp_path, None, {"grade_floors": COUNTY_FLOORS, "grade_labels": ["优秀", "良好", "中", "差"]}, **NEUTRAL)
+    shown.params_summary(params)
+    assert "等级：90分（含）以上为优秀，75分（含）至90分为良好，60分（含）至75分为中，60分以下为差" in said[-1]
