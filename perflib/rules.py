@@ -27,8 +27,7 @@ def grade_for_score(score: Decimal | int | float, labels: Sequence[str] = DEFAUL
 
 def _score(value: Decimal) -> str:
     """A band's bound as printed: 90, 85.5 (no trailing zeros, no exponent)."""
-    text = format(Decimal(value).normalize(), "f")
-    return text
+    return format(Decimal(value).normalize(), "f")
 
 
 def grade_bands_text(labels: Sequence[str], floors: Sequence[Decimal] = GRADE_FLOORS) -> str:
