@@ -17,7 +17,7 @@ from .figures import Figures
 from .findings import Finding
 from .inputs import Dataset, normalize_header
 from .params import Params
-from .rules import grade_for_score
+from .rules import GRADE_FLOORS, grade_bands_text, grade_for_score
 from .schema import GRADED_TABLES, INFO_COUNTY, INFO_SHEET, INFO_YEAR, PUBLICATION_STATES, TABLES_BY_NAME
 
 RATE_TOLERANCE = Decimal("0.005")  # 执行率 may differ from executed ÷ budget by 0.5 percentage points
@@ -31,7 +31,7 @@ def check_dataset(dataset: Dataset, params: Params) -> list[Finding]:
     found: list[Finding] = []
     for name in GRADED_TABLES:
         if name in dataset.tables:
-            found.extend(_grades(dataset, name, params.labels_for(name)))
+            found.extend(_grades(dataset, name, params.labels_for(name), params.settings.grade_floors))
     found.extend(_evaluation_types(dataset, params))
     found.extend(_evaluation_states(dataset))
     found.extend(_executed_within_budget(dataset))
@@ -61,14 +61,19 @@ def _rows(dataset: Dataset, table: str, *names: str) -> Iterable[tuple]:
 # Each check below first asks the whole columns whether there is anything to find (pandas and
 # C-level maps over a million rows); only then does it walk the rows, in order, to name each one.
 
-def _grades_agree(frame: pd.DataFrame, labels: tuple[str, ...]) -> bool:
+def _bands_source(floors: tuple) -> str:
+    """Whose bands the message quotes: 财预〔2020〕10号's, or the county's own (params settings.grade_floors)."""
+    return "财预〔2020〕10号" if tuple(floors) == GRADE_FLOORS else "参数 settings.grade_floors 规定的分数段"
+
+
+def _grades_agree(frame: pd.DataFrame, labels: tuple[str, ...], floors: tuple) -> bool:
     """Every grade is one of ``labels`` and the grade of its score (blanks aside)."""
     grades = frame["grade"]
     if not grades.isin((*labels, None)).all():
         return False
     scores = frame["score"].tolist()
     try:
-        grade_of = {score: grade_for_score(score, labels) for score in set(scores) if score is not None}
+        grade_of = {score: grade_for_score(score, labels, floors) for score in set(scores) if score is not None}
     except ValueError:  # a score out of range: the row walk says where
         return False
     expected = np.array(list(map(grade_of.get, scores)), dtype=object)
@@ -76,9 +81,9 @@ def _grades_agree(frame: pd.DataFrame, labels: tuple[str, ...]) -> bool:
     return bool((expected[graded] == grades.to_numpy()[graded]).all())
 
 
-def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Finding]:
+def _grades(dataset: Dataset, table: str, labels: tuple[str, ...], floors: tuple) -> list[Finding]:
     frame = dataset.tables.get(table)
-    if frame is None or _grades_agree(frame, labels):
+    if frame is None or _grades_agree(frame, labels, floors):
         return []
     spec = TABLES_BY_NAME[table]
     found = []
@@ -94,10 +99,10 @@ def _grades(dataset: Dataset, table: str, labels: tuple[str, ...]) -> list[Findi
         if score is None:
             continue
         if score not in grade_of:
-            grade_of[score] = grade_for_score(score, labels)
+            grade_of[score] = grade_for_score(score, labels, floors)
         if grade_of[score] != grade:
             expected = grade_of[score]
-            found.append(Finding("E130", f"得分 {score} 对应的等级是「{expected}」（财预〔2020〕10号：90分及以上{labels[0]}，80–90{labels[1]}，60–80{labels[2]}，60以下{labels[3]}）。", value=grade, expected=f"「{expected}」或改正得分", **at))
+            found.append(Finding("E130", f"得分 {score} 对应的等级是「{expected}」（{_bands_source(floors)}：{grade_bands_text(labels, floors)}）。", value=grade, expected=f"「{expected}」或改正得分", **at))
     return found
 
 

@@ -154,7 +154,7 @@ def params_summary(params) -> None:
         f"参数文件：{md(params.source.relative_to(params.root).as_posix()) if params.source else '（由 papermill 注入）'}　"
         f"数据：{md(params.data_label)}  \n"
         f"格式：万元保留 {s.amount_decimals} 位小数，{'有' if s.thousands_separator else '无'}千分位；亿元 {s.yi_decimals} 位；"
-        f"百分比 {s.percent_decimals} 位；零计数写作「{'0个' if s.zero_count_style == 'zero' else '无…'}」；等级：{'、'.join(s.grade_labels)}"
+        f"百分比 {s.percent_decimals} 位；零计数写作「{'0个' if s.zero_count_style == 'zero' else '无…'}」；等级：{md(params.grade_bands())}"
     ))
 
 

@@ -180,6 +180,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
     figures.lists["documents.titles"] = []
     figures.lists["monitoring.batches"] = []
     figures.lists["grades"] = {}
+    calc.scalar("grades.bands", "等级分数段（参数 settings.grade_labels、settings.grade_floors）", params.grade_bands())
     if has("key_evaluations"):
         _key_evaluations(calc, t["key_evaluations"], params)
     _documents(calc, t.get("policy_documents"), params)
@@ -274,10 +275,14 @@ def largest_remainder(counts: list[int], total: int, places: int) -> list[Decima
 def _grades(calc: "_Calculator", key: str, what: str, table: str, rows: pd.DataFrame, params: Params) -> None:
     """Grade counts and shares of one graded table (labels: params grades / settings.grade_labels):
     ``<key>.<i>`` the count of the i-th label, ``<key>.<i>.share`` its share of the graded rows,
-    ``<key>.graded`` how many rows carry a grade. Shares add up to 100% as printed (``largest_remainder``)."""
-    graded = _subset(rows, rows["grade"].notna())[["excel_row", "grade"]]  # a count needs only the rows
+    ``<key>.graded`` how many rows carry a grade, ``<key>.ungraded`` how many do not (only when some do
+    not). Shares add up to 100% as printed (``largest_remainder``)."""
+    has_grade = rows["grade"].notna()
+    graded = _subset(rows, has_grade)[["excel_row", "grade"]]  # a count needs only the rows
     if graded.empty:
         return
+    if not has_grade.all():  # rows without a grade are said (「另有N个未评定等级」), never hidden behind 「无等级为…」
+        calc.count(f"{key}.ungraded", f"{what}无等级的个数", table, rows[~has_grade][["excel_row", "grade"]])
     labels = params.labels_for(table)
     places = params.settings.percent_decimals
     counts = []

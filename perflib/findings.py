@@ -73,6 +73,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E192": (ERROR, "进行中的评价已填写得分或等级"),
     "E193": (ERROR, "同一评价报告各行的公开情况不一致"),
     "E194": (ERROR, "参数 formats 的 unit 用在了不是金额的数字上"),
+    "E195": (ERROR, "参数 settings.grade_floors 的分数段颠倒、重叠或不从 0 起"),
+    "E196": (ERROR, "参数要求不印等级，却在重点评价表中列出评价等级"),
     "W201": (WARNING, "多余的列（已忽略）"),
     "W202": (WARNING, "已跳过合计行"),
     "W203": (WARNING, "CSV 文件按 GB18030/GBK 编码读取"),

@@ -20,7 +20,7 @@ import yaml
 from . import params_schema, project, safety
 from .mapping import parse_mapping
 from .params_schema import KEY_EVALUATION_COLUMNS, STANDARD_KINDS, TIMING_CHOICES  # noqa: F401  (STANDARD_KINDS: figures, rollup)
-from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, SchedulePhrase
+from .rules import DEFAULT_GRADE_LABELS, DEFAULT_SCHEDULE_PHRASES, GRADE_FLOORS, SchedulePhrase, grade_bands_text
 from .errors import ParamsError
 
 MAX_PARAMS_BYTES = 1 << 20  # a params file is a few KB (E156 beyond)
@@ -102,6 +102,7 @@ class FormatSettings:
     percent_decimals: int = 0  # 46%
     zero_count_style: str = "none"  # none: a zero count is phrased 「无…」 or left out; zero: 「0个」
     grade_labels: tuple[str, ...] = DEFAULT_GRADE_LABELS
+    grade_floors: tuple[Decimal, ...] = GRADE_FLOORS  # lowest score of each grade (财预〔2020〕10号: 90, 80, 60, 0)
     schedule_phrases: tuple[SchedulePhrase, ...] = DEFAULT_SCHEDULE_PHRASES
     print_grades: bool = True  # default templates state grade distributions of graded tables
     figure_formats: tuple[tuple[str, FigureFormat], ...] = ()  # (figure name or prefix ending in ".", format)
@@ -174,6 +175,12 @@ class Params:
     def labels_for(self, table: str) -> tuple[str, ...]:
         """The grade labels (优, 良, 中, 差 in the county's words) of one graded table."""
         return self.grade_labels.get(table, self.settings.grade_labels)
+
+    def grade_bands(self, table: str | None = None) -> str:
+        """The score bands in words, with the labels of ``table`` (settings.grade_labels without one):
+        「90分（含）以上为优，80分（含）至90分为良，60分（含）至80分为中，60分以下为差」."""
+        labels = self.labels_for(table) if table else self.settings.grade_labels
+        return grade_bands_text(labels, self.settings.grade_floors)
 
     def type_of(self, written: str) -> EvaluationType | None:
         """The evaluation type a cell names, by its name or one of its aliases."""
@@ -308,6 +315,12 @@ def _build(raw, county, year, root, source, where, data_root, described=None) ->
     data_label = str(raw["data"]).strip()
     templates = raw.get("templates")
     settings = _settings(raw.get("settings") or {}, where)
+    _check_grade_floors(settings.grade_floors, where, described)
+    if not settings.print_grades and "评价等级" in (raw.get("key_evaluation_table") or ()):
+        line = described.line(["key_evaluation_table"]) if described is not None else None
+        raise ParamsError(f"参数文件 {where}" + (f" 第 {line} 行" if line else "") + "，key_evaluation_table 含「评价等级」列，"
+                          "但 settings.print_grades 为 false（不印等级）：两者矛盾。请删去「评价等级」列，或把 print_grades 改为 true。",
+                          code="E196")
     formats = _formats(raw.get("formats"))
     if formats:
         settings = FormatSettings(**{**settings.__dict__, "figure_formats": formats})
@@ -455,9 +468,25 @@ def _settings(raw: Mapping[str, Any], where: str) -> FormatSettings:
     values: dict[str, Any] = {k: v for k, v in raw.items() if v is not None}
     if "grade_labels" in values:
         values["grade_labels"] = tuple(values["grade_labels"])
+    if "grade_floors" in values:
+        values["grade_floors"] = tuple(Decimal(str(v)) for v in values["grade_floors"])
     if "schedule_phrases" in values:
         values["schedule_phrases"] = _phrases(values["schedule_phrases"], where)
     return FormatSettings(**{**FormatSettings().__dict__, **values})
+
+
+def _check_grade_floors(floors: tuple[Decimal, ...], where: str, described: Any) -> None:
+    """The grade bands a schema cannot check (E195): each grade starts below the one before it (the
+    bands neither overlap nor leave a gap) and the last starts at 0 (every score has a grade)."""
+    descending = all(a > b for a, b in zip(floors, floors[1:]))
+    if descending and floors[-1] == 0:
+        return
+    line = described.line(["settings", "grade_floors"]) if described is not None else None
+    at = f"参数文件 {where}" + (f" 第 {line} 行" if line else "")
+    shown = "[" + ", ".join(format(f.normalize(), "f") for f in floors) + "]"
+    why = ("各等级的最低分应从高到低、互不相同（如 [90, 80, 60, 0]），否则分数段重叠或颠倒" if not descending
+           else "最后一个等级（差）的最低分应为 0，否则低于它的得分没有等级")
+    raise ParamsError(f"{at}，settings.grade_floors：{why}；现为「{shown}」。", code="E195")
 
 
 def _phrases(raw: Any, where: str) -> tuple[SchedulePhrase, ...]:

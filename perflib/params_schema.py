@@ -72,7 +72,7 @@ def _object(properties: dict, meaning: str = "", required: Iterable[str] = (), *
 
 
 LABELS = {"type": "array", "items": {"type": "string", "line": "nonblank", "x-expected": "一行文字（等级名称）"},
-          "minItems": 4, "maxItems": 4, "x-expected": "四个等级名称（优、良、中、差的叫法，按此顺序）"}
+          "minItems": 4, "maxItems": 4, "uniqueItems": True, "x-expected": "四个互不相同的等级名称（优、良、中、差的叫法，按此顺序）"}
 
 
 def _outline_entry(level: int) -> dict:
@@ -128,9 +128,21 @@ SCHEMA: dict = _object({
                              "templates see it as `zeros`."},
         "grade_labels": {**LABELS, "x-default": f"`[{', '.join(DEFAULT_GRADE_LABELS)}]`", "description":
                          "The four grade names of 财预〔2020〕10号 as the county prints them, e.g. `[优秀, 良好, 中, 差]`, "
-                         "for every graded table without its own set in `grades`. Grades in the data must use them."},
-        "print_grades": _flag("The default templates state the grade distribution of graded tables (「评价结论为“良”的2个，…，"
-                              "无等级为“优”和“差”的项目」). 和硕县 sets false: its rows' grades are illustrative.",
+                         "for every graded table without its own set in `grades`. Grades in the data must use them. Four different "
+                         "names: a name written twice (`[优良, 优良, 中, 差]`) is refused (E122)."},
+        "grade_floors": {"type": "array", "minItems": 4, "maxItems": 4,
+                         "items": {"type": "number", "finite": True, "minimum": 0, "maximum": 100,
+                                   "x-expected": "0 到 100 的分数"},
+                         "x-expected": "四个分数：优、良、中、差各自的最低分，从高到低，最后一个为 0（如 [90, 80, 60, 0]）",
+                         "x-default": "`[90, 80, 60, 0]`", "description":
+                         "The lowest score of each of the four grades, in the order of `grade_labels`: 财预〔2020〕10号's "
+                         "`[90, 80, 60, 0]` (90–100 优, 80–<90 良, 60–<80 中, <60 差) by default; a county whose 良 starts at 75 "
+                         "writes `[90, 75, 60, 0]`. The checks (E130) grade scores by them and quote them; templates print "
+                         "them as `f[\"grades.bands\"]` (「90分（含）以上为优，…，60分以下为差」). From high to low, the last 0 (E195)."},
+        "print_grades": _flag("The default templates state the grade distribution of every graded table (重点评价, 部门整体自评, "
+                              "项目自评, 复核, 第三方评价: 「评价结论为“良”的2个，…，无等级为“优”和“差”的项目」; when some rows "
+                              "have no grade, 「…，另有1个未评定等级」 instead of 「无等级为…」). false: no grade is printed anywhere, "
+                              "and `key_evaluation_table` may not list 评价等级 (E196). 和硕县 sets false: its rows' grades are illustrative.",
                               **{"x-default": "true"}),
         "schedule_phrases": {
             "type": "array", "minItems": 1,

@@ -12,15 +12,36 @@ GRADE_FLOORS = (Decimal(90), Decimal(80), Decimal(60), Decimal(0))
 DEFAULT_GRADE_LABELS = ("优", "良", "中", "差")
 
 
-def grade_for_score(score: Decimal | int | float, labels: Sequence[str] = DEFAULT_GRADE_LABELS) -> str:
-    """The grade label for a 0–100 score; ``labels`` lists 优, 良, 中, 差 in a county's words."""
+def grade_for_score(score: Decimal | int | float, labels: Sequence[str] = DEFAULT_GRADE_LABELS,
+                    floors: Sequence[Decimal] = GRADE_FLOORS) -> str:
+    """The grade label for a 0–100 score; ``labels`` lists 优, 良, 中, 差 in a county's words and
+    ``floors`` the lowest score of each (params settings.grade_floors; 财预〔2020〕10号's by default)."""
     score = Decimal(str(score))
     if not Decimal(0) <= score <= Decimal(100):
         raise ValueError(f"a score runs from 0 to 100, not {score}")
-    for floor, label in zip(GRADE_FLOORS, labels):
+    for floor, label in zip(floors, labels):
         if score >= floor:
             return label
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _score(value: Decimal) -> str:
+    """A band's bound as printed: 90, 85.5 (no trailing zeros, no exponent)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def grade_bands_text(labels: Sequence[str], floors: Sequence[Decimal] = GRADE_FLOORS) -> str:
+    """The bands as a sentence states them: 「90分（含）以上为优，80分（含）至90分为良，60分（含）至80分为中，
+    60分以下为差」 (the last band starts at 0: it is said by the floor above it)."""
+    parts = []
+    for i, (label, floor) in enumerate(zip(labels, floors)):
+        if i == 0:
+            parts.append(f"{_score(floor)}分（含）以上为{label}")
+        elif floor == 0:
+            parts.append(f"{_score(floors[i - 1])}分以下为{label}")
+        else:
+            parts.append(f"{_score(floor)}分（含）至{_score(floors[i - 1])}分为{label}")
+    return "，".join(parts)
 
 
 def schedule_progress(as_of: dt.date) -> Decimal:

@@ -103,7 +103,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("评价类型", "type", required=False, example="其他重大项目", note="参数 evaluation_types 中的名称或别名（默认七类，见 docs/params.md）"),
             Column("评价资金(万元)", "amount", "money", required=False, example="1260.5", note="整列不填时报告不写评价资金"),
             Column("评价得分", "score", "score", required=False, example="92.5"),
-            Column("评价等级", "grade", required=False, example="优", note="须与得分一致（财预〔2020〕10号）；标签见参数 settings.grade_labels"),
+            Column("评价等级", "grade", required=False, example="优", note="须与得分一致（财预〔2020〕10号，或参数 settings.grade_floors 规定的分数段）；标签见参数 settings.grade_labels"),
             Column("公开情况", "publication", "choice", required=False, choices=PUBLICATION_STATES, example="公开", note="已完成的评价须填写"),
             Column("公开网址", "url", required=False, example="http://www.heshuo.gov.cn/…", note="涉密、敏感的报告不得填写"),
             Column("评价状态", "status", "choice", required=False, choices=EVALUATION_STATES, example="已完成", note="不填即已完成"),

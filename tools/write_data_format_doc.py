@@ -47,8 +47,9 @@ Rules for every sheet:
   with a warning (W202).
 - Amounts are in 万元 with at most 4 decimals (1 元 = 0.0001 万元), never negative.
 - Scores run from 0 to 100; a grade given beside a score must agree with it
-  (财预〔2020〕10号: 90–100 优, 80–<90 良, 60–<80 中, <60 差; the labels are the params setting
-  `settings.grade_labels`, or per table `grades:`).
+  (财预〔2020〕10号: 90–100 优, 80–<90 良, 60–<80 中, <60 差, unless the county's params set other
+  floors in `settings.grade_floors`; the labels are the params setting `settings.grade_labels`, or per
+  table `grades:`).
 - A sheet named `{NOTES_SHEET}` is free for notes and is never read.
 - An optional sheet `{INFO_SHEET}` states what the workbook is: two columns, item and value, with
   rows `{INFO_COUNTY}` (e.g. 和硕县) and `{INFO_YEAR}` (e.g. 2023). When present they must agree with
