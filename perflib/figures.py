@@ -9,7 +9,7 @@ county's settings; templates cite figures, they never receive their text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any, Iterable
@@ -54,6 +54,7 @@ class Figures:
 
     items: dict[str, Figure] = field(default_factory=dict)
     lists: dict[str, list] = field(default_factory=dict)
+    settings: Any = field(default=None, repr=False)  # params.FormatSettings: a count's measure word from ``formats``
 
     def __getitem__(self, key: str) -> Figure:
         return self.items[key]
@@ -64,6 +65,10 @@ class Figures:
     def add(self, figure: Figure) -> Figure:
         if figure.key in self.items:
             raise KeyError(f"figure {figure.key} computed twice")
+        if figure.style == fmt.COUNT and self.settings is not None:
+            chosen = self.settings.format_of(figure.key)  # 「3项」「5场」: the county's measure word (perflib.counts)
+            if chosen is not None and chosen.measure:
+                figure = replace(figure, unit=chosen.measure)
         self.items[figure.key] = figure
         return figure
 
@@ -161,7 +166,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
 
     A table the county does not provide (its sheet is absent: ``validation.absent_sheets``) gives
     no figures at all, so no text can state a number for work the data does not show."""
-    figures = Figures()
+    figures = Figures(settings=params.settings)
     calc = _Calculator(figures, mapped_tables(params.columns))
     t = dataset.tables
     has = t.__contains__
