@@ -365,6 +365,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, funded, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, funded)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
+    # 「评价类型覆盖…等方面」: a scope holding 、 quotes every scope of the list (formatting.names_in_list)
+    calc.figures.lists["key_evaluations.scopes"] = fmt.names_in_list(calc.figures.lists["key_evaluations.scopes"])
     calc.figures.lists["key_evaluations.types"] = types
     calc.figures.lists["key_evaluations.funds_by_type"] = funds
     # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are

@@ -44,6 +44,15 @@ def fmt_count(n: int, unit: str, zero_style: str = "zero") -> str:
     return f"{n}{unit}"
 
 
+def names_in_list(names: list[str]) -> list[str]:
+    """Names as a 、-list prints them: as they are, unless one of them holds 、 itself
+    (「重点政策、项目」), when every name of the list is quoted (「“重点政策、项目”2个、“单位整体支出”3个」)
+    so that the list reads one way only; a name already in quotes keeps its own."""
+    if not any("、" in str(n) for n in names):
+        return list(names)
+    return [n if str(n).startswith("“") and str(n).endswith("”") else f"“{n}”" for n in names]
+
+
 def chinese_numeral(n: int) -> str:
     """1..99 in Chinese numerals, as headings count: 一, 十, 十一, 二十三."""
     if not 1 <= n <= 99:

@@ -174,7 +174,9 @@ SCHEMA: dict = _object({
                    "x-expected": "「名称: 文字」的键值对（供本县模板引用，如 {{ text.window }}）",
                    "description": "Further sentences a county template quotes, by name, as `{{ text.<name> }}` (天水市: "
                                   "`legal_basis`, `method`, `window`). Numbers in them are quoted in the ledger as params "
-                                  "text. Other unknown keys under `text` are refused (E170)."},
+                                  "text (引文, key `text.custom.<name>.<n>`), and a rule's number (「50万元以上」, "
+                                  "「增幅达到20%」) printed as written is never taken by the self-audit for a figure. "
+                                  "Other unknown keys under `text` are refused (E170)."},
     }),
     "templates": _line("A folder of the county's own templates (see templates.md) and, optionally, its `layout.yaml` for "
                        "the Word/PDF layout (see publication.md)."),
