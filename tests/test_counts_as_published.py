@@ -99,3 +99,21 @@ def test_an_approximation_the_value_cannot_carry_is_said(tmp_path):
     assert len(warned) == 1 and "trainings.attendees" in warned[0].message and "120" in warned[0].message
     assert make_report(params).ledger["trainings.attendees"].printed == "120人次"
 
+
+
+def test_a_measure_word_reaches_the_comparison_with_last_year(tmp_path):
+    """Last year's params did not say 场: its value and the change are counted in this year's word."""
+    from conftest import minimal_rows
+    from perflib.figures import compute_figures
+    from perflib.history import add_comparisons, load_history
+
+    earlier = {k: [[c.replace("2023-", "2022-") if isinstance(c, str) else c for c in r] for r in v] for k, v in minimal_rows().items()}
+    make_params(tmp_path, earlier, year=2022)
+    params = make_params(tmp_path, {"trainings": [["2023-03-01", "培训", 30], ["2023-06-01", "培训", 40]]},
+                         formats={"trainings.sessions": {"measure": "场"}})
+    dataset, _ = load_data(params)
+    figures = compute_figures(dataset, params)
+    add_comparisons(figures, load_history(params), params)
+    printer = fmt.Printer(params.settings)
+    assert [printer(figures[k]) for k in ("trainings.sessions", "yoy.trainings.sessions.previous", "yoy.trainings.sessions.change")] \
+        == ["2场", "1场", "增加1场"]
