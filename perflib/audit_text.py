@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import counts
 from .figures import row_ranges
 from .ledger import Entry, Ledger
 from .money import WAN_PER_YI
@@ -109,9 +110,12 @@ def normalize(line: str) -> str:
 # 「图2」「表1」「第3次」 are numbering and ordinals, not figures
 # A figure may follow any punctuation, an ASCII comma included; a comma between digits is a
 # thousands separator, so 「5,6个」 is not read as 「6个」.
-_FIGURE = re.compile(r"(?<![\d.图表第])(?<!\d,)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(万元|亿元|%|人次|个|项|家|次|类|条)")
-FAMILIES = {"个": "个", "项": "个", "家": "个", "次": "次", "人次": "人次", "类": "类", "条": "条",
-            "万元": "元", "亿元": "元", "%": "%"}
+# An approximate figure (「120余个」「近120个」「超过120个」) is read with its words (perflib.counts).
+_FIGURE = re.compile(r"(?<![\d.图表第])(?<!\d,)(?P<before>接近|将近|超过|近|超|逾)?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
+                     r"(?P<after>余|多)?(?P<unit>万元|亿元|%|人次|个|项|家|次|类|条|场|稿|份|件|篇)")
+FAMILIES = {"个": "个", "项": "个", "家": "个", "件": "个", "篇": "个", "份": "个", "稿": "个", "次": "次", "场": "次",
+            "人次": "人次", "类": "类", "条": "条", "万元": "元", "亿元": "元", "%": "%"}
+assert set(FAMILIES) >= set(counts.MEASURE_WORDS)  # every measure word a county may print is read
 _SENTENCE_END = "。；！？：\t"
 _CLAUSE_END = _SENTENCE_END + "，、（）#,"
 
@@ -130,6 +134,8 @@ class TextFigure:
     after: str  # the words after it, to the next figure or punctuation
     heading: str  # the title of the part it is in
     start: int = 0  # position in the masked line (figures shown as #)
+    approx: str = ""  # 「120余个」: 余; 「近120个」: 近; 「超过120个」: 超 (perflib.counts); "" for an exact figure
+    span: tuple[int, int] = (0, 0)  # where it is in the line (not masked)
 
     @property
     def family(self) -> str:
@@ -165,9 +171,10 @@ def figures_in_line(line: str, number: int, heading: str) -> tuple[str, list[Tex
         clause_start = max(sentence, _last_index(head, _CLAUSE_END) + 1)
         tail = masked[at + 1:]
         stop = min([i for i in (tail.find(c) for c in _CLAUSE_END) if i >= 0] + [len(tail)])
-        value, decimals = _parse_number(match.group(1), match.group(2))
-        figures.append(TextFigure(number, match.group(0), value, decimals, match.group(3), masked[clause_start:at],
-                                  masked[sentence:at][-24:], tail[:stop][:12], heading, at))
+        value, decimals = _parse_number(match.group("whole"), match.group("fraction"))
+        approx = "余" if match.group("after") else counts.TEXT_BEFORE.get(match.group("before") or "", "")
+        figures.append(TextFigure(number, match.group(0), value, decimals, match.group("unit"), masked[clause_start:at],
+                                  masked[sentence:at][-24:], tail[:stop][:12], heading, at, approx, match.span()))
     return masked, figures
 
 
@@ -259,9 +266,10 @@ class Candidate:
     heading: str
 
 
-def reference_candidates(report, ledger: Ledger) -> list[Candidate]:
-    """Every figure of the ledger that a text could state, with its context in the generated report."""
-    lines, spans = marked_text(report)
+def reference_candidates(report, ledger: Ledger, marked=None) -> list[Candidate]:
+    """Every figure of the ledger that a text could state, with its context in the generated report
+    (``marked``: ``marked_text(report)``, when the caller has it already)."""
+    lines, spans = marked if marked is not None else marked_text(report)
     candidates, seen = [], set()
     heading = ""
     for stripped, line_spans in zip(lines, spans):
@@ -304,18 +312,27 @@ def score(figure: TextFigure, c: Candidate) -> int:
 MIN_SCORE = 6  # below this, no figure of the data is said in the same words
 
 
-def expected_value(figure: TextFigure, source: Entry) -> Decimal:
-    """The data's value in the text's unit, rounded (四舍五入) to the decimals the text shows."""
+def _in_text_unit(figure: TextFigure, source: Entry) -> Decimal:
+    """The data's exact value in the text's unit (万元 or 亿元, a percentage)."""
     value = Decimal(source.value)
     if figure.family == "元":
         wan = value * WAN_PER_YI if source.unit == "亿元" else value
         value = wan / WAN_PER_YI if figure.unit == "亿元" else wan
     elif figure.family == "%":
         value = value * 100
-    return value.quantize(Decimal(1).scaleb(-figure.decimals), rounding=ROUND_HALF_UP)
+    return value
+
+
+def expected_value(figure: TextFigure, source: Entry) -> Decimal:
+    """The data's value in the text's unit, rounded (四舍五入) to the decimals the text shows."""
+    return _in_text_unit(figure, source).quantize(Decimal(1).scaleb(-figure.decimals), rounding=ROUND_HALF_UP)
 
 
 def agrees(figure: TextFigure, source: Entry) -> bool:
+    """The text's figure says the data's value: exactly as rounded, or, for an approximate figure
+    (「120余个」「近120个」), the exact value lies in the range its words state (perflib.counts)."""
+    if figure.approx:
+        return counts.within(_in_text_unit(figure, source), figure.number, figure.approx)
     return expected_value(figure, source) == figure.number
 
 
@@ -377,6 +394,7 @@ class TextAudit:
     year: int
     problems: list[Problem] = field(default_factory=list)
     agreements: list[tuple[TextFigure, Entry]] = field(default_factory=list)
+    quoted: list[tuple[TextFigure, str]] = field(default_factory=list)  # figures inside quoted text, with its params key or data cell
 
     def report(self) -> str:
         lines = [f"核对文本：{self.source}（对照 {self.county_name} {self.year} 年数据）"]
@@ -386,6 +404,9 @@ class TextAudit:
         else:
             lines.append("未发现问题。")
         lines.append(f"另有 {len(self.agreements)} 个数字与数据一致。")
+        if self.quoted:
+            lines.append(f"{len(self.quoted)} 个数字是参数文件或数据中的原文引用（如规定的标准），不作为数字核对："
+                         + "、".join(f"{t.raw}（{key}）" for t, key in self.quoted[:10]) + ("等" if len(self.quoted) > 10 else "") + "。")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -393,6 +414,7 @@ class TextAudit:
             "file": self.source, "county_name": self.county_name, "year": self.year,
             "problems": [dataclasses.asdict(p) for p in self.problems],
             "agreements": [{"line": t.line, "text": t.raw, "figure": f.key, "data": f.printed} for t, f in self.agreements],
+            "quoted": [{"line": t.line, "text": t.raw, "source": key} for t, key in self.quoted],
         }
 
 
@@ -461,8 +483,8 @@ def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> li
         closing = masked.find("）", marker.end()) if marker.group(0).startswith("（") else -1
         end = closing if closing >= 0 else min([i for i in (masked.find(c, marker.end()) for c in "。；") if i >= 0] + [len(masked)])
         parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family and _is_part(f)]
-        if len(parts) < 2:
-            continue
+        if len(parts) < 2 or total.approx or any(p.approx for p in parts):
+            continue  # 「120余个（包括……）」: an approximate figure is no exact sum (perflib.counts)
         added = sum((_same_quantity_value(p) for p in parts), Decimal(0))
         if added != _same_quantity_value(total):
             unit = "万元" if total.family == "元" else total.unit
@@ -487,7 +509,7 @@ def _units_in_brackets(number: int, masked: str, figures: list[TextFigure]) -> l
     """「0.34亿元（3,442万元）」: the same amount in both units must agree."""
     problems = []
     for first, second in zip(figures, figures[1:]):
-        if {first.unit, second.unit} == {"万元", "亿元"} and masked[first.start + 1:second.start] == "（":
+        if {first.unit, second.unit} == {"万元", "亿元"} and masked[first.start + 1:second.start] == "（" and not (first.approx or second.approx):
             yi, wan = (first, second) if first.unit == "亿元" else (second, first)
             shown = (wan.number / WAN_PER_YI).quantize(Decimal(1).scaleb(-yi.decimals), rounding=ROUND_HALF_UP)
             if shown != yi.number:
@@ -506,7 +528,7 @@ def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> 
             continue  # a change on the year before (与上年对比), not a ratio of two amounts of the sentence
         sentence_start = max(_last_index(masked[:p.start], "。；！？") + 1, masked.rfind("与上年对比", 0, p.start))
         amounts = [f for f in figures[:i] if f.family == "元" and f.start >= sentence_start]
-        if len(amounts) < 2:
+        if len(amounts) < 2 or p.approx or amounts[-1].approx or amounts[-2].approx:
             continue
         a, b = sorted((_in_wan(amounts[-2]), _in_wan(amounts[-1])))
         if not b:
@@ -536,6 +558,8 @@ def _changes_against_values(number: int, masked: str, figures: list[TextFigure])
                         and masked[later.start + 1:change.start] in ("\t增加", "\t减少"))
         if not side_by_side or not (earlier.family == later.family == change.family):
             continue
+        if earlier.approx or later.approx or change.approx:
+            continue  # 「120余个	…	增加7个」: an approximate value gives no exact difference (perflib.counts)
         sign = 1 if change.before.endswith("增加") else -1
         difference = (_same_quantity_value(later) - _same_quantity_value(earlier)) * sign
         stated = _same_quantity_value(change)
@@ -571,7 +595,7 @@ def _reports_against_table(parsed: ParsedText) -> list[Problem]:
             rows += 1
         elif in_table and line.strip():
             break
-    if stated is None or not in_table:
+    if stated is None or not in_table or stated.approx:
         return []
     hidden = int(withheld.number) if withheld else 0
     if int(stated.number) != rows + hidden:
@@ -598,12 +622,66 @@ def check_headings(parsed: ParsedText) -> list[Problem]:
     return problems
 
 
-def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
-    """Audit a text (its lines) against a report made from the data (``pipeline.make_report``)."""
+def quoted_texts(report) -> list[tuple[str, str]]:
+    """Text the report prints as written that may hold a figure-like number: each line of the params
+    file's printed free text (a rule 「对50万元以上的项目…」 in ``text.custom``, the policy basis,
+    存在问题…), with its params key, and the data's cells printed whole (report titles), with their
+    ledger name; normalized as a text's lines are. The ledger records their numbers as 引文."""
+    from .ledger import HOW_QUOTED_DATA, _params_texts
+
+    found = []
+    for key, text in _params_texts(report.params):
+        for line in str(text or "").splitlines():
+            line = normalize(line).strip()
+            if _FIGURE.search(line):
+                found.append((line, key))
+    for entry in report.ledger.items.values():
+        if entry.how == HOW_QUOTED_DATA:
+            text = normalize(str(entry.value)).strip()
+            if _FIGURE.search(text):
+                found.append((text, entry.key))
+    return found
+
+
+def _quoted_figures(parsed: ParsedText, quotes: list[tuple[str, str]],
+                    computed: list[list[tuple[str, int, int]]] | None) -> dict[int, str]:
+    """The figures of ``parsed`` (by index) that lie inside a quoted text (``quoted_texts``), with
+    its source; with ``computed`` (the generated report's figure spans per line) a figure printed
+    from the ledger is never taken for a quotation."""
+    found: dict[int, str] = {}
+    if not quotes:
+        return found
+    for i, figure in enumerate(parsed.figures):
+        line = parsed.lines[figure.line - 1].strip()
+        start, end = figure.span
+        if computed is not None and any(s < end and start < e for _, s, e in computed[figure.line - 1]):
+            continue
+        for text, key in quotes:
+            at = line.find(text)
+            while at >= 0:
+                if at <= start and end <= at + len(text):
+                    found[i] = key
+                    break
+                at = line.find(text, at + 1)
+            if i in found:
+                break
+    return found
+
+
+def audit_lines(lines: Iterable[str], report, source: str = "", marked=None) -> TextAudit:
+    """Audit a text (its lines) against a report made from the data (``pipeline.make_report``).
+    Numbers inside text the params or the data supply and the report prints as written (a rule's
+    threshold 「50万元以上」 in ``text.custom``: ``quoted_texts``) are quotations, not figures: listed
+    as such, never matched to the data or added up. ``marked``: ``marked_text(report)`` when the
+    text is the generated report itself (its figures' positions are then known exactly)."""
     ledger = report.ledger
     parsed = parse_text(lines)
     audit = TextAudit(source, report.params.county_name, report.params.year)
-    data_problems, audit.agreements = check_against_ledger(parsed, reference_candidates(report, ledger))
+    quoted = _quoted_figures(parsed, quoted_texts(report), marked[1] if marked is not None else None)
+    if quoted:
+        audit.quoted = [(parsed.figures[i], key) for i, key in sorted(quoted.items())]
+        parsed = dataclasses.replace(parsed, figures=[f for i, f in enumerate(parsed.figures) if i not in quoted])
+    data_problems, audit.agreements = check_against_ledger(parsed, reference_candidates(report, ledger, marked))
     problems = data_problems + check_arithmetic(parsed) + check_headings(parsed)
     audit.problems = sorted(problems, key=lambda p: p.line)
     return audit
@@ -611,8 +689,10 @@ def audit_lines(lines: Iterable[str], report, source: str = "") -> TextAudit:
 
 def self_audit(report) -> TextAudit:
     """The generated report audited as if it were written by hand: every run does this before it
-    writes a file (perflib.outputs), so a report whose printed numbers disagree is never published."""
-    return audit_lines(report.document.text().split("\n"), report, "生成的报告")
+    writes a file (perflib.outputs), so a report whose printed numbers disagree is never published.
+    Params text printed as written (``quoted_texts``) is quoted, never a figure without a source."""
+    marked = marked_text(report)
+    return audit_lines(report.document.text().split("\n"), report, "生成的报告", marked)
 
 
 def audit_file(path: Path, county: str, year: int, root: Path | None = None) -> TextAudit:

@@ -9,7 +9,7 @@ county's settings; templates cite figures, they never receive their text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any, Iterable
@@ -54,6 +54,7 @@ class Figures:
 
     items: dict[str, Figure] = field(default_factory=dict)
     lists: dict[str, list] = field(default_factory=dict)
+    settings: Any = field(default=None, repr=False)  # params.FormatSettings: a count's measure word from ``formats``
 
     def __getitem__(self, key: str) -> Figure:
         return self.items[key]
@@ -64,6 +65,10 @@ class Figures:
     def add(self, figure: Figure) -> Figure:
         if figure.key in self.items:
             raise KeyError(f"figure {figure.key} computed twice")
+        if figure.style == fmt.COUNT and self.settings is not None:
+            chosen = self.settings.format_of(figure.key)  # 「3项」「5场」: the county's measure word (perflib.counts)
+            if chosen is not None and chosen.measure:
+                figure = replace(figure, unit=chosen.measure)
         self.items[figure.key] = figure
         return figure
 
@@ -161,7 +166,7 @@ def compute_figures(dataset: Dataset, params: Params) -> Figures:
 
     A table the county does not provide (its sheet is absent: ``validation.absent_sheets``) gives
     no figures at all, so no text can state a number for work the data does not show."""
-    figures = Figures()
+    figures = Figures(settings=params.settings)
     calc = _Calculator(figures, mapped_tables(params.columns))
     t = dataset.tables
     has = t.__contains__
@@ -366,6 +371,8 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
         calc.amount("key_evaluations.amount", "重点绩效评价资金总额", table, funded, yi=True)
         calc.amount("key_evaluations.amount_wan", "重点绩效评价资金总额（万元）", table, funded)
     calc.distinct("key_evaluations.departments", "重点绩效评价涉及部门单位数", table, rows)
+    # 「评价类型覆盖…等方面」: a scope holding 、 quotes every scope of the list (formatting.names_in_list)
+    calc.figures.lists["key_evaluations.scopes"] = fmt.names_in_list(calc.figures.lists["key_evaluations.scopes"])
     calc.figures.lists["key_evaluations.types"] = types
     calc.figures.lists["key_evaluations.funds_by_type"] = funds
     # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are

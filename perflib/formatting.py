@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
+from .counts import approximate_text, stated_number
 from .money import decimals_of, round_half_up, wan_to_yi
 
 _DIGITS = "零一二三四五六七八九"
@@ -41,6 +42,15 @@ def fmt_count(n: int, unit: str, zero_style: str = "zero") -> str:
     if n == 0 and zero_style == "none":
         return "无"
     return f"{n}{unit}"
+
+
+def names_in_list(names: list[str]) -> list[str]:
+    """Names as a 、-list prints them: as they are, unless one of them holds 、 itself
+    (「重点政策、项目」), when every name of the list is quoted (「“重点政策、项目”2个、“单位整体支出”3个」)
+    so that the list reads one way only; a name already in quotes keeps its own."""
+    if not any("、" in str(n) for n in names):
+        return list(names)
+    return [n if str(n).startswith("“") and str(n).endswith("”") else f"“{n}”" for n in names]
 
 
 def chinese_numeral(n: int) -> str:
@@ -106,6 +116,9 @@ class Printer:
         s = self.settings
         style, value, unit = figure.style, figure.value, figure.unit
         if style == COUNT:
+            stated = self.approximation(figure)
+            if stated is not None:
+                return approximate_text(stated[0], stated[1], unit)
             return fmt_count(int(value), unit, s.zero_count_style)
         if style in (WAN, YI):
             magnitude, printed_unit, decimals, thousands = self._amount(figure)
@@ -132,11 +145,26 @@ class Printer:
         """The figure as printed but without its unit (a chart whose axis or title names the unit)."""
         s = self.settings
         if figure.style == COUNT:
+            stated = self.approximation(figure)
+            if stated is not None:
+                return approximate_text(stated[0], stated[1], "")
             return fmt_count(int(figure.value), "", s.zero_count_style)
         if figure.style in (WAN, YI):
             magnitude, _, decimals, thousands = self._amount(figure)
             return fmt_number(magnitude, decimals, thousands)
         return self(figure)
+
+    def approximation(self, figure: Printable) -> tuple[int, str, int | None] | None:
+        """For a count the county publishes approximately (params ``formats``: ``approx``, ``round_to``;
+        perflib.counts): the round number stated, the marker and the base; None when it prints exactly
+        (no such format, or a value the approximation would misstate: 120 is never 「120余个」)."""
+        if figure.style != COUNT:
+            return None
+        chosen = getattr(self.settings, "format_of", lambda key: None)(getattr(figure, "key", None))
+        if chosen is None or not getattr(chosen, "approx", None):
+            return None
+        stated = stated_number(int(figure.value), chosen.approx, chosen.round_to)
+        return None if stated is None else (stated, chosen.approx, chosen.round_to)
 
     def decimals_of(self, figure: Printable) -> int:
         """The decimals the figure prints with (a chart's axis ticks follow its labels)."""
@@ -149,7 +177,8 @@ class Printer:
     def as_printed(self, figure: Printable) -> Decimal:
         """The figure's value (in its own unit) rounded (四舍五入) as it prints: differences and
         ratios that the report prints beside the figures are computed from these, so that they
-        agree as printed."""
+        agree as printed. An approximate count (「120余个」) has no exact printed value: its exact
+        value is returned, and the self-audit never adds or subtracts it (perflib.counts)."""
         if figure.style in (WAN, YI):
             magnitude, printed_unit, decimals, _ = self._amount(figure)
             rounded = round_half_up(magnitude, decimals)

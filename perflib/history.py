@@ -96,7 +96,8 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
             if indicator.key not in year.figures or indicator.key not in figures:
                 continue  # a year without the part has no figure: printed 「—」, never 0
             earlier = year.figures[indicator.key]
-            figures.add(Figure(f"yoy.{indicator.key}.{year.year}", f"{year.year}年{earlier.label}", earlier.value, earlier.unit,
+            unit = figures[indicator.key].unit if earlier.style == fmt.COUNT else earlier.unit  # this year's measure word
+            figures.add(Figure(f"yoy.{indicator.key}.{year.year}", f"{year.year}年{earlier.label}", earlier.value, unit,
                                earlier.style, f"{year.source}：{earlier.source}", earlier.rows, f"{year.year}年数据，{earlier.how}",
                                decimals=as_this_year(indicator.key)))
     for indicator in MAIN_INDICATORS:
@@ -105,7 +106,8 @@ def add_comparisons(figures: Figures, history: History, params: Params) -> None:
             continue  # a part one of the two years does not have: nothing to compare
         now, before = figures[key], previous.figures[key]
         then = figures.add(Figure(
-            f"yoy.{key}.previous", f"上年（{previous.year}年）{before.label}", before.value, before.unit,
+            f"yoy.{key}.previous", f"上年（{previous.year}年）{before.label}", before.value,
+            now.unit if before.style == fmt.COUNT else before.unit,  # counted in this year's measure word (formats measure)
             before.style, f"{previous.source}：{before.source}", before.rows, f"上年数据，{before.how}", decimals=as_this_year(key)))
         # Differences from printed values: the change and its rate agree with the two figures as the
         # report prints them (0.29亿元 → 0.34亿元 is 增加0.05亿元, not the exact 0.06).

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from . import counts
 from . import formatting as fmt
 from . import records
 from .document import Chart, Document, Table
@@ -110,8 +111,12 @@ class _Recorder:
         self.ledger, self.printer = ledger, printer
 
     def add(self, figure: Figure) -> None:
+        how = figure.how
+        approximate = self.printer.approximation(figure)
+        if approximate is not None:  # 「120余个」: the exact value stays in 数值, the words say how it was printed
+            how += "；印刷为" + counts.describe(approximate[1], approximate[2])
         self.ledger.add(Entry(figure.key, figure.label, figure.value, figure.unit, self.printer(figure),
-                              figure.source, figure.rows, figure.how))
+                              figure.source, figure.rows, how))
 
 
 def build_ledger(params: Params, dataset: Dataset, figures: Figures, document: Document) -> Ledger:
@@ -169,8 +174,8 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
     yield "text.evaluation_remarks", params.evaluation_remarks
     yield "facts.indicator_system.name", params.indicator_system.name if params.indicator_system else ""
     yield "facts.pre_assessment_rule", params.pre_assessment_rule
-    for name, value in params.text.items():  # further free text for county templates
-        yield f"text.{name}", value
+    for name, value in params.text.items():  # further free text for county templates (params text.custom)
+        yield f"text.custom.{name}", value
     for name, items in (("problems", params.problems), ("measures", params.measures)):
         for i, item in enumerate(items, start=1):
             yield f"text.{name}.{i}.title", item.title

@@ -23,6 +23,7 @@ from .indicators import MAIN_INDICATORS
 from .outline import Outline, read_outline
 from .params import Params
 from .errors import TemplateProblem
+from . import formatting as fmt
 
 
 class ConfinedLoader(FileSystemLoader):
@@ -110,7 +111,9 @@ def runs(text: str) -> tuple[str | FigureRef, ...]:
 
 def type_breakdown(types: list, zero_style: str) -> str:
     """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」;
-    "" when the county declares a single type (the breakdown would repeat the total)."""
+    "" when the county declares a single type (the breakdown would repeat the total). A type name
+    holding 、 quotes every name of the list (``formatting.names_in_list``): 「“重点政策、项目”2个」."""
+    types = list(zip(fmt.names_in_list([name for name, _ in types]), [f for _, f in types]))
     if len(types) < 2 or not any(f.value for _, f in types):
         return ""
     shown = types if zero_style == "zero" else [(k, f) for k, f in types if f.value]

@@ -59,11 +59,16 @@ DEFAULT_EVALUATION_TYPES = (
 class FigureFormat:
     """How one figure (or every figure under a name prefix) prints, beside the county's settings:
     ``decimals`` an int or ``"data"`` (as many as the value carries: 340915.5112, 15091.58, 2895),
-    ``unit`` 万元 or 亿元 for an amount, ``thousands`` the separator."""
+    ``unit`` 万元 or 亿元 for an amount, ``thousands`` the separator; for a count, ``measure`` its
+    measure word (项, 场, 人次 …) and ``approx`` a published approximation (余, 近, 超, 逾) to a
+    multiple of ``round_to`` (10 by default): 127 printed 「120余个」 (perflib.counts)."""
 
     decimals: int | str | None = None
     unit: str | None = None
     thousands: bool | None = None
+    approx: str | None = None
+    round_to: int | None = None
+    measure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -427,8 +432,10 @@ def _evaluation_types(raw: Any, where: str) -> tuple[EvaluationType, ...]:
 
 
 def _formats(raw: Any) -> tuple[tuple[str, FigureFormat], ...]:
-    """``formats: {figure name or prefix.: {decimals: 2|data, unit: 亿元, thousands: false}}``."""
-    return tuple((str(name), FigureFormat(spec.get("decimals"), spec.get("unit"), spec.get("thousands")))
+    """``formats: {figure name or prefix.: {decimals: 2|data, unit: 亿元, thousands: false, measure: 项,
+    approx: 余, round_to: 10}}``."""
+    return tuple((str(name), FigureFormat(spec.get("decimals"), spec.get("unit"), spec.get("thousands"),
+                                          spec.get("approx"), spec.get("round_to"), spec.get("measure")))
                  for name, spec in (raw or {}).items())
 
 

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from .errors import ParamsError
+from .counts import APPROX_MARKERS, MEASURE_WORDS, ROUND_TO
 from .rules import DEFAULT_GRADE_LABELS
 from .schema import GRADED_TABLES, TABLES
 
@@ -190,7 +191,9 @@ SCHEMA: dict = _object({
                    "x-expected": "「名称: 文字」的键值对（供本县模板引用，如 {{ text.window }}）",
                    "description": "Further sentences a county template quotes, by name, as `{{ text.<name> }}` (天水市: "
                                   "`legal_basis`, `method`, `window`). Numbers in them are quoted in the ledger as params "
-                                  "text. Other unknown keys under `text` are refused (E170)."},
+                                  "text (引文, key `text.custom.<name>.<n>`), and a rule's number (「50万元以上」, "
+                                  "「增幅达到20%」) printed as written is never taken by the self-audit for a figure. "
+                                  "Other unknown keys under `text` are refused (E170)."},
     }),
     "templates": _line("A folder of the county's own templates (see templates.md) and, optionally, its `layout.yaml` for "
                        "the Word/PDF layout (see publication.md)."),
@@ -253,10 +256,15 @@ SCHEMA: dict = _object({
                     "decimals": {"enum": [0, 1, 2, 3, 4, "data"], "x-expected": "0 到 4 的整数或 data（按数据本身的小数位）"},
                     "unit": {"enum": ["万元", "亿元"]},
                     "thousands": {"type": "boolean"},
-                }, **{"x-expected": "键值对，可含 decimals（0–4 或 data）、unit（万元 或 亿元）、thousands（true/false）"}),
+                    "measure": {"enum": list(MEASURE_WORDS)},
+                    "approx": {"enum": list(APPROX_MARKERS)},
+                    "round_to": {"enum": list(ROUND_TO)},
+                }, **{"x-expected": "键值对，可含 decimals（0–4 或 data）、unit（万元 或 亿元）、thousands（true/false）、"
+                                    "measure（计量单位，如 项）、approx（余、近、超、逾）、round_to（10、100、1000、10000）"}),
                 "x-expected": "「数字名称: 格式」的键值对",
                 "description": "Per-figure number formats (below). `unit` only for amounts (a 亿元 unit on a count is "
-                               "E194)."},
+                               "E194); `measure` (项, 场, 人次 …) and `approx` (余, 近, 超, 逾, with `round_to`) only for "
+                               "counts (E198; `round_to` without `approx` is E199)."},
     "timing": {"type": ["string", "object"], "choices": list(TIMING_CHOICES["key_evaluations"]),
                "properties": {activity: {"enum": list(choices)} for activity, choices in TIMING_CHOICES.items()},
                "additionalProperties": False, "x-expected": "next、same 或 previous，或按工作分别设定的键值对",

@@ -371,7 +371,8 @@ def params_text(county: str, year: int, county_name: str, outline) -> str:
         _line("illustrative", False, "数据为示例（部分虚构）时写 true：每份输出都注明"),
         _line("evaluation_types", None, "本县的评价类型（name、aliases、kind…）；为空：七类默认类型"),
         _line("grades", None, "各表的等级名称，如 {self_evaluation_reviews: [优, 良, 中(一般), 差]}"),
-        _line("formats", None, "按数字名称的印刷格式：decimals（0–4 或 data）、unit（万元/亿元）、thousands"),
+        _line("formats", None, "按数字名称的印刷格式：decimals（0–4 或 data）、unit（万元/亿元）、thousands；"
+                              "计数可设 measure（项、场…）、approx（余、近、超、逾）与 round_to（10、100…）"),
         _line("key_evaluation_table", None, "重点评价报告表的列，如 [序号, 评价报告, 主管部门, 评价资金]"),
         "",
         "# 本县导出表的表名、列名（及以元为单位的金额列）与 perflib 的对应，表头一致时留空。",

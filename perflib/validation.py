@@ -8,7 +8,7 @@ import difflib
 from dataclasses import replace
 import re
 
-from . import distinct, project
+from . import counts, distinct, project
 from .checks import check_dataset, check_stated_totals
 from .errors import DataError
 from .figures import compute_figures
@@ -30,10 +30,11 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
         if not errors(findings):  # cross-table checks need tables that typed cleanly
             findings += check_dataset(dataset, params)
             findings += year_findings(dataset, params)  # the publication date after the work (E138)
-    if not errors(findings) and (params.stated_totals or any(f.unit for _, f in params.settings.figure_formats)):
+    if not errors(findings) and (params.stated_totals or any(f.unit or f.approx or f.measure or f.round_to for _, f in params.settings.figure_formats)):
         figures = compute_figures(dataset, params)
         findings += check_stated_totals(figures, params) if params.stated_totals else []
         findings += units_on_amounts_only(figures, params)
+        findings += counts.format_findings(figures, params)  # measure words and approximate counts (E198, E199, W245)
     findings += placeholder_findings(params)  # what perflib new left to fill in the params (E160, E161, W261)
     return dataset, findings
 
