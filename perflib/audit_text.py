@@ -142,11 +142,13 @@ def _parse_number(whole: str, fraction: str | None) -> tuple[Decimal, int]:
 
 def _masked(line: str) -> tuple[str, list[tuple[re.Match, int]]]:
     """The line with each figure replaced by ``#``, and where each figure's ``#`` is."""
-    parts, found, last = [], [], 0
+    parts, found, last, length = [], [], 0, 0
     for match in _FIGURE.finditer(line):
         parts.append(line[last:match.start()])
-        found.append((match, sum(len(p) for p in parts)))
+        length += match.start() - last
+        found.append((match, length))
         parts.append("#")
+        length += 1
         last = match.end()
     parts.append(line[last:])
     return "".join(parts), found
@@ -216,17 +218,15 @@ def parse_text(lines: Iterable[str]) -> ParsedText:
 
 # -- the reference: the generated report with each figure's position ---------------------------
 
-_MARK = re.compile("\ue000(\\d+)\ue001(.*?)\ue002")
-
-
-def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
+def _unmark(line: str, mark: re.Pattern) -> tuple[str, list[tuple[int, int, int]]]:
     """A marked line without its marks, and each mark's (figure index, start, end) in it."""
-    clean, found, last = [], [], 0
-    for m in _MARK.finditer(line):
+    clean, found, last, length = [], [], 0, 0
+    for m in mark.finditer(line):
         clean.append(line[last:m.start()])
-        start = sum(len(c) for c in clean)
+        start = length + m.start() - last
         clean.append(m.group(2))
         found.append((int(m.group(1)), start, start + len(m.group(2))))
+        length = start + len(m.group(2))
         last = m.end()
     clean.append(line[last:])
     return "".join(clean), found
@@ -235,16 +235,22 @@ def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
 def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
     """The generated report's lines, normalized as a hand-written text is, and in each line the
     span of every figure (key, start, end). The document knows where it prints each figure (its
-    runs); the spans are carried through normalization by marks around each printed figure."""
+    runs); the spans are carried through normalization by marks around each printed figure, made
+    of control characters (refused in data and params, E153) and a token drawn for this call, so
+    that no text of the report (private-use characters included) can pass for a mark."""
+    import secrets
+
     keys: list[str] = []
+    token = secrets.token_hex(8)
+    pattern = re.compile(f"\x01{token}(\\d+)\x02(.*?)\x03{token}", re.S)
 
     def mark(key: str, printed: str) -> str:
         keys.append(key)
-        return f"\ue000{len(keys) - 1}\ue001{printed}\ue002"
+        return f"\x01{token}{len(keys) - 1}\x02{printed}\x03{token}"
 
     lines, spans = [], []
     for line in report.document.text(mark).split("\n"):
-        clean, found = _unmark(normalize(line).strip())
+        clean, found = _unmark(normalize(line).strip(), pattern)
         lines.append(clean)
         spans.append([(keys[i], start, end) for i, start, end in found])
     return lines, spans

@@ -8,6 +8,8 @@
 - ``audit-text``: the text at most ``MAX_AUDIT_TEXT_BYTES`` (1 MB), a .docx at most 20 MB, inflating to
   at most 100 MB (E158, E150).
 - A report run: ``run_time_limit`` seconds (E157), after which its kernel is ended.
+- A county template: a part's text at most ``MAX_TEMPLATE_OUTPUT_BYTES`` (1 MB), counted while it
+  is generated (E165, perflib.narrative).
 
 Each limit has a default that a county's real data stays far below, and an environment variable
 to change it (docs/errors.md, docs/params.md).
@@ -32,6 +34,8 @@ MAX_AUDIT_TEXT_BYTES = 1 * MB  # the text (.txt, .md), or the text taken from a 
 MAX_AUDIT_DOCX_BYTES = 20 * MB  # the .docx file
 MAX_AUDIT_DOCX_INFLATED = 100 * MB  # the .docx inflated, per part and in total
 DEFAULT_RUN_SECONDS = 600
+# A part of a report is a few KB of text; a template generating more than this is runaway (E165).
+MAX_TEMPLATE_OUTPUT_BYTES = 1 * MB
 _CHUNK = 1 << 16
 
 

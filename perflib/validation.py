@@ -15,6 +15,7 @@ from .inputs import Dataset, load_dataset
 from .mapping import mapped_specs
 from .outline import read_outline, tables_in
 from .params import Params
+from .private_use import private_use_findings
 from .schema import TABLES_BY_NAME
 
 
@@ -23,6 +24,7 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     with distinct.remembering():  # a column's distinct values are counted once, for loading and the checks
         dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
         findings = absent_sheets(dataset, params)
+        findings += private_use_findings(dataset.tables, mapped_specs(params.columns), dataset.files, params.data_label)  # W265
         if not errors(findings):  # cross-table checks need tables that typed cleanly
             findings += check_dataset(dataset, params)
     if not errors(findings) and params.stated_totals:
