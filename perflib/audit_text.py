@@ -42,6 +42,7 @@ def read_lines(path: Path) -> list[str]:
     if suffix == ".docx":
         safety.read_regular(path, path.name, limits.MAX_AUDIT_DOCX_BYTES, "E158")  # a regular file (E151), bounded (E158)
         limits.check_zip(path, path.name, limit=limits.MAX_AUDIT_DOCX_INFLATED)  # a zip bomb (E150)
+        limits.check_docx_elements(path, path.name)  # millions of runs, refused before python-docx builds them (E158)
         lines = _docx_lines(path)
         if sum(map(len, lines)) > limits.MAX_AUDIT_TEXT_BYTES:
             raise safety.InputRefused("E158", f"{path.name} 的文字超过 {limits.MAX_AUDIT_TEXT_BYTES // limits.MB} MB，"

@@ -117,3 +117,50 @@ def test_a_long_params_text_is_quoted_in_the_ledger_without_delay(tmp_path):
     report = compose_of(params)
     assert time.perf_counter() - start < 20
     assert report.ledger.items["text.long.1"].printed == "第3号"
+
+
+# -- the time limit's message names the step, not a guessed cause ---------------------------------
+
+def test_the_time_limit_message_names_the_running_cell_not_a_guess():
+    from perflib.errors import RunTimedOut
+
+    error = RunTimedOut(600, 7, "report = perflib.compose(params, dataset, findings, figures, history)")
+    assert error.code == "E157"
+    assert "第 7 个代码单元格「report = perflib.compose(params, dataset, findings, figures, history)」" in error.message
+    assert "循环" not in error.message  # the former message blamed 「县模板中的循环」 whatever took the time
+    assert "循环" not in RunTimedOut(600).message
+
+
+def test_the_running_cell_is_read_from_the_notebook():
+    import nbformat
+
+    from perflib.faults import running_code
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in
+                ("import perflib", "# 撰写文字\nreport = perflib.compose(params)  # 图表和台账", "perflib.export(report)")]
+    for cell, status in zip(nb.cells, ("completed", "running", "pending")):
+        cell.metadata["papermill"] = {"status": status}
+    assert running_code(nb) == "report = perflib.compose(params)"
+
+
+@pytest.mark.e2e
+def test_a_run_over_its_time_limit_names_the_cell_that_was_running(project_copy):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    folder = project_copy / "params" / "heshuo" / "templates" / "narrative"
+    (folder / "trainings.j2").write_text("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}培训。", encoding="utf-8")
+    path = project_copy / "params" / "heshuo" / "2023.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    params["templates"] = "params/heshuo/templates"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    run = subprocess.run([str(Path(sys.executable).parent / "perflib"), "run", "--county", "heshuo", "--year", "2023",
+                          "--time-limit", "20", "--no-progress"], cwd=project_copy, capture_output=True, text=True,
+                         timeout=400, env={**os.environ, "PERFLIB_ROOT": str(project_copy)})
+    assert run.returncode == 1 and "[E157 错误]" in run.stderr, run.stderr
+    assert "代码单元格「report = perflib.compose(" in run.stderr, run.stderr
