@@ -165,13 +165,6 @@ def _inflated_size(handle, info: zipfile.ZipInfo, part_limit: int, stop_after: i
     return size
 
 
-class _Counted(Exception):
-    """Raised from the XML parser's handler to stop at the first element past a limit."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-
 def check_docx_elements(path: Path, label: str, max_runs: int = MAX_AUDIT_DOCX_RUNS,
                         max_elements: int = MAX_AUDIT_DOCX_ELEMENTS) -> None:
     """Refuse (E158) a .docx whose XML parts hold more runs (w:r) or elements than a report can
@@ -190,6 +183,11 @@ def check_docx_elements(path: Path, label: str, max_runs: int = MAX_AUDIT_DOCX_R
             return  # not a zip: the reader names the unreadable file
         with archive:
             runs = elements = 0
+            part = ""
+
+            def refuse(what: str) -> None:
+                raise InputRefused("E158", f"{label} 中的「{part}」{what}，不像一篇年度报告（一篇报告只有几千个文字段），"
+                                           "已拒绝核对。请只提供报告本身，或在 Word 中另存为新文件后再核对。")
 
             def start(name: str, attributes) -> None:
                 nonlocal runs, elements
@@ -197,16 +195,17 @@ def check_docx_elements(path: Path, label: str, max_runs: int = MAX_AUDIT_DOCX_R
                 if name == run:
                     runs += 1
                     if runs > max_runs:
-                        raise _Counted(f"文字段（w:r）超过 {max_runs:,} 个")
+                        refuse(f"文字段（w:r）超过 {max_runs:,} 个")
                 if elements > max_elements:
-                    raise _Counted(f"XML 元素超过 {max_elements:,} 个")
+                    refuse(f"XML 元素超过 {max_elements:,} 个")
 
             def doctype(*_) -> None:
-                raise _Counted("含有文档类型声明（DOCTYPE，Word 不会写入）")
+                refuse("含有文档类型声明（DOCTYPE，Word 不会写入）")
 
             for info in archive.infolist():
                 if not info.filename.endswith((".xml", ".rels")) or info.flag_bits & 0x1:
                     continue
+                part = info.filename
                 parser = expat.ParserCreate(namespace_separator=" ")
                 parser.StartElementHandler = start
                 parser.StartDoctypeDeclHandler = doctype
@@ -215,9 +214,5 @@ def check_docx_elements(path: Path, label: str, max_runs: int = MAX_AUDIT_DOCX_R
                         while chunk := stream.read(_CHUNK):
                             parser.Parse(chunk, False)
                         parser.Parse(b"", True)
-                except _Counted as counted:
-                    raise InputRefused("E158", f"{label} 中的「{info.filename}」{counted.message}，不像一篇年度报告"
-                                               f"（一篇报告只有几千个文字段），已拒绝核对。请只提供报告本身，"
-                                               f"或在 Word 中另存为新文件后再核对。") from None
                 except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
                     return  # a broken part: python-docx names the unreadable file
