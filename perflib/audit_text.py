@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -155,22 +156,49 @@ def _masked(line: str) -> tuple[str, list[tuple[re.Match, int]]]:
     return "".join(parts), found
 
 
-def _last_index(text: str, chars: str) -> int:
-    return max((text.rfind(c) for c in chars), default=-1)
+class _Positions:
+    """Where a pattern occurs in a line, found once; then the occurrence before or after a
+    position by bisection, so that a long line is not searched again for each figure."""
+
+    def __init__(self, line: str, pattern: str):
+        self.at = [m.start() for m in re.finditer(pattern, line)]
+        self.length = len(line)
+
+    def last_before(self, position: int) -> int:
+        """The last occurrence starting before ``position``, or -1."""
+        i = bisect_left(self.at, position)
+        return self.at[i - 1] if i else -1
+
+    def first_from(self, position: int) -> int:
+        """The first occurrence at or after ``position``, or the line's length."""
+        i = bisect_left(self.at, position)
+        return self.at[i] if i < len(self.at) else self.length
+
+
+_SENTENCE_ENDS = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+_CLAUSE_ENDS = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 
 
 def figures_in_line(line: str, number: int, heading: str) -> tuple[str, list[TextFigure]]:
+    """The figures of a line with the words around them. Sentence and clause ends are found once
+    per line and each figure's are looked up (bisect), so that a long line costs its length, not
+    its length times its figures."""
     masked, found = _masked(line)
+    if not found:
+        return masked, []
+    sentence_ends = [m.start() for m in _SENTENCE_ENDS.finditer(masked)]
+    clause_ends = [m.start() for m in _CLAUSE_ENDS.finditer(masked)]  # a figure's # is one too
     figures = []
     for match, at in found:
-        head = masked[:at]
-        sentence = _last_index(head, _SENTENCE_END) + 1
-        clause_start = max(sentence, _last_index(head, _CLAUSE_END) + 1)
-        tail = masked[at + 1:]
-        stop = min([i for i in (tail.find(c) for c in _CLAUSE_END) if i >= 0] + [len(tail)])
+        i = bisect_left(sentence_ends, at)
+        sentence = sentence_ends[i - 1] + 1 if i else 0
+        j = bisect_left(clause_ends, at)
+        clause_start = max(sentence, clause_ends[j - 1] + 1 if j else 0)
+        k = bisect_left(clause_ends, at + 1)
+        stop = clause_ends[k] if k < len(clause_ends) else len(masked)
         value, decimals = _parse_number(match.group(1), match.group(2))
         figures.append(TextFigure(number, match.group(0), value, decimals, match.group(3), masked[clause_start:at],
-                                  masked[sentence:at][-24:], tail[:stop][:12], heading, at))
+                                  masked[max(sentence, at - 24):at], masked[at + 1:min(stop, at + 13)], heading, at))
     return masked, figures
 
 
@@ -459,22 +487,30 @@ def check_arithmetic(parsed: ParsedText) -> list[Problem]:
 def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
     """「共选取5个评价对象（包括……1个，……4个）」: the parts must add up to the total."""
     problems = []
+    starts = [f.start for f in figures]  # in order
+    ends = _Positions(masked, "[。；！？]")
+    stops, closings = _Positions(masked, "[。；]"), _Positions(masked, "）")
+    same: dict[tuple[str, Decimal], list[TextFigure]] = {}
+    for f in figures:
+        same.setdefault((f.family, f.number), []).append(f)
     for marker in re.finditer(r"（?(包括|其中)", masked):
-        sentence_start = _last_index(masked[:marker.start()], "。；！？") + 1
-        before = [f for f in figures if sentence_start <= f.start < marker.start()]
-        if not before:
+        sentence_start = ends.last_before(marker.start()) + 1
+        first = bisect_left(starts, sentence_start)
+        last = bisect_left(starts, marker.start())
+        if last <= first:
             continue
-        total = before[-1]
-        closing = masked.find("）", marker.end()) if marker.group(0).startswith("（") else -1
-        end = closing if closing >= 0 else min([i for i in (masked.find(c, marker.end()) for c in "。；") if i >= 0] + [len(masked)])
-        parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family and _is_part(f)]
+        total = figures[last - 1]
+        closing = closings.first_from(marker.end()) if marker.group(0).startswith("（") else len(masked)
+        end = closing if closing < len(masked) else stops.first_from(marker.end())
+        parts = [f for f in figures[bisect_left(starts, marker.end()):bisect_left(starts, end)]
+                 if f.family == total.family and _is_part(f)]
         if len(parts) < 2:
             continue
         added = sum((_same_quantity_value(p) for p in parts), Decimal(0))
         if added != _same_quantity_value(total):
             unit = "万元" if total.family == "元" else total.unit
             sum_text = "+".join(_fmt(_same_quantity_value(p)) for p in parts)
-            others = [f for f in figures if f is not total and f not in parts and f.family == total.family and f.number == total.number]
+            others = [f for f in same[(total.family, total.number)] if f is not total and f not in parts]
             also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others)
             problems.append(Problem(ARITHMETIC, number, f"{total.before}{total.raw}{total.after}",
                                     f"所列各部分相加为 {sum_text}={_fmt(added)}{unit}，与所述总数{total.raw}不符{also}。"))
@@ -506,14 +542,19 @@ def _units_in_brackets(number: int, masked: str, figures: list[TextFigure]) -> l
 def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
     """「预算100万元，执行46万元，进度46%」: a percentage after two amounts of its sentence is their ratio."""
     problems = []
-    for i, p in enumerate(figures):
+    ends = _Positions(masked, "[。；！？]")
+    comparisons = _Positions(masked, "与上年对比")
+    amounts: list[TextFigure] = []  # the amounts before the figure, the last two kept
+    for p in figures:
+        if p.family == "元":
+            amounts = [*amounts[-1:], p]
+            continue
         if p.family != "%":
             continue
         if masked[max(0, p.start - 2):p.start] in ("增长", "下降", "减少", "增加"):
             continue  # a change on the year before (与上年对比), not a ratio of two amounts of the sentence
-        sentence_start = max(_last_index(masked[:p.start], "。；！？") + 1, masked.rfind("与上年对比", 0, p.start))
-        amounts = [f for f in figures[:i] if f.family == "元" and f.start >= sentence_start]
-        if len(amounts) < 2:
+        sentence_start = max(ends.last_before(p.start) + 1, comparisons.last_before(p.start))
+        if len(amounts) < 2 or amounts[0].start < sentence_start:
             continue
         a, b = sorted((_in_wan(amounts[-2]), _in_wan(amounts[-1])))
         if not b:
