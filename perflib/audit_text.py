@@ -510,8 +510,11 @@ def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> li
         if added != _same_quantity_value(total):
             unit = "万元" if total.family == "元" else total.unit
             sum_text = "+".join(_fmt(_same_quantity_value(p)) for p in parts)
-            others = [f for f in same[(total.family, total.number)] if f is not total and f not in parts]
-            also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others)
+            named = {id(total), *map(id, parts)}
+            others = [f for f in same[(total.family, total.number)] if id(f) not in named]
+            also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others[:5])
+            if len(others) > 5:  # a message stays a message on a text of thousands of such sentences
+                also += f"（另有 {len(others) - 5} 处也是{total.raw}）"
             problems.append(Problem(ARITHMETIC, number, f"{total.before}{total.raw}{total.after}",
                                     f"所列各部分相加为 {sum_text}={_fmt(added)}{unit}，与所述总数{total.raw}不符{also}。"))
     return problems

@@ -87,3 +87,34 @@ def test_a_report_made_by_word_is_read_as_before(tmp_path):
     path = tmp_path / "word.docx"
     document.save(path)
     assert read_lines(path) == ["一、公开重大政策和重点项目绩效执行结果", "共选取6个评价对象。"]
+
+
+def test_a_long_line_of_figures_is_read_in_one_pass():
+    """A line's figures with their words: sentence and clause ends are found once per line. The
+    former search copied the line up to each figure and summed the pieces before it: 20,000
+    figures on one line took minutes, growing with the square. 10 s is a bound far above the
+    fraction of a second it takes, not a benchmark (benchmarks/bench_text_size.py is)."""
+    from perflib.audit_text import parse_text
+
+    line = "共12个项目、300万元，占45%；" * 7_000  # 21,000 figures, 126,000 characters
+    start = time.perf_counter()
+    parsed = parse_text([line])
+    assert time.perf_counter() - start < 10
+    assert len(parsed.figures) == 21_000
+    last = parsed.figures[-1]
+    assert (last.raw, last.before, last.clause, last.after) == ("45%", "占", "共#项目、#，占", "")
+    middle = parsed.figures[1]
+    assert (middle.raw, middle.before, middle.clause, middle.after) == ("300万元", "", "共#项目、", "")
+
+
+def test_parts_that_do_not_add_up_are_still_found_on_a_long_line():
+    """Each 「共…（包括…）」 of a long line is checked with the line's ends found once; the message
+    names at most five other places of the same value."""
+    from perflib.audit_text import check_arithmetic, parse_text
+
+    sentence = "共选取5个评价对象（包括部门整体1个、其他重大项目3个），占评价资金100万元的46%。"
+    start = time.perf_counter()
+    problems = check_arithmetic(parse_text([sentence * 2_000]))
+    assert time.perf_counter() - start < 10  # the former search: about a minute, growing with the square
+    assert len(problems) == 2_000
+    assert problems[0].message.startswith("所列各部分相加为 1+3=4个，与所述总数5个不符")
