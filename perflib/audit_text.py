@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -43,6 +44,7 @@ def read_lines(path: Path) -> list[str]:
     if suffix == ".docx":
         safety.read_regular(path, path.name, limits.MAX_AUDIT_DOCX_BYTES, "E158")  # a regular file (E151), bounded (E158)
         limits.check_zip(path, path.name, limit=limits.MAX_AUDIT_DOCX_INFLATED)  # a zip bomb (E150)
+        limits.check_docx_elements(path, path.name)  # millions of runs, refused before python-docx builds them (E158)
         lines = _docx_lines(path)
         if sum(map(len, lines)) > limits.MAX_AUDIT_TEXT_BYTES:
             raise safety.InputRefused("E158", f"{path.name} 的文字超过 {limits.MAX_AUDIT_TEXT_BYTES // limits.MB} MB，"
@@ -148,33 +150,63 @@ def _parse_number(whole: str, fraction: str | None) -> tuple[Decimal, int]:
 
 def _masked(line: str) -> tuple[str, list[tuple[re.Match, int]]]:
     """The line with each figure replaced by ``#``, and where each figure's ``#`` is."""
-    parts, found, last = [], [], 0
+    parts, found, last, length = [], [], 0, 0
     for match in _FIGURE.finditer(line):
         parts.append(line[last:match.start()])
-        found.append((match, sum(len(p) for p in parts)))
+        length += match.start() - last
+        found.append((match, length))
         parts.append("#")
+        length += 1
         last = match.end()
     parts.append(line[last:])
     return "".join(parts), found
 
 
-def _last_index(text: str, chars: str) -> int:
-    return max((text.rfind(c) for c in chars), default=-1)
+class _Positions:
+    """Where a pattern occurs in a line, found once; then the occurrence before or after a
+    position by bisection, so that a long line is not searched again for each figure."""
+
+    def __init__(self, line: str, pattern: str):
+        self.at = [m.start() for m in re.finditer(pattern, line)]
+        self.length = len(line)
+
+    def last_before(self, position: int) -> int:
+        """The last occurrence starting before ``position``, or -1."""
+        i = bisect_left(self.at, position)
+        return self.at[i - 1] if i else -1
+
+    def first_from(self, position: int) -> int:
+        """The first occurrence at or after ``position``, or the line's length."""
+        i = bisect_left(self.at, position)
+        return self.at[i] if i < len(self.at) else self.length
+
+
+_SENTENCE_ENDS = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+_CLAUSE_ENDS = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 
 
 def figures_in_line(line: str, number: int, heading: str) -> tuple[str, list[TextFigure]]:
+    """The figures of a line with the words around them. Sentence and clause ends are found once
+    per line and each figure's are looked up (bisect), so that a long line costs its length, not
+    its length times its figures."""
     masked, found = _masked(line)
+    if not found:
+        return masked, []
+    sentence_ends = [m.start() for m in _SENTENCE_ENDS.finditer(masked)]
+    clause_ends = [m.start() for m in _CLAUSE_ENDS.finditer(masked)]  # a figure's # is one too
     figures = []
     for match, at in found:
-        head = masked[:at]
-        sentence = _last_index(head, _SENTENCE_END) + 1
-        clause_start = max(sentence, _last_index(head, _CLAUSE_END) + 1)
-        tail = masked[at + 1:]
-        stop = min([i for i in (tail.find(c) for c in _CLAUSE_END) if i >= 0] + [len(tail)])
+        i = bisect_left(sentence_ends, at)
+        sentence = sentence_ends[i - 1] + 1 if i else 0
+        j = bisect_left(clause_ends, at)
+        clause_start = max(sentence, clause_ends[j - 1] + 1 if j else 0)
+        k = bisect_left(clause_ends, at + 1)
+        stop = clause_ends[k] if k < len(clause_ends) else len(masked)
         value, decimals = _parse_number(match.group("whole"), match.group("fraction"))
         approx = "余" if match.group("after") else counts.TEXT_BEFORE.get(match.group("before") or "", "")
         figures.append(TextFigure(number, match.group(0), value, decimals, match.group("unit"), masked[clause_start:at],
-                                  masked[sentence:at][-24:], tail[:stop][:12], heading, at, approx, match.span()))
+                                  masked[max(sentence, at - 24):at], masked[at + 1:min(stop, at + 13)], heading, at,
+                                  approx, match.span()))
     return masked, figures
 
 
@@ -223,17 +255,15 @@ def parse_text(lines: Iterable[str]) -> ParsedText:
 
 # -- the reference: the generated report with each figure's position ---------------------------
 
-_MARK = re.compile("\ue000(\\d+)\ue001(.*?)\ue002")
-
-
-def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
+def _unmark(line: str, mark: re.Pattern) -> tuple[str, list[tuple[int, int, int]]]:
     """A marked line without its marks, and each mark's (figure index, start, end) in it."""
-    clean, found, last = [], [], 0
-    for m in _MARK.finditer(line):
+    clean, found, last, length = [], [], 0, 0
+    for m in mark.finditer(line):
         clean.append(line[last:m.start()])
-        start = sum(len(c) for c in clean)
+        start = length + m.start() - last
         clean.append(m.group(2))
         found.append((int(m.group(1)), start, start + len(m.group(2))))
+        length = start + len(m.group(2))
         last = m.end()
     clean.append(line[last:])
     return "".join(clean), found
@@ -242,16 +272,22 @@ def _unmark(line: str) -> tuple[str, list[tuple[int, int, int]]]:
 def marked_text(report) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
     """The generated report's lines, normalized as a hand-written text is, and in each line the
     span of every figure (key, start, end). The document knows where it prints each figure (its
-    runs); the spans are carried through normalization by marks around each printed figure."""
+    runs); the spans are carried through normalization by marks around each printed figure, made
+    of control characters (refused in data and params, E153) and a token drawn for this call, so
+    that no text of the report (private-use characters included) can pass for a mark."""
+    import secrets
+
     keys: list[str] = []
+    token = secrets.token_hex(8)
+    pattern = re.compile(f"\x01{token}(\\d+)\x02(.*?)\x03{token}", re.S)
 
     def mark(key: str, printed: str) -> str:
         keys.append(key)
-        return f"\ue000{len(keys) - 1}\ue001{printed}\ue002"
+        return f"\x01{token}{len(keys) - 1}\x02{printed}\x03{token}"
 
     lines, spans = [], []
     for line in report.document.text(mark).split("\n"):
-        clean, found = _unmark(normalize(line).strip())
+        clean, found = _unmark(normalize(line).strip(), pattern)
         lines.append(clean)
         spans.append([(keys[i], start, end) for i, start, end in found])
     return lines, spans
@@ -474,23 +510,34 @@ def check_arithmetic(parsed: ParsedText) -> list[Problem]:
 def _parts_and_totals(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
     """「共选取5个评价对象（包括……1个，……4个）」: the parts must add up to the total."""
     problems = []
+    starts = [f.start for f in figures]  # in order
+    ends = _Positions(masked, "[。；！？]")
+    stops, closings = _Positions(masked, "[。；]"), _Positions(masked, "）")
+    same: dict[tuple[str, Decimal], list[TextFigure]] = {}
+    for f in figures:
+        same.setdefault((f.family, f.number), []).append(f)
     for marker in re.finditer(r"（?(包括|其中)", masked):
-        sentence_start = _last_index(masked[:marker.start()], "。；！？") + 1
-        before = [f for f in figures if sentence_start <= f.start < marker.start()]
-        if not before:
+        sentence_start = ends.last_before(marker.start()) + 1
+        first = bisect_left(starts, sentence_start)
+        last = bisect_left(starts, marker.start())
+        if last <= first:
             continue
-        total = before[-1]
-        closing = masked.find("）", marker.end()) if marker.group(0).startswith("（") else -1
-        end = closing if closing >= 0 else min([i for i in (masked.find(c, marker.end()) for c in "。；") if i >= 0] + [len(masked)])
-        parts = [f for f in figures if marker.end() <= f.start < end and f.family == total.family and _is_part(f)]
+        total = figures[last - 1]
+        closing = closings.first_from(marker.end()) if marker.group(0).startswith("（") else len(masked)
+        end = closing if closing < len(masked) else stops.first_from(marker.end())
+        parts = [f for f in figures[bisect_left(starts, marker.end()):bisect_left(starts, end)]
+                 if f.family == total.family and _is_part(f)]
         if len(parts) < 2 or total.approx or any(p.approx for p in parts):
             continue  # 「120余个（包括……）」: an approximate figure is no exact sum (perflib.counts)
         added = sum((_same_quantity_value(p) for p in parts), Decimal(0))
         if added != _same_quantity_value(total):
             unit = "万元" if total.family == "元" else total.unit
             sum_text = "+".join(_fmt(_same_quantity_value(p)) for p in parts)
-            others = [f for f in figures if f is not total and f not in parts and f.family == total.family and f.number == total.number]
-            also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others)
+            named = {id(total), *map(id, parts)}
+            others = [f for f in same[(total.family, total.number)] if id(f) not in named]
+            also = "".join(f"；文中「{o.before}{o.raw}{o.after}」也是{o.raw}" for o in others[:5])
+            if len(others) > 5:  # a message stays a message on a text of thousands of such sentences
+                also += f"（另有 {len(others) - 5} 处也是{total.raw}）"
             problems.append(Problem(ARITHMETIC, number, f"{total.before}{total.raw}{total.after}",
                                     f"所列各部分相加为 {sum_text}={_fmt(added)}{unit}，与所述总数{total.raw}不符{also}。"))
     return problems
@@ -521,14 +568,19 @@ def _units_in_brackets(number: int, masked: str, figures: list[TextFigure]) -> l
 def _percent_of_amounts(number: int, masked: str, figures: list[TextFigure]) -> list[Problem]:
     """「预算100万元，执行46万元，进度46%」: a percentage after two amounts of its sentence is their ratio."""
     problems = []
-    for i, p in enumerate(figures):
+    ends = _Positions(masked, "[。；！？]")
+    comparisons = _Positions(masked, "与上年对比")
+    amounts: list[TextFigure] = []  # the amounts before the figure, the last two kept
+    for p in figures:
+        if p.family == "元":
+            amounts = [*amounts[-1:], p]
+            continue
         if p.family != "%":
             continue
         if masked[max(0, p.start - 2):p.start] in ("增长", "下降", "减少", "增加"):
             continue  # a change on the year before (与上年对比), not a ratio of two amounts of the sentence
-        sentence_start = max(_last_index(masked[:p.start], "。；！？") + 1, masked.rfind("与上年对比", 0, p.start))
-        amounts = [f for f in figures[:i] if f.family == "元" and f.start >= sentence_start]
-        if len(amounts) < 2 or p.approx or amounts[-1].approx or amounts[-2].approx:
+        sentence_start = max(ends.last_before(p.start) + 1, comparisons.last_before(p.start))
+        if len(amounts) < 2 or amounts[0].start < sentence_start or p.approx or amounts[-1].approx or amounts[-2].approx:
             continue
         a, b = sorted((_in_wan(amounts[-2]), _in_wan(amounts[-1])))
         if not b:

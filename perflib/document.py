@@ -15,7 +15,7 @@ from .figures import Figure, FigureRef, Figures
 from .errors import ParamsError, TemplateProblem
 from .findings import Finding
 from .layout import Layout, load_layout
-from .narrative import context, environment, load_outline, render_paragraphs, render_text
+from .narrative import Citations, context, environment, load_outline, render_paragraphs, render_text
 from .outline import Part
 from .params import ILLUSTRATIVE_PARTS_NOTICE, Params
 
@@ -235,7 +235,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                    dataset_tables: Any = None) -> Document:
     """The report: the outline walked with generated heading numbers, text from templates."""
     env = environment(params)
-    values = context(figures, params)
+    citations = Citations()  # what the templates cite, out of band (never read back from text)
+    values = context(figures, params, citations)
     outline = load_outline(params)
     blocks_by_name: dict[str, Any] = {**{f"table:{k}": v for k, v in report_tables(figures, params).items()},
                                       **{f"chart:{k}": v for k, v in charts.items()}}
@@ -261,7 +262,7 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
             blocks: list[Block] = []
             children: tuple[Section, ...] = ()
             if part.template:
-                blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values)]
+                blocks += [Paragraph(runs) for runs in render_paragraphs(env, part.template, values, citations)]
             for name in part.blocks:
                 if empty.get(name):
                     continue  # nothing to show: no table or chart of nothing
@@ -285,7 +286,8 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
                 continue  # nothing to say (optional text absent, or a template that printed nothing): no empty heading
             n += 0 if part.appendix else 1
             number = "附：" if part.appendix else fmt.heading_number(level, n)  # an appendix is not numbered
-            sections.append(Section(level, number, render_text(env, part.title, values), tuple(blocks), children, part.key))
+            title = render_text(env, part.title, values, citations) if part.title_is_template else part.title
+            sections.append(Section(level, number, title, tuple(blocks), children, part.key))
         return tuple(sections)
 
     sections = number_tables(build(outline.parts, 1))
@@ -295,7 +297,7 @@ def build_document(figures: Figures, params: Params, charts: dict[str, Chart], n
     notice = illustrative_section(params, sections, signature, known, names)
     if notice is not None:  # data partly invented: every output says so, before the first part
         sections = (notice,) + sections
-    return Document(render_text(env, outline.title, values), sections, tuple(notes),
+    return Document(render_text(env, outline.title, values, citations), sections, tuple(notes),
                     period_end=date(params.year, 12, 31), layout=load_layout(params),
                     figures=dict(figures.items), printer=fmt.Printer(params.settings), signature=signature)
 

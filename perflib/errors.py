@@ -90,10 +90,16 @@ class RunTimedOut(PerflibError):
 
     code = "E157"
 
-    def __init__(self, seconds: float):
-        super().__init__(f"[E157 错误] 报告运行超过时限 {seconds:g} 秒，已结束内核（可能是县模板中的循环过大或数据读取不结束）。"
+    def __init__(self, seconds: float, cell: int | None = None, code: str = ""):
+        # The cell that was running names the step that took the time (reading the data, composing
+        # the text, exporting); the cause is not guessed (a county template's loop, a long params text).
+        where = ""
+        if cell:
+            where = f"超时时正在执行笔记本第 {cell} 个代码单元格" + (f"「{code}」" if code else "") + "（失败的笔记本中已标出该单元格）。"
+        super().__init__(f"[E157 错误] 报告运行超过时限 {seconds:g} 秒，已结束内核。{where}"
                          "时限可用 --time-limit 或环境变量 PERFLIB_RUN_TIMEOUT 设置（默认 600 秒）。")
         self.seconds = seconds
+        self.cell = cell
 
 
 class InputRefused(PerflibError):

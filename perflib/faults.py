@@ -141,6 +141,7 @@ def engine_keeping_unfinished(target: Path) -> str:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except Exception as exc:
                 exc.perflib_cell = save_unfinished(nb_man.nb, target)  # type: ignore[attr-defined]
+                exc.perflib_cell_code = running_code(nb_man.nb)  # type: ignore[attr-defined]
                 raise
 
     name = f"perflib-{id(KeepingEngine):x}"
@@ -178,6 +179,17 @@ def save_unfinished(nb, target: Path) -> int | None:
     except OSError:
         pass
     return ordinal
+
+
+def running_code(nb) -> str:
+    """The first line of code (comments left out) of the cell that was running, to name it in a
+    message: 「report = perflib.compose(params, dataset, findings, figures, history)」."""
+    ran = [c for c in nb.cells if c.cell_type == "code" and _status(c) not in (None, "pending")]
+    if not ran:
+        return ""
+    lines = [line.strip() for line in str(ran[-1].source).splitlines()]
+    code = next((line for line in lines if line and not line.startswith("#")), "")
+    return code.split("  #")[0][:100]
 
 
 def notebook_bytes(nb) -> bytes:

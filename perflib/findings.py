@@ -95,6 +95,7 @@ CODES: dict[str, tuple[str, str]] = {
     "W260": (WARNING, "评价资金为空的行未计入评价资金合计"),
     "W261": (WARNING, "参数文件中有标为「请复核」的上年文字"),
     "W270": (WARNING, "PDF 所用字体未安装，已用替代字体"),
+    "W265": (WARNING, "单元格含有私用区字符（按原样印出）"),
 }
 
 # Codes said by the export step, not by the data checks: `perflib check` can never give them, so the

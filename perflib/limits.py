@@ -6,9 +6,12 @@
   (E150). Members that are neither stored nor deflated are refused too (no Office program writes
   them).
 - ``audit-text``: the text at most ``MAX_AUDIT_TEXT_BYTES`` (1 MB), a .docx at most 20 MB, inflating to
-  at most 100 MB (E158, E150).
+  at most 100 MB (E158, E150), of at most 100,000 runs and a million XML elements, counted while
+  its XML streams by, before python-docx builds anything (E158).
 - A report run: ``run_time_limit`` seconds (E157), after which its kernel is ended; the limit
   itself a finite number above 0, and a batch's ``--jobs`` from 1 to 64 (E183).
+- A county template: a part's text at most ``MAX_TEMPLATE_OUTPUT_BYTES`` (1 MB), counted while it
+  is generated (E165, perflib.narrative).
 
 Each limit has a default that a county's real data stays far below, and an environment variable
 to change it (docs/errors.md, docs/params.md).
@@ -33,7 +36,14 @@ DEFAULT_MAX_TOTAL_MB = 1024
 MAX_AUDIT_TEXT_BYTES = 1 * MB  # the text (.txt, .md), or the text taken from a .docx
 MAX_AUDIT_DOCX_BYTES = 20 * MB  # the .docx file
 MAX_AUDIT_DOCX_INFLATED = 100 * MB  # the .docx inflated, per part and in total
+# A report's .docx has a few thousand runs (w:r) and some 20,000 XML elements; python-docx takes
+# about 700 bytes and 70 µs a run: 1.5 million runs in a 95 KB file cost 105 s and 1 GB.
+MAX_AUDIT_DOCX_RUNS = 100_000
+MAX_AUDIT_DOCX_ELEMENTS = 1_000_000
+_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DEFAULT_RUN_SECONDS = 600
+# A part of a report is a few KB of text; a template generating more than this is runaway (E165).
+MAX_TEMPLATE_OUTPUT_BYTES = 1 * MB
 _CHUNK = 1 << 16
 
 
@@ -172,3 +182,56 @@ def _inflated_size(handle, info: zipfile.ZipInfo, part_limit: int, stop_after: i
                 return size
             data = inflater.unconsumed_tail
     return size
+
+
+def check_docx_elements(path: Path, label: str, max_runs: int = MAX_AUDIT_DOCX_RUNS,
+                        max_elements: int = MAX_AUDIT_DOCX_ELEMENTS) -> None:
+    """Refuse (E158) a .docx whose XML parts hold more runs (w:r) or elements than a report can
+    have, before python-docx loads it (it builds every element of every part: a 95 KB file of
+    1.5 million runs took 105 s and 1 GB). Each XML part is inflated a chunk at a time and parsed
+    by expat without building a tree, and counting stops at the first element past a limit.
+    Call ``check_zip`` first (the inflated sizes). A document type declaration, which Word never
+    writes, is refused too (entities that expand)."""
+    from xml.parsers import expat
+
+    run = f"{_WORD} r"
+    with open_regular(path, label) as handle:
+        try:
+            archive = zipfile.ZipFile(handle)
+        except zipfile.BadZipFile:
+            return  # not a zip: the reader names the unreadable file
+        with archive:
+            runs = elements = 0
+            part = ""
+
+            def refuse(what: str) -> None:
+                raise InputRefused("E158", f"{label} 中的「{part}」{what}，不像一篇年度报告（一篇报告只有几千个文字段），"
+                                           "已拒绝核对。请只提供报告本身，或在 Word 中另存为新文件后再核对。")
+
+            def start(name: str, attributes) -> None:
+                nonlocal runs, elements
+                elements += 1
+                if name == run:
+                    runs += 1
+                    if runs > max_runs:
+                        refuse(f"文字段（w:r）超过 {max_runs:,} 个")
+                if elements > max_elements:
+                    refuse(f"XML 元素超过 {max_elements:,} 个")
+
+            def doctype(*_) -> None:
+                refuse("含有文档类型声明（DOCTYPE，Word 不会写入）")
+
+            for info in archive.infolist():
+                if not info.filename.endswith((".xml", ".rels")) or info.flag_bits & 0x1:
+                    continue
+                part = info.filename
+                parser = expat.ParserCreate(namespace_separator=" ")
+                parser.StartElementHandler = start
+                parser.StartDoctypeDeclHandler = doctype
+                try:
+                    with archive.open(info) as stream:
+                        while chunk := stream.read(_CHUNK):
+                            parser.Parse(chunk, False)
+                        parser.Parse(b"", True)
+                except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    return  # a broken part: python-docx names the unreadable file

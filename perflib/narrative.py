@@ -12,12 +12,13 @@ never evaluated: a project named ``{{ 7*7 }}`` prints as that.
 from __future__ import annotations
 
 import re
-from typing import Any
+import secrets
+from typing import Any, Iterator
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import safety
+from . import limits, safety
 from .figures import Figure, FigureRef, Figures
 from .indicators import MAIN_INDICATORS
 from .outline import Outline, read_outline
@@ -44,11 +45,34 @@ class ConfinedLoader(FileSystemLoader):
         return super().get_source(environment, template)
 
 
+class ReportSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, with the operators that make large values from small ones bounded:
+    ``'x' * n``, ``[…] * n``, ``a + b`` of texts or lists and ``a ** b`` may not make a value past
+    ``limits.MAX_TEMPLATE_OUTPUT_BYTES`` (E165), so that ``{{ ('x' * 100000000) * 30 }}`` stops
+    before it takes the memory (Jinja2's documented operator interception)."""
+
+    intercepted_binops = frozenset({"*", "+", "**"})
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        limit = limits.MAX_TEMPLATE_OUTPUT_BYTES
+        sized = (str, list, tuple)
+        if operator == "*" and isinstance(left, sized) != isinstance(right, sized):
+            sequence, times = (left, right) if isinstance(left, sized) else (right, left)
+            if isinstance(times, int) and len(sequence) * times > limit:
+                raise _too_large(context.name or "字符串")
+        elif operator == "+" and isinstance(left, sized) and isinstance(right, sized):
+            if len(left) + len(right) > limit:
+                raise _too_large(context.name or "字符串")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 4096:
+            raise _too_large(context.name or "字符串")  # 10 ** 10 ** 9: a number of a billion digits
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(params: Params) -> SandboxedEnvironment:
     """The template environment: the county's folder first, then perflib's defaults."""
     loaders = [ConfinedLoader(str(params.templates))] if params.templates else []
     loaders.append(PackageLoader("perflib", "templates"))
-    return SandboxedEnvironment(
+    return ReportSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: every renderer escapes for its own format
@@ -62,54 +86,78 @@ def load_outline(params: Params) -> Outline:
     return read_outline(params)
 
 
-# A figure cited in rendered text: private-use characters around its name, taken out again by
-# ``runs`` (the only place that reads them). Data and params text never carry these characters.
-_CITE_OPEN, _CITE_CLOSE = "\ue000", "\ue001"
-_CITED = re.compile(f"{_CITE_OPEN}([^{_CITE_OPEN}{_CITE_CLOSE}]+){_CITE_CLOSE}")
+class Citations:
+    """The figures cited while a document's templates render, carried out of band.
+
+    Jinja2 renders text, so a cited figure has to pass through the output as text: as a
+    placeholder ``\\x00<token><n>\\x00`` whose ``n`` indexes this table and whose ``token`` is drawn at
+    random for each document. Text from the data or the params cannot imitate a placeholder (it
+    would have to guess the token, and control characters are refused in both, E153), so every
+    other character, private-use ones (U+E000…) included, prints as itself. ``runs`` takes the
+    placeholders out again; nothing else reads them."""
+
+    def __init__(self) -> None:
+        self._token = secrets.token_hex(16)
+        self._placeholder = re.compile(f"\x00{self._token}(\\d+)\x00")
+        self._keys: list[str] = []  # placeholder n -> figure key
+        self._index: dict[str, int] = {}
+
+    def cite(self, figure: Figure) -> "Cite":
+        return Cite(figure, self)
+
+    def placeholder(self, key: str) -> str:
+        if key not in self._index:
+            self._index[key] = len(self._keys)
+            self._keys.append(key)
+        return f"\x00{self._token}{self._index[key]}\x00"
+
+    def runs(self, text: str, where: str) -> tuple[str | FigureRef, ...]:
+        """Rendered text as runs: plain text, and a ``FigureRef`` wherever a figure was cited. A
+        placeholder cut or changed by a template (``f["x"] | string | truncate``) is an error of
+        that template (E143), never printed."""
+        parts: list[str | FigureRef] = []
+        last = 0
+        for match in self._placeholder.finditer(text):
+            if match.start() > last:
+                parts.append(text[last:match.start()])
+            parts.append(FigureRef(self._keys[int(match.group(1))]))
+            last = match.end()
+        if last < len(text):
+            parts.append(text[last:])
+        if any(isinstance(p, str) and "\x00" in p for p in parts):  # a placeholder's remnant
+            raise TemplateProblem(f"{where}把引用的数字（f[…]）当作文字截取或改写了；数字只能整体引用，如 {{{{ f[\"trainings.sessions\"] }}}}。")
+        return tuple(parts)
 
 
 class Cite:
     """A figure as a template sees it: ``{{ f["x"] }}`` cites it; ``f["x"].value`` and ``.unit``
     are there for conditions (``{% if f["x"].value %}``)."""
 
-    def __init__(self, figure: Figure):
+    def __init__(self, figure: Figure, citations: Citations):
         self.figure = figure
+        self._citations = citations
 
     def __str__(self) -> str:
-        return f"{_CITE_OPEN}{self.figure.key}{_CITE_CLOSE}"
+        return self._citations.placeholder(self.figure.key)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.figure, name)
 
 
-def cited(value: Any) -> Any:
+def cited(value: Any, citations: Citations) -> Any:
     """``value`` with every figure inside it (lists, dicts, tuples) turned into a ``Cite``."""
     if isinstance(value, Figure):
-        return Cite(value)
+        return citations.cite(value)
     if isinstance(value, dict):
-        return {k: cited(v) for k, v in value.items()}
+        return {k: cited(v, citations) for k, v in value.items()}
     if isinstance(value, list):
-        return [cited(v) for v in value]
+        return [cited(v, citations) for v in value]
     if isinstance(value, tuple):
-        return tuple(cited(v) for v in value)
+        return tuple(cited(v, citations) for v in value)
     return value
 
 
-def runs(text: str) -> tuple[str | FigureRef, ...]:
-    """Rendered text as runs: plain text, and a ``FigureRef`` wherever a figure was cited."""
-    parts: list[str | FigureRef] = []
-    last = 0
-    for match in _CITED.finditer(text):
-        if match.start() > last:
-            parts.append(text[last:match.start()])
-        parts.append(FigureRef(match.group(1)))
-        last = match.end()
-    if last < len(text):
-        parts.append(text[last:])
-    return tuple(parts)
-
-
-def type_breakdown(types: list, zero_style: str) -> str:
+def type_breakdown(types: list, zero_style: str, citations: Citations) -> str:
     """「部门整体评价1个、……，以及其他重大项目3个」, or with zero_style 'none' 「……；无政府采购项目、……」;
     "" when the county declares a single type (the breakdown would repeat the total). A type name
     holding 、 quotes every name of the list (``formatting.names_in_list``): 「“重点政策、项目”2个」."""
@@ -118,18 +166,23 @@ def type_breakdown(types: list, zero_style: str) -> str:
         return ""
     shown = types if zero_style == "zero" else [(k, f) for k, f in types if f.value]
     absent = [] if zero_style == "zero" else [k for k, f in types if not f.value]
-    parts = [f"{kind}{Cite(figure)}" for kind, figure in shown]
+    parts = [f"{kind}{citations.cite(figure)}" for kind, figure in shown]
     text = "、".join(parts[:-1]) + "，以及" + parts[-1] if len(parts) > 1 else "".join(parts)
     if absent:
         text += ("；" if text else "") + "无" + "、".join(absent)
     return text
 
 
-def context(figures: Figures, params: Params) -> dict[str, Any]:
-    """What every template may use: cited figures ``f``, lists, and params' text."""
+def context(figures: Figures, params: Params, citations: Citations) -> dict[str, Any]:
+    """What every template may use: cited figures ``f``, lists, and params' text (``citations``
+    keeps what the templates cite, see ``Citations``)."""
     w = params.wording
+
+    def cite(value: Any) -> Any:
+        return cited(value, citations)
+
     return {
-        "f": {key: Cite(figure) for key, figure in figures.items.items()},
+        "f": {key: citations.cite(figure) for key, figure in figures.items.items()},
         "county_name": params.county_name,
         "year": params.year,
         # words that differ by place (params wording); neutral by default
@@ -144,21 +197,21 @@ def context(figures: Figures, params: Params) -> dict[str, Any]:
         "printed": set(),  # the tables and charts the report prints, by block name (set by document.build_document)
         "zeros": params.settings.zero_count_style == "zero",  # print 「0个」 (the reference) rather than leave zeros out
         "scopes": figures.lists.get("key_evaluations.scopes", []),
-        "types": cited(figures.lists.get("key_evaluations.types", [])),  # (name, count) in the county's order
-        "grades": cited(figures.lists.get("grades", {}) if params.settings.print_grades else {}),
-        "all_grades": cited(figures.lists.get("grades", {})),  # for county templates, whatever print_grades says
+        "types": cite(figures.lists.get("key_evaluations.types", [])),  # (name, count) in the county's order
+        "grades": cite(figures.lists.get("grades", {}) if params.settings.print_grades else {}),
+        "all_grades": cite(figures.lists.get("grades", {})),  # for county templates, whatever print_grades says
         "text": dict(params.text),
         "third_party_quality_rating": params.third_party_quality_rating,
-        "type_breakdown": type_breakdown(figures.lists["key_evaluations.types"], params.settings.zero_count_style),
+        "type_breakdown": type_breakdown(figures.lists["key_evaluations.types"], params.settings.zero_count_style, citations),
         "documents": figures.lists["documents.titles"],
-        "batches": cited(figures.lists["monitoring.batches"]),
+        "batches": cite(figures.lists["monitoring.batches"]),
         "indicator_system": params.indicator_system.name if params.indicator_system else "",
         "pre_assessment_rule": params.pre_assessment_rule,
         "policy_basis": params.policy_basis,
         "third_party_scope": params.third_party_scope,
         "evaluation_remarks": params.evaluation_remarks,
         # 与上年对比 (perflib.history): comparison items by report part, empty without the previous year
-        "yoy": {i.part: cited(figures.lists.get("yoy.parts", {}).get(i.part, [])) for i in MAIN_INDICATORS},
+        "yoy": {i.part: cite(figures.lists.get("yoy.parts", {}).get(i.part, [])) for i in MAIN_INDICATORS},
         "history_span": _span(figures.lists.get("yoy.years") or []),
     }
 
@@ -176,19 +229,55 @@ def _problem(name: str, error: TemplateError) -> TemplateProblem:
     return TemplateProblem(f"模板 {name} {line}有误：{error.message or type(error).__name__}。请对照 docs/templates.md 修改该模板。")
 
 
-def render_text(env: SandboxedEnvironment, source: str, values: dict[str, Any]) -> str:
-    """A short template string (a heading) rendered with the same environment."""
+def _too_large(name: str) -> TemplateProblem:
+    limit = limits.MAX_TEMPLATE_OUTPUT_BYTES // limits.MB
+    return TemplateProblem(f"[E165 错误] 模板 {name} 生成的文字超过 {limit} MB（一份年度报告的一个部分只有几 KB），已停止生成。"
+                           "请检查该模板中的循环和重复（如 {% for %}、字符串乘法），或其引用的参数文字是否过长。", "E165")
+
+
+def _streamed(name: str, chunks: Iterator[str]) -> str:
+    """A template's output, read as Jinja2 generates it and counted as it comes: past
+    ``limits.MAX_TEMPLATE_OUTPUT_BYTES`` (UTF-8) generation stops at once (E165), so a runaway
+    template never holds more than the limit and one chunk."""
+    limit = limits.MAX_TEMPLATE_OUTPUT_BYTES
+    out: list[str] = []
+    size = 0
     try:
-        return env.from_string(source).render(values).strip()
+        for chunk in chunks:
+            size += len(chunk) if len(chunk) > limit else len(chunk.encode("utf-8"))
+            if size > limit:
+                raise _too_large(name)
+            out.append(chunk)
     except TemplateError as error:
-        raise _problem(f"outline.yaml 中的标题「{source}」", error) from None
+        raise _problem(name, error) from None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # a generator stopped early ends here
+    return "".join(out)
 
 
-def render_paragraphs(env: SandboxedEnvironment, template: str, values: dict[str, Any]) -> list[tuple[str | FigureRef, ...]]:
+def render_text(env: SandboxedEnvironment, source: str, values: dict[str, Any], citations: Citations) -> str:
+    """A short template string of an outline file (a heading) rendered with the same environment.
+    A heading is plain text: a figure cited in it is an error (E143)."""
+    name = f"outline.yaml 中的标题「{source[:40]}」"
+    try:
+        template = env.from_string(source)
+    except TemplateError as error:
+        raise _problem(name, error) from None
+    runs = citations.runs(_streamed(name, template.generate(values)).strip(), f"模板 {name} ")
+    if any(isinstance(r, FigureRef) for r in runs):
+        raise TemplateProblem(f"模板 {name} 引用了数字（f[…]）：标题中不能引用数字，请写在该部分的模板中。")
+    return "".join(runs)
+
+
+def render_paragraphs(env: SandboxedEnvironment, template: str, values: dict[str, Any],
+                      citations: Citations) -> list[tuple[str | FigureRef, ...]]:
     """A narrative template's output as paragraphs (blank lines separate them), each as runs."""
     name = f"narrative/{template}"
     try:
-        text = env.get_template(name).render(values)
+        compiled = env.get_template(name)
     except TemplateError as error:
         raise _problem(name, error) from None
-    return [runs(" ".join(p.split("\n")).strip()) for p in text.split("\n\n") if p.strip()]
+    text = _streamed(name, compiled.generate(values))
+    return [citations.runs(" ".join(p.split("\n")).strip(), f"模板 {name} ") for p in text.split("\n\n") if p.strip()]

@@ -35,6 +35,7 @@ class Part:
     appendix: bool = False  # 附：, not numbered
     parts: tuple["Part", ...] = ()
     chosen: bool = False  # named in the params' outline: its sheets are required (one at least)
+    title_is_template: bool = True  # False for a title from the params: printed as written, never evaluated
 
     def walk(self):
         yield self
@@ -147,11 +148,13 @@ def select(outline: Outline, choice: tuple, where: str = "参数文件") -> Outl
                 if not spec.get("title") or not spec.get("template"):
                     raise ParamsError(f"{where} 的 outline 中「{key}」不是已有的部分（已有：{'、'.join(known)}）；"
                                       f"新增的部分须写 title 和 template。")
-                base = Part(key=key, title=spec["title"])
+                base = Part(key=key, title=str(spec["title"]))
             changes: dict[str, Any] = {"chosen": True}
             for name in ("title", "template", "when"):
                 if spec.get(name) is not None:
                     changes[name] = str(spec[name])
+            if spec.get("title") is not None:
+                changes["title_is_template"] = False  # params text is not a template (docs/templates.md)
             for name in ("tables", "figures", "blocks"):
                 if spec.get(name) is not None:
                     changes[name] = tuple(spec[name])

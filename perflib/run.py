@@ -207,8 +207,9 @@ def _execute_interruptibly(execute, time_limit: float | None = None) -> None:
     finally:
         if restore is not None:
             signal.signal(signal.SIGTERM, restore)
-    if timed_out:
-        raise RunTimedOut(time_limit)
+    if timed_out:  # named by the cell that was running (the engine kept the notebook and noted it)
+        error = outcome.get("error")
+        raise RunTimedOut(time_limit, getattr(error, "perflib_cell", None), getattr(error, "perflib_cell_code", ""))
     if "error" in outcome:
         raise outcome["error"]
 

@@ -18,6 +18,7 @@ from .mapping import mapped_specs
 from .outline import Part, read_outline
 from .params import Params
 from .placeholders import placeholder_findings
+from .private_use import private_use_findings
 from .schema import TABLES_BY_NAME
 from .year_relations import year_findings
 
@@ -27,6 +28,7 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     with distinct.remembering():  # a column's distinct values are counted once, for loading and the checks
         dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
         findings = absent_sheets(dataset, params) + parts_left_out_by_params(params)
+        findings += private_use_findings(dataset.tables, mapped_specs(params.columns), dataset.files, params.data_label)  # W265
         if not errors(findings):  # cross-table checks need tables that typed cleanly
             findings += check_dataset(dataset, params)
             findings += year_findings(dataset, params)  # the publication date after the work (E138)

@@ -76,10 +76,11 @@ def test_authenticity_checks_split_by_kind(tmp_path):
 
 def test_zero_count_style_none_writes_wu(tmp_path):
     from perflib.document import Document
-    from perflib.narrative import runs, type_breakdown
+    from perflib.narrative import Citations, type_breakdown
 
     f, PRINT = figures_for(tmp_path, settings={"zero_count_style": "none"})
-    cited = runs(type_breakdown(f.lists["key_evaluations.types"], "none"))
+    citations = Citations()
+    cited = citations.runs(type_breakdown(f.lists["key_evaluations.types"], "none", citations), "")
     text = Document("", (), figures=f.items, printer=PRINT).text_of(cited)
     assert text == "其他重大项目1个；无部门整体评价、下级政府财政综合运行绩效评价、财政政策评价、政府采购项目、政府购买服务项目、专项债券项目"
     assert PRINT(f["key_evaluations.withheld"]) == "无"
