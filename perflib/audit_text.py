@@ -679,10 +679,10 @@ def quoted_texts(report) -> list[tuple[str, str]]:
     file's printed free text (a rule 「对50万元以上的项目…」 in ``text.custom``, the policy basis,
     存在问题…), with its params key, and the data's cells printed whole (report titles), with their
     ledger name; normalized as a text's lines are. The ledger records their numbers as 引文."""
-    from .ledger import HOW_QUOTED_DATA, _params_texts
+    from .ledger import HOW_QUOTED_DATA, params_texts
 
     found = []
-    for key, text in _params_texts(report.params):
+    for key, text in params_texts(report.params):
         for line in str(text or "").splitlines():
             line = normalize(line).strip()
             if _FIGURE.search(line):

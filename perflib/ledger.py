@@ -178,7 +178,7 @@ def _quoted_data(add, figures: Figures, dataset: Dataset, specs: dict[str, Table
                 add(Figure(f"documents.{i}.title", f"制度文件名称（列「{spec.column('title').header}」）", record["title"], "", fmt.PLAIN, sheet, (int(record["excel_row"]),), HOW_QUOTED_DATA))
 
 
-def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
+def params_texts(params: Params) -> Iterable[tuple[str, str]]:
     yield "text.policy_basis", params.policy_basis
     yield "text.third_party_scope", params.third_party_scope
     yield "text.evaluation_remarks", params.evaluation_remarks
@@ -201,7 +201,7 @@ def _params_texts(params: Params) -> Iterable[tuple[str, str]]:
 
 def _quoted_params(add, params: Params) -> None:
     """Numbers inside free text of the params file (document numbers such as 新党发〔2018〕30号)."""
-    for key, text in _params_texts(params):
+    for key, text in params_texts(params):
         for n, token in enumerate(quoted_tokens(text or ""), start=1):
             add(Figure(f"{key}.{n}", f"参数文件 {key} 中的文字", token, "", fmt.PLAIN, "参数", (), HOW_QUOTED_PARAMS))
 

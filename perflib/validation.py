@@ -9,6 +9,7 @@ from dataclasses import replace
 import re
 
 from . import counts, distinct, project
+from . import formatting as fmt
 from .checks import check_dataset, check_stated_totals
 from .errors import DataError
 from .figures import compute_figures
@@ -36,7 +37,7 @@ def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
         figures = compute_figures(dataset, params)
         findings += check_stated_totals(figures, params) if params.stated_totals else []
         findings += units_on_amounts_only(figures, params)
-        findings += counts.format_findings(figures, params)  # measure words and approximate counts (E198, E199, W245)
+        findings += count_format_findings(figures, params)  # measure words and approximate counts (E198, E199, W245)
     findings += placeholder_findings(params)  # what perflib new left to fill in the params (E160, E161, W261)
     return dataset, findings
 
@@ -173,3 +174,38 @@ def _title(title: str, params: Params) -> str:
     """A part's title as printed (the default titles hold {{ year }}; a county's may hold {{ county_name }})."""
     values = {"year": str(params.year), "county_name": params.county_name}
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: values.get(m.group(1), m.group(0)), title)
+
+
+def count_format_findings(figures: Any, params: Any) -> list:
+    """``formats`` keys for counts on figures that are not counts (E198), ``round_to`` without
+    ``approx`` (E199), and an approximation the value cannot carry, printed exactly (W245)."""
+    found = []
+    where = f"params/{params.county}/{params.year}.yaml"
+    for name, chosen in params.settings.figure_formats:
+        asked = [k for k in ("approx", "measure") if getattr(chosen, k)]
+        if chosen.round_to and not chosen.approx:
+            found.append(Finding("E199", f"formats.{name} 写了 round_to（{chosen.round_to}）却没有 approx：取整只用于约数。"
+                                         "请加上 approx（余、近、超、逾），或删去 round_to。",
+                                 file=where, column=f"formats.{name}.round_to", value=str(chosen.round_to),
+                                 expected="与 approx 一起写"))
+        if not asked:
+            continue
+        named = [f for f in figures.items.values() if f.key == name or (name.endswith(".") and f.key.startswith(name))]
+        count_figures = [f for f in named if f.style == fmt.COUNT]
+        if named and not count_figures:  # a prefix over counts and amounts applies to its counts
+            hit = named[:3]
+            shown = "、".join(f"{f.key}（{f.label}）" for f in hit) + ("等" if len(named) > 3 else "")
+            keys = "、".join(asked)
+            found.append(Finding("E198", f"formats.{name} 的 {keys} 只能用于计数（个、项、人次…），但它所指的数字不是计数：{shown}。"
+                                         "请删去它们，或把名称写到计数数字（如 key_evaluations.objects）。",
+                                 file=where, column=f"formats.{name}", value=keys, expected="只写在计数数字上"))
+            continue
+        if not chosen.approx:
+            continue
+        for f in count_figures:
+            if counts.stated_number(f.value, chosen.approx, chosen.round_to) is None:
+                why = "是取整单位的整数倍" if int(f.value) > 0 and int(f.value) % (chosen.round_to or counts.DEFAULT_ROUND_TO) == 0 else "小于取整单位"
+                found.append(Finding("W245", f"formats.{name} 要求 {f.key}（{f.label}）印为约数（{chosen.approx}），但其数值 {f.value} {why}，"
+                                             f"约数不成立，按精确数印刷。", file=where, column=f"formats.{name}.approx",
+                                     value=str(f.value), expected=f"大于 {chosen.round_to or counts.DEFAULT_ROUND_TO} 且不是其整数倍的计数"))
+    return found

@@ -116,7 +116,7 @@ def test_a_long_params_text_is_quoted_in_the_ledger_without_delay(tmp_path):
     start = time.perf_counter()
     report = compose_of(params)
     assert time.perf_counter() - start < 20
-    assert report.ledger.items["text.long.1"].printed == "第3号"
+    assert report.ledger.items["text.custom.long.1"].printed == "第3号"
 
 
 # -- the time limit's message names the step, not a guessed cause ---------------------------------
