@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 
-from . import distinct
 from .checks import check_dataset, check_stated_totals
 from .errors import DataError
 from .figures import compute_figures
@@ -21,11 +20,10 @@ from .schema import TABLES_BY_NAME
 
 def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     """The county-year tables and every finding about them (loading and cross-table checks)."""
-    with distinct.remembering():  # a column's distinct values are counted once, for loading and the checks
-        dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
-        findings = absent_sheets(dataset, params)
-        if not errors(findings):  # cross-table checks need tables that typed cleanly
-            findings += check_dataset(dataset, params)
+    dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
+    findings = absent_sheets(dataset, params)
+    if not errors(findings):  # cross-table checks need tables that typed cleanly
+        findings += check_dataset(dataset, params)
     if not errors(findings) and params.stated_totals:
         findings += check_stated_totals(compute_figures(dataset, params), params)
     findings += placeholder_findings(params)  # what perflib new left to fill in the params (E160, E161, W261)
