@@ -135,7 +135,7 @@ class _Calculator:
         """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
         key = (table, column, id(self.excel_rows(rows)))  # the tuple lives as long as the calculator
         if key not in self._sums:
-            self._sums[key] = total(rows[column])  # an amount column: summed in numpy, exactly
+            self._sums[key] = total(rows[column])  # an object column of Decimals, summed exactly
         return self._sums[key]
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
