@@ -13,8 +13,6 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from .amounts import AmountArray, parse_plain
-from .arrow_csv import ArrowText
 from .money import MAX_DECIMALS, decimals_of
 
 WAN = Decimal(10000)
@@ -216,7 +214,8 @@ def parse_choice(raw: Any, choices: tuple[str, ...]) -> tuple[str, list[str]]:
     raise CellError("E117", "取值不在允许范围内。", "以下之一：" + "、".join(choices))
 
 
-# Column-at-a-time parsing: the common clean cell takes a fast path, anything else the full parser.
+# Column-at-a-time parsing: the common clean cell is read directly (its value as written: 100 stays
+# 100, not 1E+2), anything else by the full parser.
 _CLEAN_AMOUNT = re.compile(r"\d+(\.\d{1,4})?", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -269,7 +268,11 @@ def _fast_count(raw: Any) -> int | None:
 
 
 def _fast_text(raw: Any) -> str | None:
-    return raw.strip() if type(raw) is str else None
+    return (raw.strip() or None) if type(raw) is str else None  # a blank cell: None (blank, as the full path finds)
+
+
+def _not_clean(raw: Any) -> None:
+    return None
 
 
 _FAST = {"money": _fast_amount, "date": _fast_date, "text": _fast_text, "score": _fast_score, "count": _fast_count}
@@ -279,109 +282,29 @@ _FULL = {
 }
 
 
-def _by_distinct(raws: list[str], clean: re.Pattern, read: Callable[[str], Any]) -> list[Any] | None:
-    """A column with few distinct cells (dates, scores): each distinct text checked and read once,
-    and the cells that repeat it share its value; None if one is not clean."""
-    distinct = set(raws)
-    if not all(map(clean.fullmatch, distinct)):
-        return None
-    if len(distinct) > len(raws) // 4:
-        return list(map(read, raws))
-    values = {text: read(text) for text in distinct}
-    return list(map(values.__getitem__, raws))
-
-
-_NOT_AMOUNT_BYTES = re.compile(rb"\.(?:\d{5}|\d*\.)")  # past four decimals, or a second point in one cell
-
-
-def _all_clean_amounts(raws: list[str]) -> bool:
-    """Whether every cell matches ``_CLEAN_AMOUNT`` (digits, and one point with one to four decimals)."""
-    return _clean_amounts_joined(raws) is not None
-
-
-def _clean_amounts_joined(raws: list[str]) -> bytes | None:
-    """The column joined by newlines, as ASCII bytes, when every cell matches ``_CLEAN_AMOUNT``;
-    else None. Decided on the joined bytes: only ASCII digits, points and newlines, a newline only
-    between cells, no empty cell, no point at a cell's edge, none of ``_NOT_AMOUNT_BYTES``. A few
-    passes of C over the bytes instead of a regex call per cell (a third of the typing of a
-    million amounts); the same bytes are then read in numpy (``amounts.parse_plain``)."""
-    if isinstance(raws, ArrowText):  # joined in Arrow's buffers (not ASCII: a byte past 127, refused below)
-        joined = raws.joined(b"\n")
-    else:
-        try:
-            joined = "\n".join(raws).encode("ascii")
-        except UnicodeEncodeError:
-            return None
-    clean = not (not joined or joined.translate(None, b"0123456789.\n") or joined.count(b"\n") != len(raws) - 1
-                 or joined[:1] in b".\n" or joined[-1:] in b".\n" or b"\n\n" in joined or b"\n." in joined or b".\n" in joined
-                 or _NOT_AMOUNT_BYTES.search(joined))
-    return joined if clean else None
-
-
-def _clean_amounts(raws: list[str]) -> AmountArray | list[Decimal] | None:
-    """A column of clean amounts: in numpy, or as Decimals when a cell has more than 18 digits."""
-    joined = _clean_amounts_joined(raws)
-    if joined is None:
-        return None
-    parsed = parse_plain(joined, len(raws))
-    return list(map(Decimal, raws)) if parsed is None else parsed
-
-
-def _bulk(kind: str, raws: list[Any], choices: tuple[str, ...]) -> list[Any] | AmountArray | None:
-    """A whole column of clean text cells (a CSV, say) parsed by C-level maps (amounts in numpy:
-    an ``AmountArray``); None if any cell is not clean, and the column then goes cell by cell."""
-    try:
-        if not (raws.any_filled() if isinstance(raws, ArrowText) else any(raws)):  # every cell "" (an optional column left empty)
-            values = [None] * len(raws)
-        elif kind == "text":
-            values = list(map(str.strip, raws))
-            if not all(values):  # blank cells are None
-                values = [v or None for v in values]
-        elif kind == "choice":
-            values = list(raws) if set(raws) <= set(choices) else None
-        elif kind == "money":
-            values = _clean_amounts(raws)
-        elif kind == "date":
-            values = _by_distinct(raws, _ISO_DATE, dt.date.fromisoformat)
-        elif kind == "count":
-            values = list(map(int, raws)) if all(map(_CLEAN_INT.fullmatch, raws)) else None
-        elif kind == "score":
-            values = _by_distinct(raws, _CLEAN_AMOUNT, Decimal)
-            if values and max(values) > 100:
-                values = None
-        else:
-            values = None
-    except (TypeError, ValueError, InvalidOperation):  # a non-text cell (None, a number, a date): cell by cell
-        return None
-    return values
-
-
-def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any] | AmountArray, list[tuple[int, CellError]], list[tuple[int, str]]]:
+def parse_column(kind: str, raws: list[Any], choices: tuple[str, ...] = ()) -> tuple[list[Any], list[tuple[int, CellError]], list[tuple[int, str]]]:
     """Every cell of one column: values (None where blank or wrong), errors and notes by position.
-    A clean money column's values are an ``AmountArray`` (a sequence of Decimals), others a list."""
-    bulk = _bulk(kind, raws, choices) if raws and type(raws[0]) is str else None
-    if bulk is not None:
-        return bulk, [], []
-    if not isinstance(raws, list):  # pyarrow's cells (ArrowText) as Python texts, once
-        raws = list(raws)
+    Each cell is read directly when clean (``_FAST``), else by the full parser."""
     if raws and raws[0] is None and raws.count(None) == len(raws):  # an absent optional column
         return list(raws), [], []
-    fast = _FAST.get(kind)
-    full = (lambda raw: parse_choice(raw, choices)) if kind == "choice" else _FULL[kind]
     if kind == "choice":
         allowed = set(choices)
         fast = lambda raw: raw if type(raw) is str and raw in allowed else None  # noqa: E731
-    values: list[Any] = []
+        full = lambda raw: parse_choice(raw, choices)  # noqa: E731
+    else:
+        fast, full = _FAST.get(kind, _not_clean), _FULL[kind]
+    values = list(map(fast, raws))
     errors: list[tuple[int, CellError]] = []
     notes: list[tuple[int, str]] = []
-    for i, raw in enumerate(raws):
-        value = fast(raw) if fast is not None else None
-        if value is None and not blank(raw):
-            try:
-                value, applied = full(raw)
-            except CellError as error:
-                errors.append((i, error))
-                value, applied = None, []
-            notes.extend((i, note) for note in applied)
-        values.append(None if type(value) is str and not value else value)
+    for i in [i for i, value in enumerate(values) if value is None]:  # blank, or not read directly
+        raw = raws[i]
+        if blank(raw):
+            continue
+        try:
+            value, applied = full(raw)
+        except CellError as error:
+            errors.append((i, error))
+            continue
+        values[i] = None if type(value) is str and not value else value
+        notes.extend((i, note) for note in applied)
     return values, errors, notes

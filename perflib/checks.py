@@ -12,7 +12,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from . import distinct
 from .figures import Figures
 from .findings import Finding
 from .inputs import Dataset, normalize_header
@@ -166,7 +165,7 @@ def _executed_within_budget(dataset: Dataset) -> list[Finding]:
     if frame is None:
         return []
     both = (frame["budget"].notna() & frame["executed"].notna()).to_numpy()
-    # amount columns compare in numpy (perflib.amounts); an object column of Decimals, in C
+    # an object column of Decimals compares cell by cell, in C
     if not (frame["executed"].array[both] > frame["budget"].array[both]).any():
         return []
     spec = TABLES_BY_NAME["project_monitoring"]
@@ -228,7 +227,7 @@ def _rates_agree(dataset: Dataset) -> list[Finding]:
 def _one_publication_per_report(dataset: Dataset) -> list[Finding]:
     """Rows sharing a report title (one report on several 评价对象) are published or withheld together."""
     frame = dataset.tables.get("key_evaluations")
-    if frame is None or distinct.no_repeats(frame["title"]):  # one row per report: nothing to compare
+    if frame is None or frame["title"].dropna().is_unique:  # one row per report: nothing to compare
         return []
     spec = TABLES_BY_NAME["key_evaluations"]
     first: dict[str, tuple[str, int]] = {}

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import distinct, formatting as fmt
+from . import formatting as fmt
 from .inputs import Dataset
 from .mapping import mapped_tables
 from .money import total, wan_to_yi
@@ -140,7 +140,7 @@ class _Calculator:
         """The exact sum of a money column of ``table`` over ``rows``, once for figures over the same rows."""
         key = (table, column, id(self.excel_rows(rows)))  # the tuple lives as long as the calculator
         if key not in self._sums:
-            self._sums[key] = total(rows[column])  # an amount column: summed in numpy, exactly
+            self._sums[key] = total(rows[column])  # an object column of Decimals, summed exactly
         return self._sums[key]
 
     def amount(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "amount", yi: bool = False) -> Figure:
@@ -153,7 +153,7 @@ class _Calculator:
 
     def distinct(self, key: str, label: str, table: str, rows: pd.DataFrame, column: str = "department", unit: str = "个") -> Figure:
         """How many different values a column holds (涉及部门单位N个)."""
-        n = distinct.count(rows[column])
+        n = rows[column].nunique()
         header = self.header(table, column)
         return self.figures.add(Figure(key, label, int(n), unit, fmt.COUNT, self.sheet(table), self.excel_rows(rows), f"不同值计数（{header}）"))
 
@@ -378,7 +378,7 @@ def _key_evaluations(calc: _Calculator, rows: pd.DataFrame, params: Params) -> N
     # One report may cover several objects (评价对象: its rows share one 评价报告名称): reports are
     # the distinct titles of finished rows; objects, amounts and grades stay per row.
     titled = _subset(done, done["title"].notna())
-    combined = not distinct.no_repeats(titled["title"])
+    combined = not titled["title"].dropna().is_unique
     reports = (lambda key, label, of: calc.distinct(key, label, table, of, "title")) if combined else (lambda key, label, of: calc.count(key, label, table, of))
     reports("key_evaluations.reports", "形成评价报告数", titled)
     not_public = titled["publication"].isin(PUBLICATION_STATES[1:])

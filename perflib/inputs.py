@@ -27,10 +27,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from . import arrow_csv, cells, distinct, project, safety
-from .amounts import AmountArray, money_column
-from .arrow_csv import ArrowText
-from .coded import CodedCells, RowsOf, spread_values
+from . import cells, project, safety
 from .findings import Finding, visible
 from .limits import check_zip
 from .schema import INFO_SHEET, NOTES_SHEET, TABLES, Column, TableSpec
@@ -58,14 +55,12 @@ class Sheet:
     encoding_note: str | None = None
     delimiter_note: str | None = None  # a CSV separated by ";" or tabs (W240)
     uncached: tuple[tuple[int, int, str], ...] = ()  # formula cells without a value: (Excel row, column index, formula) (E174)
-    loader: Callable[[TableSpec | None], list[Any]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
+    loader: Callable[[], list[Any]] | None = field(default=None, repr=False, compare=False)  # a CSV read when typed
 
-    def load(self, spec: TableSpec | None = None) -> "Sheet":
-        """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``); read
-        for ``spec``, a CSV's columns whose cells repeat (``Column.repeats``) come as ``CodedCells``
-        and, where pyarrow read the file, its other columns as ``ArrowText`` (both read like lists)."""
+    def load(self) -> "Sheet":
+        """The cells of a sheet whose reading was put off (``read_sheets(..., lazy=True)``)."""
         if self.loader is not None:
-            self.columns, self.loader = self.loader(spec), None
+            self.columns, self.loader = self.loader(), None
         return self
 
     @property
@@ -175,7 +170,7 @@ def _load_dataset(path: Path, label: str | None, specs: Iterable[TableSpec], rea
             continue
         noted = sheet.encoding_note
         try:
-            table, table_findings = typed_table(spec, sheet.load(spec))
+            table, table_findings = typed_table(spec, sheet.load())
             if sheet.encoding_note != noted:  # found GB18030 only past the head of a large file
                 findings.append(Finding("W203", f"按 {sheet.encoding_note} 编码读取（Excel 中文版默认编码）。", file=sheet.file, sheet=sheet.name))
         except UnicodeDecodeError as exc:  # a large CSV not UTF-8 past the head checked first
@@ -314,27 +309,16 @@ def _csv_sheet(path: Path, label: str, lazy: bool = False) -> Sheet:
     return sheet if lazy else sheet.load()
 
 
-def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str, spec: TableSpec | None = None) -> list[Any]:
+def _csv_cells(sheet: Sheet, data: bytes, encoding: str, separator: str) -> list[Any]:
     """The cells of a CSV sheet; a large file taken for UTF-8 on its head but not UTF-8 further
     on is read as GB18030 (its sheet then gets the note of W203), else refused (E100)."""
-    coded = partial(_repeating_positions, spec) if spec is not None else None
     try:
-        return _csv_columns(data, encoding, separator, sheet.file, coded)
+        return _csv_columns(data, encoding, separator, sheet.file)
     except UnicodeDecodeError:
         if encoding != CSV_ENCODINGS[0][0]:
             raise
     encoding, sheet.encoding_note = CSV_ENCODINGS[1]
-    return _csv_columns(data, encoding, separator, sheet.file, coded)
-
-
-def _repeating_positions(spec: TableSpec, head: list[list[Any]]) -> set[int]:
-    """Where the columns of ``spec`` whose cells repeat are, going by the header among the first
-    rows: those are read as their distinct cells. A wrong guess costs only speed."""
-    rows = [(n, values) for n, values in enumerate(head, start=1) if _first_filled(values) is not None][:HEADER_SEARCH_ROWS]
-    if not rows:
-        return set()
-    positions = _header_positions(rows[_header_row(spec, rows)][1])
-    return {positions[h] for c in spec.columns if c.repeats and (h := normalize_header(c.header)) in positions}
+    return _csv_columns(data, encoding, separator, sheet.file)
 
 
 def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
@@ -343,12 +327,9 @@ def _undecodable(data: bytes, label: str) -> UnicodeDecodeError:
     return error
 
 
-def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "",
-                 coded: Callable[[list[list[Any]]], set[int]] | None = None) -> list[Any]:
+def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "") -> list[list[Any]]:
     """The cells of a CSV file, column by column, every cell text ("" when blank, which
-    ``cells.blank`` knows), so that parsing is ours. ``coded``: given the first rows, the
-    columns to read as their distinct cells (``CodedCells``), the others then as ``ArrowText`` where
-    pyarrow read the file (a list of cells for every other use)."""
+    ``cells.blank`` knows), so that parsing is ours."""
     # pandas' C parser reads columns straight away from UTF-8 bytes (a file in UTF-8 as it is;
     # not a StringIO: pandas would feed a text handle to the parser through a wrapper whose reads
     # grow with the file, 16x the time for 10x the rows at a million rows). Rows of unequal length
@@ -361,25 +342,11 @@ def _csv_columns(data: bytes, encoding: str, separator: str, label: str = "",
             utf8 = data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError:
             raise _undecodable(data, label) from None
-    # pyarrow's reader first (the same cells, a third of the time on a large file: ``arrow_csv``),
-    # pandas' where pyarrow cannot read the file as pandas would
-    columns = arrow_csv.read_columns(utf8, separator, coded, head_rows=HEADER_SEARCH_ROWS * 4)
-    if columns is not None:
-        return columns
     try:
-        # dtype object: the cells as Python strings, whatever pandas' default string storage (with
-        # pyarrow installed, pandas 3 keeps str columns in Arrow, and taking them out is 8x slower)
-        read = partial(pd.read_csv, encoding="utf-8", header=None, keep_default_na=False, na_filter=False,
-                       skip_blank_lines=False, engine="c", sep=separator)
-        dtype: Any = object
-        if coded is not None:
-            head = read(io.BytesIO(utf8), dtype=object, nrows=HEADER_SEARCH_ROWS * 4)
-            repeating = coded([list(row) for row in zip(*(head[c].tolist() for c in head.columns))])
-            # every column named (a defaultdict would give pandas' str dtype, not object)
-            dtype = {i: "category" if i in repeating else object for i in range(len(head.columns))}
-        frame = read(io.BytesIO(utf8), dtype=dtype)
-        return [CodedCells.from_categorical(frame[c]) if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c].tolist()
-                for c in frame.columns]
+        # dtype object: the cells as Python strings, whatever pandas' default string storage
+        frame = pd.read_csv(io.BytesIO(utf8), encoding="utf-8", header=None, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c", sep=separator, dtype=object)
+        return [frame[c].tolist() for c in frame.columns]
     except UnicodeDecodeError:
         raise _undecodable(data, label) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
@@ -408,7 +375,7 @@ def _separator(text: str) -> tuple[str, str | None]:
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame({"excel_row": pd.Series(dtype="int64"),
-                         **{c.name: money_column([]) if c.kind == "money" else pd.Series(dtype=object) for c in spec.columns}})
+                         **{c.name: pd.Series(dtype=object) for c in spec.columns}})
 
 
 def _header_positions(header: list[Any]) -> dict[str, int]:
@@ -501,7 +468,7 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
             if note == cells.SPACED_THOUSANDS:
                 examples.setdefault(column.header, cells.text_of(raws[i]))
         # each column's list goes as soon as it is a column
-        columns[column.name] = money_column(parsed) if column.kind == "money" else _object_column(parsed)
+        columns[column.name] = _object_column(parsed)
         del raws, parsed
     for (header_text, note), note_rows in notes.items():
         if note == cells.SPACED_THOUSANDS:  # the value shown: which space it was (<U+00A0>…) is seen
@@ -519,10 +486,8 @@ def typed_table(spec: TableSpec, sheet: Sheet) -> tuple[pd.DataFrame, list[Findi
     return table, findings
 
 
-def _blank_positions(values: list[Any] | AmountArray) -> list[int]:
+def _blank_positions(values: list[Any]) -> list[int]:
     """Where a parsed column is blank (None)."""
-    if isinstance(values, AmountArray):
-        return np.flatnonzero(values.isna()).tolist()
     # Not ``None in values``: that compares every Decimal with None through Decimal.__eq__
     # and the numbers ABCs (a quarter of the load time of a million rows).
     if not any(map(operator.is_, values, repeat(None))):
@@ -537,21 +502,10 @@ def _object_column(values: list[Any] | np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
 
 
-def _typed_cells(column: Column, raws: list[Any] | CodedCells | ArrowText) -> tuple[Any, list, list, list, list, list[int]]:
+def _typed_cells(column: Column, raws: list[Any]) -> tuple[Any, list, list, list, list, list[int]]:
     """One column's cells parsed (``cells.parse_column``) and, for text, scanned (``safety.scan_column``):
     (values, errors, notes applied, refused, cleaned, blanks), each by row index; the blanks of a
-    required column only (an optional one may be blank on every row). Coded cells are typed once
-    per distinct cell, and what each gave is spread to its rows."""
-    if isinstance(raws, CodedCells):
-        coded = raws.used()
-        values, errors, applied, refused, cleaned, blanks = _typed_cells(column, coded.distinct)
-        rows = RowsOf(coded.codes, len(coded.distinct))
-        refused = [(i, code, message) for i, (code, message) in rows.spread((k, (code, message)) for k, code, message in refused)]
-        cleaned = [i for i, _ in rows.spread((k, None) for k in cleaned)]
-        blanks = np.flatnonzero(np.isin(coded.codes, blanks)).tolist() if blanks else []
-        return (spread_values(list(values), coded.codes), rows.spread(errors), rows.spread(applied), refused, cleaned, blanks)
-    if isinstance(raws, ArrowText) and column.kind != "money":  # amounts are read from Arrow's bytes (cells.parse_column)
-        raws = raws.tolist() if raws.any_filled() else [""] * len(raws)  # an optional column left empty: no texts to make
+    required column only (an optional one may be blank on every row)."""
     parsed, errors, applied = cells.parse_column(column.kind, raws, column.choices)
     if column.divisor != 1:  # an amount exported in 元 (params columns): 万元, exactly
         parsed = [None if value is None else value / column.divisor for value in parsed]
@@ -584,11 +538,7 @@ def _data_rows(sheet: Sheet, header_row: int, findings: list[Finding], where: di
     reported as W202) are left out. Decided on the first column where it is plain text, so that a
     million rows cost two passes over one list."""
     first_column = sheet.columns[0][header_row:] if sheet.columns else []
-    if isinstance(first_column, ArrowText):  # joined in Arrow's buffers, without a Python text per cell
-        plain = _plainly_joined(first_column.joined(b"\x00").decode("utf-8"))
-    else:
-        plain = _plainly_data(first_column.used().distinct if isinstance(first_column, CodedCells) and len(first_column) else first_column)
-    if plain:
+    if _plainly_data(first_column):
         return range(header_row, sheet.n_rows)
     doubtful = [i for i, v in enumerate(first_column, header_row) if not (type(v) is str and v and not v[0].isspace()) or "计" in v]
     dropped = set()
@@ -617,11 +567,6 @@ def _plainly_data(cells_: list[Any]) -> bool:
         joined = "\x00".join(cells_)
     except TypeError:  # numbers or blanks (None) among the cells
         return False
-    return _plainly_joined(joined)
-
-
-def _plainly_joined(joined: str) -> bool:
-    """``_plainly_data`` of the cells joined by NUL."""
     return ("计" not in joined and not joined.endswith("\x00") and not _DOUBTFUL_FIRST.match(joined)
             and not _DOUBTFUL_CELL.search(joined) and bool(joined))
 
@@ -633,8 +578,6 @@ def _column_cells(sheet: Sheet, keep: range | list[int], position: int | None) -
     column = sheet.columns[position]
     if isinstance(keep, range):
         return column[keep.start:keep.stop]
-    if isinstance(column, (CodedCells, ArrowText)):
-        return column.take(keep)
     return [column[i] for i in keep]
 
 
@@ -672,7 +615,7 @@ def _duplicates(spec: TableSpec, table: pd.DataFrame, where: dict) -> list[Findi
     # one key field alone differs on every row (the last, or a report title when 评价对象 is left
     # blank): no key repeats. A blank in a needed field takes its row out of the search; in a
     # ``key_blank_ok`` field it is a value, which two blanks repeat.
-    if any(distinct.no_repeats(table[k]) and (k not in spec.key_blank_ok or table[k].isna().sum() < 2) for k in reversed(spec.key)):
+    if any(table[k].dropna().is_unique and (k not in spec.key_blank_ok or table[k].isna().sum() < 2) for k in reversed(spec.key)):
         return []
     keys = table[list(spec.key)].astype(object)
     needed = [k for k in spec.key if k not in spec.key_blank_ok]

@@ -1,5 +1,5 @@
 """Exact money: amounts are ``Decimal`` 万元 from the moment they are read (a table's money
-column holds them in numpy, ``perflib.amounts``, and gives each back as its ``Decimal``).
+column is an object column of Decimals, None where blank).
 
 Published amounts carry 0 to 4 decimals of 万元 (340915.5112万元 is a real figure), so a
 binary float never holds money here: spreadsheet floats go through ``str`` (shortest repr)
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
-
-from .amounts import total as amounts_total
 
 WAN_PER_YI = Decimal(10000)  # 1 亿元 = 10,000 万元
 MAX_DECIMALS = 4  # the budget system keeps amounts to 0.0001 万元 (1 元)
@@ -23,9 +21,8 @@ def decimals_of(amount: Decimal) -> int:
 
 
 def total(amounts: Iterable[Decimal]) -> Decimal:
-    """Exact sum of amounts (``Decimal(0)`` for none): ``sum(amounts, Decimal(0))``, in numpy for
-    a money column (``perflib.amounts``), the same value with the same exponent."""
-    return amounts_total(amounts)
+    """Exact sum of amounts (``Decimal(0)`` for none)."""
+    return sum(amounts, Decimal(0))
 
 
 def round_half_up(amount: Decimal, places: int) -> Decimal:

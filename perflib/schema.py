@@ -48,16 +48,6 @@ class Column:
     aliases: tuple[str, ...] = ()  # names budget-system exports commonly use (perflib check suggests the mapping)
     divisor: int = 1  # an amount exported in 元 is divided by 10000 (params ``columns``, perflib.mapping)
 
-    @property
-    def repeats(self) -> bool:
-        """Whether its cells repeat down a long table (a department, a batch, a date, a grade): a
-        large CSV reads it as its distinct cells (``perflib.coded``). Only the speed depends on it."""
-        return self.kind in REPEATING_KINDS or self.name in REPEATING_FIELDS
-
-
-REPEATING_KINDS = ("date", "score", "percent", "choice", "count")
-REPEATING_FIELDS = ("department", "batch", "type", "grade", "kind", "direction", "conclusion")
-
 
 @dataclass(frozen=True)
 class TableSpec:

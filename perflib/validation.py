@@ -8,7 +8,7 @@ import difflib
 from dataclasses import replace
 import re
 
-from . import counts, distinct, project
+from . import counts, project
 from . import formatting as fmt
 from .checks import check_dataset, check_stated_totals
 from .errors import DataError
@@ -26,13 +26,12 @@ from .year_relations import year_findings
 
 def load_data(params: Params) -> tuple[Dataset, list[Finding]]:
     """The county-year tables and every finding about them (loading and cross-table checks)."""
-    with distinct.remembering():  # a column's distinct values are counted once, for loading and the checks
-        dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
-        findings = absent_sheets(dataset, params) + parts_left_out_by_params(params)
-        findings += private_use_findings(dataset.tables, mapped_specs(params.columns), dataset.files, params.data_label)  # W265
-        if not errors(findings):  # cross-table checks need tables that typed cleanly
-            findings += check_dataset(dataset, params)
-            findings += year_findings(dataset, params)  # the publication date after the work (E138)
+    dataset = load_dataset(params.data, params.data_label, mapped_specs(params.columns))
+    findings = absent_sheets(dataset, params) + parts_left_out_by_params(params)
+    findings += private_use_findings(dataset.tables, mapped_specs(params.columns), dataset.files, params.data_label)  # W265
+    if not errors(findings):  # cross-table checks need tables that typed cleanly
+        findings += check_dataset(dataset, params)
+        findings += year_findings(dataset, params)  # the publication date after the work (E138)
     if not errors(findings) and (params.stated_totals or any(f.unit or f.approx or f.measure or f.round_to for _, f in params.settings.figure_formats)):
         figures = compute_figures(dataset, params)
         findings += check_stated_totals(figures, params) if params.stated_totals else []

@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -83,6 +85,8 @@ def formulas_without_values(path: Path) -> dict[str, list[tuple[int, int, str]]]
     try:
         with zipfile.ZipFile(path) as archive:
             for name, part in _worksheet_parts(archive):
+                if not _has_formula(archive, part):
+                    continue
                 with archive.open(part) as stream:
                     cells = _scan(stream)
                 if cells:
@@ -108,59 +112,51 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     return parts
 
 
-_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]+)["']""")
-_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
-_CACHED = re.compile(rb"<v>[^<]")
+# A prefilter on the bytes: a formula tag, with or without a namespace prefix (<f>, <x:f r=…>). A
+# sheet without one holds no formula and is not parsed (most sheets: their XML can be large).
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _has_formula(archive: zipfile.ZipFile, part: str) -> bool:
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def _scan(stream) -> list[tuple[int, int, str]]:
-    """The formula cells without a value in one worksheet's XML, read in chunks (a sheet's XML can
-    be large; most hold no formula, and ``bytes.find`` passes them quickly)."""
+    """The formula cells without a value in one worksheet's XML, parsed as it is read
+    (``iterparse``: whatever namespace prefix the writer used; each row's cells are dropped once
+    seen, so that a large sheet is never held whole)."""
     found = []
-    tail = b""
-    while True:
-        chunk = stream.read(_CHUNK)
-        data = tail + chunk
-        if chunk:
-            cut = data.rfind(b"<c ")  # every cell before the last cell start is complete
-            if cut <= 0:
-                cut = max(0, len(data) - 64)
-        else:
-            cut = len(data)
-        position = data.find(b"<f", 0, cut)
-        while position >= 0:
-            if data[position + 2:position + 3] in (b" ", b">", b"/"):
-                start = data.rfind(b"<c ", 0, position)
-                end = data.find(b"</c>", position)
-                cell = data[start:end if end >= 0 else cut]
-                if start >= 0 and not _CACHED.search(cell):
-                    ref = _REF.search(cell)
-                    formula = _FORMULA_TEXT.search(cell)
-                    if ref:
-                        text = formula[1].decode("utf-8", "replace") if formula and formula[1] else ""
-                        found.append((int(ref[2]), _column_index(ref[1].decode()), "=" + _unescape(text) if text else "（共享公式）"))
-            position = data.find(b"<f", position + 2, cut)
-        if not chunk:
-            return found
-        tail = data[cut:]
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    rows = None  # <sheetData>: its rows are cleared as they end
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "sheetData":
+                rows = element
+            continue
+        if name == "c":
+            children = {_local(child.tag): child for child in element}
+            formula, value = children.get("f"), children.get("v")
+            if formula is not None and not (value is not None and value.text):
+                try:
+                    letters, row = coordinate_from_string(element.get("r", ""))
+                except ValueError:
+                    continue  # a cell without its reference: the readers place it, not this check
+                found.append((row, column_index_from_string(letters) - 1, "=" + formula.text if formula.text else "（共享公式）"))
+        elif name == "row" and rows is not None:
+            rows.clear()
+    return found
 
 
 def column_letter(index: int) -> str:
     """Excel's letters for a column index from 0: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    return get_column_letter(index + 1)

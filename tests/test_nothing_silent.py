@@ -108,10 +108,9 @@ def test_a_formula_without_value_is_one_finding_not_also_a_blank_cell(tmp_path):
 
 
 def test_column_letters_are_as_excel_shows_them():
-    from perflib.workbook_checks import _column_index, column_letter
+    from perflib.workbook_checks import column_letter
 
-    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
-    assert all(_column_index(column_letter(i)) == i for i in range(2000))
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702, 16383)] == ["A", "Z", "AA", "AB", "ZZ", "AAA", "XFD"]
 
 
 def test_a_csv_with_a_title_row_and_semicolons_is_read_by_its_header(tmp_path):
