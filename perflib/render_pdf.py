@@ -151,6 +151,7 @@ from unoserver.server import main
 sys.exit(main())
 """
 _converter: tuple[subprocess.Popen, str, Path] | None = None  # this process's server, its fonts, its folder
+_exit_registered: list[bool] = []
 
 
 def uno_python() -> str | None:
@@ -200,13 +201,12 @@ def start_converter(fonts: str | None = None) -> bool:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _converter = (process, fonts, work)
     os.environ[CONVERTER_VARIABLE] = f"{port} {process.pid} {_digest(fonts)}"
-    atexit.register(stop_converter)
-    try:
+    if not _exit_registered:
+        _exit_registered.append(True)
+        atexit.register(stop_converter)
         from multiprocessing import util
 
         util.Finalize(None, stop_converter, exitpriority=10)  # a worker process leaves by os._exit, without atexit
-    except Exception:  # pragma: no cover
-        pass
     return True
 
 

@@ -126,3 +126,23 @@ def test_stop_ends_the_server_and_its_libreoffice(fresh):
     time.sleep(1)
     assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
     assert render_pdf.CONVERTER_VARIABLE not in os.environ
+
+
+@pytest.mark.e2e
+def test_a_worker_s_clean_up_after_a_report_keeps_its_converter(docx_files, tmp_path, fresh):
+    """A batch worker ends what a report left behind (its kernel); the converter's LibreOffice,
+    started while the report ran, is not such a leftover: ending it made every report of a batch
+    start LibreOffice again."""
+    from perflib.batch import end_processes_since
+
+    converter_or_skip()
+    assert render_pdf.start_converter()
+    render_pdf.convert_docx_to_pdf(docx_files[0], tmp_path / "one.pdf", load_layout())
+    kept = render_pdf.converter_processes()
+    assert len(kept) >= 2, "the server and its LibreOffice"
+    before = {p.pid for p in psutil.Process().children(recursive=True)} - kept
+    ended = end_processes_since(before)  # as if the converter had started during the report
+    assert not set(ended) & kept
+    assert render_pdf.converter_processes() == kept, "the same LibreOffice converts the next report"
+    render_pdf.convert_docx_to_pdf(docx_files[1], tmp_path / "two.pdf", load_layout())
+    assert render_pdf.converter_processes() == kept
