@@ -75,6 +75,7 @@ def test_a_converter_with_other_fonts_is_not_used(tmp_path, monkeypatch, fresh):
     used = []
     monkeypatch.setattr(render_pdf, "_convert_once", lambda docx, fonts: used.append(fonts) or b"%PDF-1.6\n%%EOF\n")
     monkeypatch.setenv(render_pdf.CONVERTER_VARIABLE, f"1 {os.getpid()} {render_pdf._digest('<fontconfig/>')}")
+    monkeypatch.setattr(render_pdf.socket, "create_connection", lambda *a, **k: pytest.fail("asked a converter with other fonts"))
     layout = load_layout()
     render_pdf.convert_docx_to_pdf(tmp_path / "report.docx", tmp_path / "report.pdf", layout)
     assert used == [render_pdf.fontconfig_file(layout)]
