@@ -138,10 +138,10 @@ def end_processes_since(before: set[int]) -> list[int]:
     the report, and ending it made every next report start LibreOffice anew."""
     import psutil
 
-    from .pdf_converter import own_processes
+    from .render_pdf import converter_processes
 
     leftovers = []
-    for pid in _descendants() - before - own_processes():
+    for pid in _descendants() - before - converter_processes():
         try:
             process = psutil.Process(pid)
             if not any("resource_tracker" in part for part in process.cmdline()):  # multiprocessing's own helper
@@ -226,11 +226,11 @@ def run_one(county: str, year: int, root: str | Path, data_root: str | Path | No
 
 
 def _start_pdf_converter() -> None:
-    """This worker's long-lived LibreOffice for report.pdf (perflib.pdf_converter), if it can have one."""
-    from . import pdf_converter
+    """This worker's long-lived LibreOffice for report.pdf (perflib.render_pdf), if it can have one."""
+    from .render_pdf import start_converter
 
     try:
-        pdf_converter.ensure_started()
+        start_converter()
     except Exception:  # no converter: each report converts with a LibreOffice of its own, as before
         pass
 

@@ -1,6 +1,6 @@
 """LibreOffice on this machine: where it is (``soffice``), why there is no PDF without it, and the
 fontconfig file that gives each 公文 font a distinct Simplified-Chinese substitute. Used by the
-per-report conversion (perflib.render_pdf) and the long-lived converter (perflib.pdf_converter)."""
+per-report conversion and the long-lived converter (perflib.render_pdf)."""
 from __future__ import annotations
 
 import functools

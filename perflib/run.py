@@ -20,7 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import pdf_converter, project
+from . import project, render_pdf
 from .errors import RunFailed, RunTimedOut  # noqa: F401  (RunFailed: rollup imports it from here)
 from .faults import engine_keeping_unfinished, forget_engine, kernel_death, notebook_bytes, refused_writes_named, run_failed, tell
 from .files import publish, recover, remove_staging, write_atomic
@@ -294,7 +294,7 @@ def run_report(county: str, year: int, root: Path | None = None, progress: bool 
     parameters = {"county": county, "year": int(year), "output_dir": "."}
     if data_root is not None:
         parameters["data_root"] = str(Path(data_root).resolve())
-    with pdf_converter.session(params):  # one LibreOffice, started while the report is made
+    with render_pdf.converter(params):  # one LibreOffice, started while the report is made
         files, notes = execute_and_publish(project.notebook_path(root), NOTEBOOK_OUT, final, root, parameters, progress,
                                            start_timeout, limit,
                                            before_publish=lambda staging, notebook: write_manifest(staging, params, notebook))

@@ -7,9 +7,11 @@ Three questions, answered from the folder's ``manifest.json``:
    (``run.run_report``) into a temporary folder and each output compared byte for byte.
 
 When an input changed, the report is not re-run: outputs made from other inputs cannot match,
-and the verdict is already known. PDF files are the one exception to byte comparison: a PDF
-renderer stamps its own bytes (ids, creation dates), so a PDF that differs only in its bytes is
-reported as a note, not a failure; the files it is rendered from are compared byte for byte.
+and the verdict is already known. PDF files are the one exception to byte comparison: a warm
+LibreOffice numbers the embedded fonts differently from a fresh one, so a PDF's bytes depend on
+the conversions before it. What is reproducible about a PDF is compared instead: its text and page
+count (``render_pdf.pdf_text``); a difference there fails the verdict, equal text with other bytes
+is a note. The files it is rendered from are compared byte for byte.
 
 The manifest itself is certified whole: after the re-run, every field of the stored manifest
 (title, inputs with their row counts, params, findings, the list of outputs, ...) must equal the
@@ -217,12 +219,29 @@ def compare_rerun(manifest: dict, folder: Path, rerun: Path, result: Verificatio
         if stored.read_bytes() == fresh.read_bytes():
             result.compared.append(path)
         elif path.lower().endswith(NOT_BYTE_REPRODUCIBLE):
-            result.notes.append(f"{path} 的字节与重新生成的不同；PDF 含渲染器写入的标识，按设计不逐字节比较。")
+            _compare_pdf(path, stored, fresh, result)
         else:
             result.problems.append(f"重新生成的 {path} 与保存的不一致")
     for entry in read_manifest(rerun).get("outputs", []):
         if entry["path"] not in recorded:
             result.notes.append(f"当前代码还会生成 {entry['path']}，清单中没有这个文件。")
+
+
+def _compare_pdf(path: str, stored: Path, fresh: Path, result: Verification) -> None:
+    """A PDF whose bytes differ: its text and page count must be the re-run's (what is reproducible
+    about a PDF, docs/publication.md); the bytes are not compared."""
+    from .render_pdf import pdf_text
+
+    text, fresh_text = pdf_text(stored), pdf_text(fresh)
+    if text is None or fresh_text is None:
+        result.notes.append(f"{path} 的字节与重新生成的不同；未安装 pdftotext（Debian: poppler-utils），未能核对其文字和页数。")
+    elif text != fresh_text:
+        pages, fresh_pages = text.count("\f"), fresh_text.count("\f")
+        how = f"页数不同（保存的 {pages} 页，重新生成的 {fresh_pages} 页）" if pages != fresh_pages else "页数相同，文字不同"
+        result.problems.append(f"重新生成的 {path} 与保存的不一致：{how}")
+    else:
+        result.notes.append(f"{path} 的文字和页数（{text.count(chr(12))} 页）与重新生成的相同；"
+                            "其字节不同（LibreOffice 给嵌入字体的编号随转换次序而变），按设计不逐字节比较。")
 
 
 def _environment_notes(manifest: dict, rerun_manifest: dict) -> list[str]:

@@ -203,14 +203,14 @@ def test_run_and_batch_print_only_chinese(project_copy, command):
     # The check itself can fail: ipykernel's warning is English.
     assert english_words("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.", {"heshuo"})
 def converter_processes(cwd) -> set[int]:
-    """Long-lived PDF converters and their LibreOffice (perflib.pdf_converter) working in ``cwd``
+    """Long-lived PDF converters (unoserver) and their LibreOffice (perflib.render_pdf) working in ``cwd``
     (they inherit the batch's working folder, the project: converters of other runs on the machine
     are not counted)."""
     found = set()
     for process in psutil.process_iter(["cmdline"]):
         line = " ".join(process.info["cmdline"] or ())
         try:
-            if ("perflib-pdf-" in line or "uno_server.py" in line) and process.cwd() == str(cwd):
+            if "perflib-pdf-" in line and process.cwd() == str(cwd):
                 found.add(process.pid)
         except psutil.Error:
             pass

@@ -70,7 +70,6 @@ def test_every_user_error_shares_one_base():
                          for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
                          if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") in ("Exception", "ValueError") for b in node.bases)]
     internal = {("cells", "CellError"), ("xlsx", "NotLikeOpenpyxl"), ("render_pdf", "PdfSkipped"), ("run", "Interrupted"),
-                ("pdf_converter", "ConverterUnavailable"), ("pdf_converter", "ConversionFailed"), ("pdf_converter", "NotNormalizable"),
                 ("workbook_checks", "EncryptedWorkbook"), ("workbook_checks", "LegacyWorkbook"), ("workbook_checks", "OpenDocumentFile")}
     assert set(defined_elsewhere) <= internal  # internal signals, caught inside perflib, never shown to a user
 
