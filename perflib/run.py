@@ -46,36 +46,10 @@ def skip_unused_imports() -> None:
     """Keep this process from importing what a run never uses. jsonschema (under nbformat and
     papermill) imports ``rfc3987_syntax`` when it is installed (JupyterLab's dependencies bring
     it), and that import builds some forty parsers: 0.7 s of every ``perflib`` command, for IRI
-    formats that the notebook schema does not have. papermill's I/O module imports pyarrow for
-    ``hdfs://`` paths, which perflib never gives it: about 50 MB and 0.1 s in every command and
-    batch worker (``_NoArrowForPapermill``). Called by the command line and the batch workers,
-    before anything imports jsonschema or papermill."""
+    formats that the notebook schema does not have. Called by the command line and the batch
+    workers, before anything imports jsonschema or papermill."""
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" raises ImportError
-    if "papermill.iorw" not in sys.modules and "pyarrow" not in sys.modules \
-            and not any(isinstance(finder, _NoArrowForPapermill) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _NoArrowForPapermill())
-
-
-class _NoArrowForPapermill:
-    """An import finder under which pyarrow is not found while papermill's I/O module is being
-    imported (papermill then marks HDFS as a missing dependency); any other import of pyarrow,
-    pandas' or the CSV reader's (``arrow_csv``) in the same process, finds it as usual."""
-
-    def find_spec(self, name: str, path=None, target=None):
-        if name.partition(".")[0] == "pyarrow" and _being_imported("papermill.iorw"):
-            raise ModuleNotFoundError(f"No module named {name!r} (not needed by papermill in perflib)", name=name)
-        return None  # the next finder finds it
-
-
-def _being_imported(module: str) -> bool:
-    """Whether ``module``'s code is running further up this thread's stack (its import under way)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__") == module:
-            return True
-        frame = frame.f_back
-    return False
 
 
 KERNEL_LAUNCHER = "perflib.kernel_launcher"  # dies with the process that started it (PR_SET_PDEATHSIG)

@@ -38,21 +38,3 @@ def test_the_command_line_does_not_import_pandas_before_the_kernel_runs():
             "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
-
-
-ARROW = """
-import json, sys
-from perflib.run import skip_unused_imports
-skip_unused_imports()
-import papermill, papermill.iorw
-after_papermill = "pyarrow" in sys.modules
-hdfs_missing = papermill.iorw.HadoopFileSystem.__name__ != "HadoopFileSystem"  # papermill's stand-in for a missing dependency
-print(json.dumps({"after_papermill": after_papermill, "hdfs_missing": hdfs_missing}))
-"""
-
-
-def test_papermill_does_not_import_pyarrow_in_the_command_line():
-    """papermill imports pyarrow only for hdfs:// paths (about 50 MB and 0.1 s in every command and
-    batch worker); perflib hides it from papermill's import alone."""
-    out = subprocess.run([sys.executable, "-c", ARROW], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == {"after_papermill": False, "hdfs_missing": True}
