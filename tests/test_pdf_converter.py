@@ -82,6 +82,7 @@ def one_shot(docx, tmp_path, monkeypatch) -> bytes:
         return out.read_bytes()
 
 
+@pytest.mark.e2e
 def test_a_warm_converter_gives_the_bytes_of_one_libreoffice_per_report(docx_files, tmp_path, monkeypatch, no_converter):
     expected = {docx: one_shot(docx, tmp_path, monkeypatch) for docx in docx_files}
     converter_or_skip()
@@ -95,6 +96,7 @@ def test_a_warm_converter_gives_the_bytes_of_one_libreoffice_per_report(docx_fil
     assert out.read_bytes() == expected[docx_files[0]]
 
 
+@pytest.mark.e2e
 def test_libreoffice_that_died_is_started_again(docx_files, tmp_path, monkeypatch, no_converter):
     expected = one_shot(docx_files[0], tmp_path, monkeypatch)
     converter = converter_or_skip()
@@ -105,6 +107,7 @@ def test_libreoffice_that_died_is_started_again(docx_files, tmp_path, monkeypatc
     assert fix_pdf_metadata(pdf_converter.convert(docx_files[0], conf, 120)) == expected
 
 
+@pytest.mark.e2e
 def test_a_hung_conversion_times_out_and_the_next_one_works(docx_files, tmp_path, monkeypatch, no_converter):
     expected = one_shot(docx_files[1], tmp_path, monkeypatch)
     converter = converter_or_skip()
@@ -121,6 +124,7 @@ def test_a_hung_conversion_times_out_and_the_next_one_works(docx_files, tmp_path
     assert fix_pdf_metadata(pdf_converter.convert(docx_files[1], conf, 120)) == expected
 
 
+@pytest.mark.e2e
 def test_a_converter_that_died_is_started_again_and_none_is_left(docx_files, no_converter):
     before = all_converter_processes()
     converter = converter_or_skip()
@@ -143,6 +147,7 @@ def test_a_converter_that_died_is_started_again_and_none_is_left(docx_files, no_
     assert all_converter_processes() <= before, "no converter nor LibreOffice is left"
 
 
+@pytest.mark.e2e
 def test_without_a_converter_the_pdf_is_converted_as_before(docx_files, tmp_path, monkeypatch, no_converter):
     if unavailable_reason():
         pytest.skip(unavailable_reason())
@@ -172,6 +177,7 @@ def _pdf_images(pdf: bytes) -> list[tuple[int, int, str]]:
     return found
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("converter", ["long-lived", "one per report"])
 def test_charts_reach_the_pdf_at_their_own_pixels_and_lossless(converter, docx_files, tmp_path, monkeypatch, no_converter):
     """The charts are made at print resolution and placed at print size: the PDF keeps every
@@ -216,6 +222,7 @@ def test_eexec_decryption_by_prefix_scan_is_the_specification_s_loop():
         assert pdf_converter._eexec_decrypt(pdf_converter._eexec_encrypt(cipher)) == cipher, size
 
 
+@pytest.mark.e2e
 def test_a_worker_s_clean_up_after_a_report_keeps_its_converter(docx_files, no_converter):
     """A batch worker ends what a report left behind (its kernel); LibreOffice, started by the
     worker's converter while the report ran, is not such a leftover: ending it made every report
