@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-perflib
 
-.PHONY: install report test lab check bench clean
+.PHONY: install report test test-fast lab check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ report: install
 ## make test: the whole test suite
 test: install
 	$(BIN)/python -m pytest
+
+## make test-fast: every test that starts no Jupyter kernel, LibreOffice or Chromium (those are marked e2e)
+test-fast: install
+	$(BIN)/python -m pytest -m "not e2e"
 
 ## make lab: JupyterLab on notebooks/ with the project's kernel "Python (perflib)"
 ## (as root, as on many servers and containers, with --allow-root: Jupyter refuses to start otherwise)

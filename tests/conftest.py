@@ -5,6 +5,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -27,6 +28,69 @@ def sha256(path: Path) -> str:
 
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# What only an end-to-end test may start: a Jupyter kernel (or papermill, which starts one),
+# LibreOffice, Chromium (Playwright's driver starts it), or perflib's commands that run a notebook.
+SLOW_PROGRAMS = ("soffice", "libreoffice", "oosplash", "chromium", "playwright", "ipykernel", "kernel_launcher",
+                 "papermill")
+NOTEBOOK_COMMANDS = {"run", "batch", "rollup", "verify"}
+E2E_HINT = "mark this test @pytest.mark.e2e (or the file: pytestmark = pytest.mark.e2e)"
+
+
+def slow_program(argv) -> str | None:
+    """What in a command line (a list or a string) starts a kernel, LibreOffice or Chromium, or None."""
+    words = [str(argv)] if isinstance(argv, (str, bytes, Path)) else [str(word) for word in argv]
+    # Not a start: Python code given with -c (it may import papermill), a test's own stand-in in a
+    # temporary folder (a fake ``soffice`` script).
+    looked_at = [word for before, word in zip(["", *words], words)
+                 if before != "-c" and tempfile.gettempdir() not in word]
+    line = " ".join(looked_at).lower()
+    for name in SLOW_PROGRAMS:
+        if name in line:
+            return name
+    for first, second in zip(words, words[1:]):  # perflib run ..., python -m perflib batch ...
+        if Path(first).name == "perflib" and second in NOTEBOOK_COMMANDS:
+            return f"perflib {second}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def slow_starts_need_e2e(request, monkeypatch):
+    """A test not marked e2e that starts a kernel, LibreOffice or Chromium fails, saying to mark it:
+    ``-m "not e2e"`` (make test-fast) stays fast only if no such test escapes the mark."""
+    if request.node.get_closest_marker("e2e") is not None:
+        yield
+        return
+    started: list[str] = []
+
+    def refuse(what: str):
+        started.append(what)
+        pytest.fail(f"{request.node.nodeid} starts {what}: {E2E_HINT}", pytrace=False)
+
+    original_init = subprocess.Popen.__init__
+
+    def guarded_init(self, args, *more, **kwargs):
+        what = slow_program(args)
+        if what is not None:
+            refuse(what)
+        original_init(self, args, *more, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_init)
+    import jupyter_client
+    import papermill
+
+    def refused(what: str):
+        def call(*args, **kwargs):
+            refuse(what)
+        return call
+
+    monkeypatch.setattr(papermill, "execute_notebook", refused("papermill.execute_notebook"))
+    monkeypatch.setattr(jupyter_client.KernelManager, "start_kernel", refused("a Jupyter kernel"))
+    monkeypatch.setattr(jupyter_client.AsyncKernelManager, "start_kernel", refused("a Jupyter kernel"))
+    yield
+    if started:  # raised inside code that may have swallowed it (a thread, a broad except)
+        pytest.fail(f"{request.node.nodeid} started {started[0]}: {E2E_HINT}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -142,12 +142,14 @@ def fake_runs(monkeypatch, failures):
     return calls
 
 
+@pytest.mark.e2e
 def test_kernel_that_did_not_start_is_retried_once(project_copy, monkeypatch):
     calls = fake_runs(monkeypatch, [RuntimeError("Kernel didn't respond in 60 seconds")])
     outcome = run_one("heshuo", 2023, project_copy)
     assert (outcome.status, outcome.attempts, len(calls)) == ("成功", 2, 2)
 
 
+@pytest.mark.e2e
 def test_kernel_failing_to_start_twice_counts_as_failed(project_copy, monkeypatch):
     calls = fake_runs(monkeypatch, [RuntimeError("Kernel didn't respond in 60 seconds")] * 2)
     outcome = run_one("heshuo", 2023, project_copy)
@@ -155,6 +157,7 @@ def test_kernel_failing_to_start_twice_counts_as_failed(project_copy, monkeypatc
     assert outcome.message.startswith("内核启动失败，重试后仍失败")
 
 
+@pytest.mark.e2e
 def test_a_failure_inside_the_notebook_is_not_retried(project_copy, monkeypatch):
     from nbclient.exceptions import CellTimeoutError
 

@@ -280,6 +280,7 @@ def test_ordinary_county_names_pass(county):
     assert safety.check_county(county) == county and safety.check_year("2023") == 2023
 
 
+@pytest.mark.e2e
 def test_run_refuses_a_county_outside_the_project_and_writes_nothing(project_copy):
     outside = project_copy.parent / "x"
     result = subprocess.run([PERFLIB, "run", "--county", "../../x", "--year", "2023", "--no-progress"], cwd=project_copy,

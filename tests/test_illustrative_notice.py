@@ -57,6 +57,7 @@ def test_heshuo_notice_is_in_html_and_word(heshuo):
     assert any(p.startswith("落款的成文日期：") for p in word)
 
 
+@pytest.mark.e2e
 def test_heshuo_notice_is_in_the_pdf(heshuo, tmp_path):
     from perflib.render_docx import render_docx
     from perflib.render_pdf import convert_docx_to_pdf, unavailable_reason

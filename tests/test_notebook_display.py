@@ -67,6 +67,7 @@ def notebook_page(html: str) -> str:
     return HTMLExporter().from_notebook_node(nb)[0]
 
 
+@pytest.mark.e2e
 def test_in_the_notebook_page_no_source_cell_breaks_a_word_one_character_a_line(ledger_html):
     """The table in the converted notebook, in a 1200-pixel window (the issue's screenshot):
     each 来源 cell of a Chinese word of up to 6 characters is one line, not a column of characters."""

@@ -282,6 +282,7 @@ def test_write_failures_are_told_apart_from_other_errors(tmp_path):
     assert _write_failure_of(ValueError("x"), final) is None
 
 
+@pytest.mark.e2e
 def test_a_run_that_cannot_make_its_output_folder_says_which_and_why(tmp_path, monkeypatch):
     from pathlib import Path as RealPath
 

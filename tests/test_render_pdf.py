@@ -112,6 +112,7 @@ def test_a_fallback_that_is_not_installed_is_skipped_and_the_bold_weight_only_go
     assert "No Such Font" not in conf and "weight" not in rule
 
 
+@pytest.mark.e2e
 def test_the_pdf_draws_simplified_chinese_glyph_shapes_not_japanese_ones(tmp_path):
     """Noto CJK is one font collection for JP, KR, SC, TC; pdffonts names every face after the
     first (NotoSerifCJKjp) because they share one CFF table. What counts is the shape drawn:

@@ -166,6 +166,7 @@ def test_a_county_that_drops_a_part_gets_no_sheet_for_it():
     assert len(tables_of_outline(outline)) == len(TABLES) - 1
 
 
+@pytest.mark.e2e
 def test_the_jupyterlab_notebook_starts_a_county(project):
     """notebooks/new_county.ipynb, run by papermill in a real kernel, does what `perflib new` does."""
     import subprocess

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+import pytest
 
 from conftest import ROOT
 
@@ -135,6 +136,7 @@ def test_a_new_part_is_one_outline_entry_and_one_template(project_copy):
     assert "heading.三、绩效评价复核情况" not in ledger  # Chinese numerals are not digits: no numbering entry needed
 
 
+@pytest.mark.e2e
 def test_the_notebook_shows_a_new_part_from_the_outline(project_copy, tmp_path):
     """The real notebook, run by papermill: the new part gets its heading, rows, figures and text."""
     import nbformat
