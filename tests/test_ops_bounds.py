@@ -318,6 +318,9 @@ def test_a_run_whose_converter_gives_back_no_pdf_fails_and_keeps_the_previous_ou
 
     before = tree_hashes(ran_copy / HESHUO)
     assert "report.pdf" in before
+    from perflib import render_pdf
+
+    render_pdf.stop_converter()  # a converter left by an earlier test of this process would convert instead of the fake
     monkeypatch.setenv("PERFLIB_SOFFICE", str(fake_converter(tmp_path, b"NOT A PDF")))
     monkeypatch.setenv("PERFLIB_UNO_PYTHON", "none")
     monkeypatch.setenv("PERFLIB_ROOT", str(ran_copy))
