@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -150,7 +151,19 @@ def end_processes_since(before: set[int]) -> list[int]:
             pass
     from .run import end_processes
 
+    groups = set()  # a PDF converter runs in a session of its own (render_pdf), which a LibreOffice it
+    for process in leftovers:  # starts again while being ended joins: end the session too
+        try:
+            if os.getpgid(process.pid) == process.pid:
+                groups.add(process.pid)
+        except OSError:
+            pass
     end_processes(leftovers)
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
     return [p.pid for p in leftovers]
 
 

@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -139,13 +140,13 @@ def _alive(pid: int) -> bool:
 
 # The converter's server: unoserver's, run by LibreOffice's Python, with unoserver found where pip
 # installed it (appended last, so that this Python's own packages, ``uno`` among them, come first).
-# It ends (and unoserver ends LibreOffice) when the process that started it is gone.
+# It ends with its LibreOffice (its whole session, started apart) when the process that started it is gone.
 _SERVER = """import os, signal, sys, threading, time
 parent = os.getppid()
 def watch():
     while os.getppid() == parent:
         time.sleep(1)
-    os.kill(os.getpid(), signal.SIGTERM)
+    os.killpg(0, signal.SIGKILL)  # the server, its oosplash and soffice.bin: one session of their own
 threading.Thread(target=watch, daemon=True).start()
 sys.path.append(sys.argv.pop(1))
 from unoserver.server import main
@@ -199,7 +200,8 @@ def start_converter(fonts: str | None = None) -> bool:
                "--uno-port", str(uno_port), "--executable", soffice(), "--user-installation", str(work / "profile"),
                "--conversion-timeout", str(TIMEOUT_SECONDS), "--quiet"]
     process = subprocess.Popen(command, env=_environment(work, fonts), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # its LibreOffice ends with it (killpg), not on the terminal's Ctrl-C
     _converter = (process, fonts, work)
     os.environ[CONVERTER_VARIABLE] = f"{port} {process.pid} {_digest(fonts)}"
     if not _exit_registered:
@@ -250,6 +252,10 @@ def stop_converter() -> None:
             child.kill()
         except psutil.Error:
             pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # what is left of its session (an oosplash whose soffice.bin ended)
+    except (ProcessLookupError, PermissionError):
+        pass
     shutil.rmtree(work, ignore_errors=True)
 
 
